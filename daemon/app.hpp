@@ -1,0 +1,31 @@
+#pragma once
+// The composition root: the one place that wires configuration, database,
+// core services and HTTP handlers together for a worker.
+#include <memory>
+#include <optional>
+
+#include "core/kek.hpp"
+#include "daemon/config.hpp"
+#include "handlers/http_server.hpp"
+
+namespace tenantca::daemon {
+
+// What the master prepares before forking and every worker inherits.
+struct Preloaded {
+  std::optional<core::Kek> kek;
+};
+
+// Checks that must pass before any worker starts. Throws std::runtime_error.
+Preloaded preload(const Config& cfg);
+
+class WorkerApp {
+ public:
+  virtual ~WorkerApp() = default;
+  virtual handlers::HttpServer& server() = 0;
+};
+
+// Builds a worker's resources: call only after fork().
+std::unique_ptr<WorkerApp> build_worker_app(const Config& cfg, const Preloaded& preloaded,
+                                            handlers::ServerHooks hooks);
+
+}  // namespace tenantca::daemon

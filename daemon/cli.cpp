@@ -1,0 +1,160 @@
+#include "daemon/cli.hpp"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstring>
+#include <iostream>
+
+#include "daemon/app.hpp"
+#include "daemon/config.hpp"
+#include "daemon/logging.hpp"
+#include "daemon/master.hpp"
+#include "daemon/pid_file.hpp"
+#include "db/migrations.hpp"
+#include "tenantca/version.hpp"
+
+namespace tenantca::daemon {
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/tenantca/tenantca.toml";
+constexpr int kExitConfig = 1;
+constexpr int kExitStartup = 4;
+
+// Every setting is also a flag: "database.pool_size" -> --database-pool-size.
+struct SettingFlags {
+  std::string config_file;
+  std::map<std::string, std::string> values;
+
+  void attach(CLI::App* cmd) {
+    cmd->add_option("-c,--config", config_file, std::string("configuration file (default ") + kDefaultConfig + ")");
+    for (const auto& s : all_settings()) {
+      std::string flag = "--" + s.name;
+      for (auto& ch : flag) {
+        if (ch == '.' || ch == '_') ch = '-';
+      }
+      cmd->add_option_function<std::string>(flag, [this, name = s.name](const std::string& v) { values[name] = v; },
+                                             s.help);
+    }
+  }
+  std::string file() const {
+    if (!config_file.empty()) return config_file;
+    if (const char* e = std::getenv("TENANTCA_CONFIG")) return e;
+    return kDefaultConfig;
+  }
+  bool file_required() const { return !config_file.empty() || std::getenv("TENANTCA_CONFIG") != nullptr; }
+  Config load() const { return load_config(file(), file_required(), values); }
+};
+
+// Fails early and clearly when the address is taken by someone else. The
+// probe socket does not use SO_REUSEPORT, so it never joins a listener group.
+void check_bind_available(const Config& cfg) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  const std::string port = std::to_string(cfg.bind_port);
+  if (const int rc = ::getaddrinfo(cfg.bind_host.c_str(), port.c_str(), &hints, &res); rc != 0) {
+    throw std::runtime_error(fmt::format("bind {}:{}: {}", cfg.bind_host, cfg.bind_port, ::gai_strerror(rc)));
+  }
+  const int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  const int rc = ::bind(fd, res->ai_addr, res->ai_addrlen);
+  const int err = errno;
+  ::close(fd);
+  ::freeaddrinfo(res);
+  if (rc != 0) throw std::runtime_error(fmt::format("bind {}:{}: {}", cfg.bind_host, cfg.bind_port, std::strerror(err)));
+}
+
+int cmd_serve(const SettingFlags& flags) {
+  Config cfg;
+  try {
+    cfg = flags.load();
+  } catch (const ConfigError& e) {
+    std::cerr << "tenantca: " << e.what() << "\n";
+    return kExitConfig;
+  }
+  setup_logging(LogSettings{cfg.log_level, cfg.log_format, cfg.log_file, "master"});
+  Preloaded preloaded;
+  try {
+    check_bind_available(cfg);
+    preloaded = preload(cfg);
+  } catch (const std::exception& e) {
+    spdlog::critical("cannot start: {}", e.what());
+    return kExitStartup;
+  }
+  try {
+    PidFile pid(cfg.pid_file);
+    Master master(cfg, std::move(preloaded), [&flags] { return flags.load(); });
+    return master.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("master failed: {}", e.what());
+    return kExitStartup;
+  }
+}
+
+int cmd_migrate(const SettingFlags& flags) {
+  try {
+    const Config cfg = flags.load();
+    const auto report = db::migrate(cfg.database_url);
+    if (report.applied.empty()) {
+      std::cout << "schema is up to date at version " << report.to_version << "\n";
+    } else {
+      for (const auto& name : report.applied) std::cout << "applied " << name << "\n";
+      std::cout << "schema migrated from version " << report.from_version << " to " << report.to_version << "\n";
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "tenantca migrate: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int cmd_check_config(const SettingFlags& flags) {
+  try {
+    const Config cfg = flags.load();
+    std::cout << describe_config(cfg);
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "tenantca: " << e.what() << "\n";
+    return kExitConfig;
+  }
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"tenantca: a multi-tenant private certificate authority and certificate inventory"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", kVersion);
+
+  SettingFlags serve_flags, migrate_flags, check_flags;
+  auto* serve = app.add_subcommand("serve", "run the master and its workers (foreground)");
+  serve_flags.attach(serve);
+  auto* migrate = app.add_subcommand("migrate", "apply pending database schema migrations");
+  migrate_flags.attach(migrate);
+  auto* check = app.add_subcommand("check-config", "validate and print the effective configuration, secrets masked");
+  check_flags.attach(check);
+  auto* version = app.add_subcommand("version", "print the version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (*serve) return cmd_serve(serve_flags);
+  if (*migrate) return cmd_migrate(migrate_flags);
+  if (*check) return cmd_check_config(check_flags);
+  if (*version) {
+    std::cout << "tenantca " << kVersion << "\n";
+    return 0;
+  }
+  return 2;
+}
+
+}  // namespace tenantca::daemon

@@ -1,0 +1,282 @@
+#include "daemon/config.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <regex>
+#include <sstream>
+#include <toml++/toml.h>
+
+namespace tenantca::daemon {
+namespace {
+
+struct Setting {
+  SettingInfo info;
+  std::string default_text;
+  std::function<void(Config&, const std::string&)> apply;  // throws std::invalid_argument(reason)
+  std::function<std::string(const Config&)> show;
+};
+
+int64_t parse_int(const std::string& v, int64_t lo, int64_t hi) {
+  int64_t out = 0;
+  const auto* end = v.data() + v.size();
+  auto [p, ec] = std::from_chars(v.data(), end, out);
+  if (ec != std::errc() || p != end || v.empty()) {
+    throw std::invalid_argument(fmt::format("expected an integer, got '{}'", v));
+  }
+  if (out < lo || out > hi) {
+    throw std::invalid_argument(fmt::format("must be between {} and {}, got {}", lo, hi, out));
+  }
+  return out;
+}
+
+bool parse_bool(const std::string& v) {
+  std::string s = v;
+  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
+  if (s == "true" || s == "on" || s == "yes" || s == "1") return true;
+  if (s == "false" || s == "off" || s == "no" || s == "0") return false;
+  throw std::invalid_argument(fmt::format("expected true/false, got '{}'", v));
+}
+
+std::string one_of(const std::string& v, std::initializer_list<const char*> allowed) {
+  for (const char* a : allowed) {
+    if (v == a) return v;
+  }
+  std::string list;
+  for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+  throw std::invalid_argument(fmt::format("must be one of {}, got '{}'", list, v));
+}
+
+void parse_bind(const std::string& v, std::string& host, int& port) {
+  const auto colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw std::invalid_argument(fmt::format("expected HOST:PORT, got '{}'", v));
+  }
+  host = v.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  port = static_cast<int>(parse_int(v.substr(colon + 1), 1, 65535));
+}
+
+#define INT_SETTING(NAME, FIELD, LO, HI, HELP)                                                   \
+  Setting {                                                                                     \
+    {NAME, HELP, false}, std::to_string(Config{}.FIELD),                                        \
+        [](Config& c, const std::string& v) { c.FIELD = static_cast<decltype(c.FIELD)>(parse_int(v, LO, HI)); }, \
+        [](const Config& c) { return std::to_string(c.FIELD); }                                 \
+  }
+#define BOOL_SETTING(NAME, FIELD, HELP)                                                 \
+  Setting {                                                                            \
+    {NAME, HELP, false}, Config{}.FIELD ? "true" : "false",                            \
+        [](Config& c, const std::string& v) { c.FIELD = parse_bool(v); },              \
+        [](const Config& c) { return std::string(c.FIELD ? "true" : "false"); }        \
+  }
+
+const std::vector<Setting>& settings() {
+  static const std::vector<Setting> table = {
+      Setting{{"bind", "address the workers listen on, HOST:PORT", false},
+              "127.0.0.1:8080",
+              [](Config& c, const std::string& v) { parse_bind(v, c.bind_host, c.bind_port); },
+              [](const Config& c) { return fmt::format("{}:{}", c.bind_host, c.bind_port); }},
+      INT_SETTING("workers", workers, 0, 256, "worker processes; 0 means CPU_COUNT*2+1"),
+      INT_SETTING("threads", threads, 1, 256, "HTTP threads per worker"),
+      INT_SETTING("timeout", timeout_s, 1, 86400, "seconds without progress before a worker is killed"),
+      INT_SETTING("graceful_timeout", graceful_timeout_s, 1, 3600, "seconds a stopping worker may take to drain"),
+      INT_SETTING("abort_grace", abort_grace_s, 0, 600, "seconds between SIGABRT and SIGKILL for a hung worker"),
+      INT_SETTING("boot_timeout", boot_timeout_s, 1, 3600, "seconds a worker may take to start listening"),
+      INT_SETTING("max_boot_failures", max_boot_failures, 1, 1000, "consecutive worker boot failures before the master gives up"),
+      INT_SETTING("max_requests", max_requests, 0, INT64_MAX, "requests after which a worker restarts; 0 disables"),
+      INT_SETTING("max_requests_jitter", max_requests_jitter, 0, INT64_MAX, "random extra requests added per worker"),
+      INT_SETTING("max_body_bytes", max_body_bytes, 1024, 64 << 20, "largest accepted request body"),
+      Setting{{"public_url", "base URL relying parties use (CRL, OCSP, CA links)", false},
+              Config{}.public_url,
+              [](Config& c, const std::string& v) {
+                static const std::regex re(R"(^https?://[^\s/]+(/[^\s]*)?$)");
+                if (!std::regex_match(v, re)) throw std::invalid_argument(fmt::format("expected an http(s) URL, got '{}'", v));
+                c.public_url = v;
+                while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+              },
+              [](const Config& c) { return c.public_url; }},
+      Setting{{"pid_file", "file the master writes its pid to; empty for none", false},
+              "",
+              [](Config& c, const std::string& v) { c.pid_file = v; },
+              [](const Config& c) { return c.pid_file; }},
+      Setting{{"log.level", "trace, debug, info, warn, error", false},
+              "info",
+              [](Config& c, const std::string& v) { c.log_level = one_of(v, {"trace", "debug", "info", "warn", "error"}); },
+              [](const Config& c) { return c.log_level; }},
+      Setting{{"log.format", "text or json", false},
+              "text",
+              [](Config& c, const std::string& v) { c.log_format = one_of(v, {"text", "json"}); },
+              [](const Config& c) { return c.log_format; }},
+      Setting{{"log.file", "log file; empty for stderr (journald)", false},
+              "",
+              [](Config& c, const std::string& v) { c.log_file = v; },
+              [](const Config& c) { return c.log_file; }},
+      BOOL_SETTING("log.access", log_access, "log one line per request"),
+      Setting{{"database.url", "libpq conninfo or URI; several hosts allowed", true},
+              Config{}.database_url,
+              [](Config& c, const std::string& v) {
+                if (v.empty()) throw std::invalid_argument("must not be empty");
+                c.database_url = v;
+              },
+              [](const Config& c) { return mask_conninfo(c.database_url); }},
+      INT_SETTING("database.pool_size", database_pool_size, 1, 1000, "connections per worker"),
+      INT_SETTING("database.connect_timeout", database_connect_timeout_s, 1, 300, "seconds to connect"),
+      INT_SETTING("database.statement_timeout", database_statement_timeout_ms, 0, 3600000, "milliseconds; 0 disables"),
+      INT_SETTING("database.slow_query_ms", database_slow_query_ms, 0, 3600000, "log statements slower than this; 0 disables"),
+      Setting{{"security.kek_file", "file holding the 32-byte key-encryption key, base64", false},
+              "",
+              [](Config& c, const std::string& v) { c.security_kek_file = v; },
+              [](const Config& c) { return c.security_kek_file; }},
+      INT_SETTING("rate_limit.default_requests_per_second", rate_limit_default_rps, 1, 1000000, "default per-key refill rate"),
+      INT_SETTING("rate_limit.default_burst", rate_limit_default_burst, 1, 1000000, "default per-key bucket size"),
+      BOOL_SETTING("metrics.enabled", metrics_enabled, "serve GET /metrics"),
+      Setting{{"metrics.bind", "separate HOST:PORT for /metrics; empty serves it on the main listener", false},
+              "",
+              [](Config& c, const std::string& v) {
+                if (!v.empty()) {
+                  std::string h;
+                  int p = 0;
+                  parse_bind(v, h, p);
+                }
+                c.metrics_bind = v;
+              },
+              [](const Config& c) { return c.metrics_bind; }},
+  };
+  return table;
+}
+
+std::string env_name(const std::string& setting) {
+  std::string out = "TENANTCA_";
+  for (char ch : setting) out += (ch == '.') ? '_' : static_cast<char>(::toupper(ch));
+  return out;
+}
+
+std::string node_to_text(const toml::node& node, const std::string& key) {
+  if (auto s = node.value<std::string>(); s && node.is_string()) return *s;
+  if (node.is_integer()) return std::to_string(*node.value<int64_t>());
+  if (node.is_boolean()) return *node.value<bool>() ? "true" : "false";
+  throw ConfigError(fmt::format("setting '{}': expected a string, integer or boolean", key));
+}
+
+void flatten(const toml::table& table, const std::string& prefix, std::map<std::string, std::string>& out) {
+  for (const auto& [k, node] : table) {
+    const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const auto* sub = node.as_table()) {
+      flatten(*sub, key, out);
+    } else {
+      out[key] = node_to_text(node, key);
+    }
+  }
+}
+
+}  // namespace
+
+int Config::effective_workers() const {
+  if (workers > 0) return workers;
+  long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+  if (cpus < 1) cpus = 1;
+  return static_cast<int>(cpus * 2 + 1);
+}
+
+const std::vector<SettingInfo>& all_settings() {
+  static const std::vector<SettingInfo> infos = [] {
+    std::vector<SettingInfo> v;
+    for (const auto& s : settings()) v.push_back(s.info);
+    return v;
+  }();
+  return infos;
+}
+
+Config load_config(const std::string& file, bool file_required, const FlagValues& flags) {
+  Config cfg;
+  struct Source {
+    std::string value;
+    std::string origin;
+  };
+  std::map<std::string, Source> chosen;
+
+  if (!file.empty()) {
+    std::error_code ec;
+    if (std::filesystem::exists(file, ec)) {
+      std::map<std::string, std::string> from_file;
+      try {
+        flatten(toml::parse_file(file), "", from_file);
+      } catch (const toml::parse_error& e) {
+        throw ConfigError(fmt::format("config file {}: {} (line {})", file, e.description(),
+                                      e.source().begin.line));
+      }
+      for (auto& [k, v] : from_file) {
+        const bool known = std::any_of(settings().begin(), settings().end(),
+                                       [&](const Setting& s) { return s.info.name == k; });
+        if (!known) throw ConfigError(fmt::format("config file {}: unknown setting '{}'", file, k));
+        chosen[k] = {v, "file " + file};
+      }
+      cfg.config_file = file;
+    } else if (file_required) {
+      throw ConfigError(fmt::format("config file {} does not exist", file));
+    }
+  }
+  for (const auto& s : settings()) {
+    if (const char* e = std::getenv(env_name(s.info.name).c_str())) {
+      chosen[s.info.name] = {e, "environment " + env_name(s.info.name)};
+    }
+  }
+  for (const auto& [k, v] : flags) {
+    const bool known = std::any_of(settings().begin(), settings().end(),
+                                   [&](const Setting& s) { return s.info.name == k; });
+    if (!known) throw ConfigError(fmt::format("unknown setting '{}'", k));
+    chosen[k] = {v, "command line"};
+  }
+  for (const auto& s : settings()) {
+    auto it = chosen.find(s.info.name);
+    if (it == chosen.end()) continue;
+    try {
+      s.apply(cfg, it->second.value);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(fmt::format("setting '{}' (from {}): {}", s.info.name, it->second.origin, e.what()));
+    }
+  }
+  if (cfg.max_requests_jitter > 0 && cfg.max_requests == 0) {
+    throw ConfigError("setting 'max_requests_jitter': needs max_requests > 0");
+  }
+  if (!cfg.security_kek_file.empty() && !std::filesystem::exists(cfg.security_kek_file)) {
+    throw ConfigError(fmt::format("setting 'security.kek_file': {} does not exist", cfg.security_kek_file));
+  }
+  return cfg;
+}
+
+std::string describe_config(const Config& cfg) {
+  std::ostringstream out;
+  std::string section;
+  out << "# effective configuration" << (cfg.config_file.empty() ? "" : " (file " + cfg.config_file + ")") << "\n";
+  for (const auto& s : settings()) {
+    const auto dot = s.info.name.find('.');
+    const std::string sec = dot == std::string::npos ? "" : s.info.name.substr(0, dot);
+    const std::string key = dot == std::string::npos ? s.info.name : s.info.name.substr(dot + 1);
+    if (sec != section) {
+      out << "\n[" << sec << "]\n";
+      section = sec;
+    }
+    const std::string value = s.show(cfg);
+    const bool numeric_or_bool = !value.empty() && (value == "true" || value == "false" ||
+                                 std::all_of(value.begin(), value.end(), ::isdigit));
+    out << key << " = " << (numeric_or_bool ? value : "\"" + value + "\"") << "\n";
+  }
+  return out.str();
+}
+
+std::string mask_conninfo(const std::string& conninfo) {
+  static const std::regex uri_password(R"(^(postgres(?:ql)?://[^:/@]*:)[^@]*@)");
+  static const std::regex kv_password(R"((^|\s)password\s*=\s*('[^']*'|\S+))");
+  std::string out = std::regex_replace(conninfo, uri_password, "$1****@");
+  out = std::regex_replace(out, kv_password, "$1password=****");
+  static const std::regex query_password(R"(([?&]password=)[^&]*)");
+  return std::regex_replace(out, query_password, "$1****");
+}
+
+}  // namespace tenantca::daemon

@@ -1,0 +1,75 @@
+#pragma once
+// The effective configuration. Every setting comes from (lowest to highest
+// precedence) its default, the TOML file, the environment variable
+// TENANTCA_<SECTION>_<KEY>, and a command-line flag. Loading validates every
+// value and names the setting and the reason on error.
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tenantca::daemon {
+
+struct Config {
+  std::string bind_host = "127.0.0.1";
+  int bind_port = 8080;
+  int workers = 0;  // 0: CPU_COUNT*2+1
+  int threads = 4;
+  int timeout_s = 120;
+  int graceful_timeout_s = 30;
+  int abort_grace_s = 5;
+  int boot_timeout_s = 30;
+  int max_boot_failures = 5;
+  int64_t max_requests = 0;
+  int64_t max_requests_jitter = 0;
+  int64_t max_body_bytes = 1 << 20;
+  std::string public_url = "http://127.0.0.1:8080";
+  std::string pid_file;
+  std::string log_level = "info";
+  std::string log_format = "text";
+  std::string log_file;
+  bool log_access = true;
+  std::string database_url = "postgresql:///tenantca";
+  int database_pool_size = 10;
+  int database_connect_timeout_s = 5;
+  int database_statement_timeout_ms = 30000;
+  int database_slow_query_ms = 500;
+  std::string security_kek_file;
+  int rate_limit_default_rps = 50;
+  int rate_limit_default_burst = 100;
+  bool metrics_enabled = true;
+  std::string metrics_bind;
+
+  // Where the configuration came from, for messages.
+  std::string config_file;
+
+  int effective_workers() const;
+};
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Raw values by setting name ("database.pool_size"), as given on the command line.
+using FlagValues = std::map<std::string, std::string>;
+
+struct SettingInfo {
+  std::string name;
+  std::string help;
+  bool secret;
+};
+const std::vector<SettingInfo>& all_settings();
+
+// Loads file (when it exists; a missing file is an error only if explicitly
+// requested), environment and flags. Throws ConfigError.
+Config load_config(const std::string& file, bool file_required, const FlagValues& flags);
+
+// The effective configuration as TOML-like text with secrets masked.
+std::string describe_config(const Config& cfg);
+
+// "user:secret" in URIs and password=... in conninfo strings become "****".
+std::string mask_conninfo(const std::string& conninfo);
+
+}  // namespace tenantca::daemon

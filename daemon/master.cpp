@@ -1,0 +1,290 @@
+#include "daemon/master.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstring>
+
+#include "daemon/logging.hpp"
+#include "daemon/signals.hpp"
+#include "daemon/worker.hpp"
+
+namespace tenantca::daemon {
+namespace {
+
+SignalPipe* g_signals = nullptr;
+
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) {
+    return fmt::format("killed by signal {} ({}){}", WTERMSIG(status), ::strsignal(WTERMSIG(status)),
+                       WCOREDUMP(status) ? ", core dumped" : "");
+  }
+  return fmt::format("ended with status {}", status);
+}
+
+}  // namespace
+
+Master::Master(Config cfg, Preloaded preloaded, ConfigLoader reload)
+    : cfg_(std::move(cfg)), preloaded_(std::move(preloaded)), reload_(std::move(reload)),
+      desired_(cfg_.effective_workers()), master_pid_(::getpid()) {}
+
+std::vector<Master::Worker*> Master::current_generation() {
+  std::vector<Worker*> out;
+  for (auto& w : workers_) {
+    if (w.generation == generation_ && w.stop_sent_ms == 0) out.push_back(&w);
+  }
+  return out;
+}
+
+void Master::spawn() {
+  const int slot = table_.claim();
+  if (slot < 0) {
+    spdlog::error("no free worker slot");
+    return;
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    spdlog::error("fork failed: {}", std::strerror(errno));
+    table_.release(static_cast<std::size_t>(slot));
+    return;
+  }
+  if (pid == 0) {
+    g_signals->release();
+    int code = kExitBootError;
+    try {
+      code = run_worker(cfg_, preloaded_, table_.slot(static_cast<std::size_t>(slot)),
+                        WorkerIdentity{slot, generation_, master_pid_});
+    } catch (const std::exception& e) {
+      spdlog::critical("worker crashed: {}", e.what());
+      code = 1;
+    }
+    ::_exit(code);
+  }
+  table_.slot(static_cast<std::size_t>(slot)).pid = pid;
+  workers_.push_back(Worker{pid, slot, generation_, monotonic_ms()});
+  spdlog::info("spawned worker pid {} (generation {}, slot {})", pid, generation_, slot);
+}
+
+void Master::stop_worker(Worker& w, const char* why) {
+  if (w.stop_sent_ms != 0) return;
+  w.stop_sent_ms = monotonic_ms();
+  spdlog::info("stopping worker pid {} gracefully: {}", w.pid, why);
+  ::kill(w.pid, SIGTERM);
+}
+
+void Master::reload() {
+  spdlog::info("reload requested (SIGHUP): reading the configuration");
+  Config fresh;
+  try {
+    fresh = reload_();
+    preload(fresh);  // schema and key checks, as at start
+  } catch (const std::exception& e) {
+    spdlog::error("reload rejected, keeping the running configuration: {}", e.what());
+    return;
+  }
+  sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", static_cast<unsigned long long>(monotonic_ms()) * 1000ULL);
+  setup_logging(LogSettings{fresh.log_level, fresh.log_format, fresh.log_file, "master"});
+  cfg_ = std::move(fresh);
+  desired_ = cfg_.effective_workers();
+  ++generation_;
+  reloading_ = true;
+  boot_failures_ = 0;
+  spdlog::info("reload: starting generation {} with {} workers", generation_, desired_);
+}
+
+void Master::handle_signal(int sig) {
+  switch (sig) {
+    case SIGTERM:
+      if (!stopping_) {
+        spdlog::info("graceful shutdown (SIGTERM), up to {} s", cfg_.graceful_timeout_s);
+        stopping_ = true;
+        stop_deadline_ms_ = monotonic_ms() + int64_t{cfg_.graceful_timeout_s} * 1000;
+        sd_notify(0, "STOPPING=1");
+        for (auto& w : workers_) stop_worker(w, "shutdown");
+      }
+      break;
+    case SIGINT:
+    case SIGQUIT:
+      spdlog::info("quick shutdown ({})", sig == SIGINT ? "SIGINT" : "SIGQUIT");
+      stopping_ = quick_ = true;
+      stop_deadline_ms_ = monotonic_ms() + 2000;
+      sd_notify(0, "STOPPING=1");
+      for (auto& w : workers_) ::kill(w.pid, SIGQUIT);
+      break;
+    case SIGHUP:
+      if (!stopping_) reload();
+      break;
+    case SIGTTIN:
+      ++desired_;
+      spdlog::info("SIGTTIN: workers now {}", desired_);
+      break;
+    case SIGTTOU:
+      desired_ = std::max(1, desired_ - 1);
+      spdlog::info("SIGTTOU: workers now {}", desired_);
+      break;
+    case SIGUSR1:
+      spdlog::info("SIGUSR1: reopening log files");
+      reopen_logs();
+      for (auto& w : workers_) ::kill(w.pid, SIGUSR1);
+      break;
+    default:
+      break;  // SIGCHLD only wakes the loop; reap() does the work
+  }
+}
+
+void Master::reap() {
+  for (;;) {
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) return;
+    auto it = std::find_if(workers_.begin(), workers_.end(), [&](const Worker& w) { return w.pid == pid; });
+    if (it == workers_.end()) continue;
+    const bool expected = it->stop_sent_ms != 0 || stopping_;
+    const bool boot_failure = !it->ready && !expected;
+    if (expected && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+      spdlog::info("worker pid {} (generation {}) exited after a graceful stop", pid, it->generation);
+    } else {
+      spdlog::warn("worker pid {} (generation {}) {}{}", pid, it->generation, describe_status(status),
+                   boot_failure ? " during boot" : expected ? "" : "; replacing it");
+    }
+    if (boot_failure) {
+      ++boot_failures_;
+      const int64_t backoff = std::min<int64_t>(100LL << std::min(boot_failures_, 7), 10000);
+      next_spawn_ms_ = monotonic_ms() + backoff;
+      if (boot_failures_ >= cfg_.max_boot_failures) {
+        spdlog::critical("{} consecutive worker boot failures; giving up (exit {})", boot_failures_,
+                         kExitWorkerBootFailures);
+        exit_code_ = kExitWorkerBootFailures;
+        if (!stopping_) {
+          stopping_ = true;
+          stop_deadline_ms_ = monotonic_ms() + int64_t{cfg_.graceful_timeout_s} * 1000;
+          for (auto& w : workers_) stop_worker(w, "master giving up");
+        }
+      } else {
+        spdlog::warn("worker boot failure {} of {}; next attempt in {} ms", boot_failures_, cfg_.max_boot_failures, backoff);
+      }
+    }
+    table_.release(static_cast<std::size_t>(it->slot));
+    workers_.erase(it);
+  }
+}
+
+void Master::supervise() {
+  const int64_t now = monotonic_ms();
+  for (auto& w : workers_) {
+    WorkerSlot& slot = table_.slot(static_cast<std::size_t>(w.slot));
+    if (!w.ready && slot.state.load() == static_cast<int>(WorkerState::ready)) {
+      w.ready = true;
+      boot_failures_ = 0;
+      spdlog::info("worker pid {} booted (generation {})", w.pid, w.generation);
+    }
+    if (w.killed) continue;
+    if (w.abort_sent_ms != 0) {
+      if (now - w.abort_sent_ms >= int64_t{cfg_.abort_grace_s} * 1000) {
+        spdlog::error("worker pid {} still alive {} s after SIGABRT: SIGKILL", w.pid, cfg_.abort_grace_s);
+        ::kill(w.pid, SIGKILL);
+        w.killed = true;
+      }
+      continue;
+    }
+    const char* timeout_reason = nullptr;
+    if (w.stop_sent_ms != 0) {
+      // A draining worker is judged by the graceful timeout, not the heartbeat.
+      if (now - w.stop_sent_ms > int64_t{cfg_.graceful_timeout_s} * 1000) timeout_reason = "graceful timeout";
+    } else if (!w.ready) {
+      if (now - w.spawned_ms > int64_t{cfg_.boot_timeout_s} * 1000) timeout_reason = "boot timeout";
+    } else if (now - slot.heartbeat_ms.load() > int64_t{cfg_.timeout_s} * 1000) {
+      timeout_reason = "no progress within the timeout";
+    }
+    if (timeout_reason != nullptr) {
+      if (w.stop_sent_ms != 0) {
+        spdlog::error("worker pid {}: {}: SIGKILL", w.pid, timeout_reason);
+        ::kill(w.pid, SIGKILL);
+        w.killed = true;
+      } else {
+        spdlog::error("worker pid {}: {}: SIGABRT", w.pid, timeout_reason);
+        ::kill(w.pid, SIGABRT);
+        w.abort_sent_ms = now;
+      }
+    }
+  }
+  if (stopping_) return;
+
+  auto current = current_generation();
+  if (static_cast<int>(current.size()) < desired_ && now >= next_spawn_ms_) {
+    for (int i = static_cast<int>(current.size()); i < desired_; ++i) spawn();
+    current = current_generation();
+  }
+  if (static_cast<int>(current.size()) > desired_) {
+    std::sort(current.begin(), current.end(), [](Worker* a, Worker* b) { return a->spawned_ms < b->spawned_ms; });
+    for (std::size_t i = 0; i < current.size() - static_cast<std::size_t>(desired_); ++i) stop_worker(*current[i], "SIGTTOU");
+  }
+  const bool all_ready = std::all_of(current.begin(), current.end(), [](Worker* w) { return w->ready; }) &&
+                         static_cast<int>(current.size()) == desired_;
+  if (all_ready && reloading_) {
+    for (auto& w : workers_) {
+      if (w.generation < generation_) stop_worker(w, "replaced by a reload");
+    }
+    reloading_ = false;
+    spdlog::info("reload finished: generation {} serving", generation_);
+    sd_notify(0, "READY=1");
+  }
+  if (all_ready && !announced_ready_) {
+    announced_ready_ = true;
+    sd_notify(0, "READY=1");
+    spdlog::info("tenantca ready: {} workers", desired_);
+  }
+}
+
+void Master::notify_status() {
+  int ready = 0, booting = 0, draining = 0;
+  for (const auto& w : workers_) {
+    if (w.stop_sent_ms != 0) ++draining;
+    else if (w.ready) ++ready;
+    else ++booting;
+  }
+  sd_notifyf(0, "STATUS=generation %d: %d ready, %d booting, %d draining (want %d)", generation_, ready, booting,
+             draining, desired_);
+}
+
+int Master::run() {
+  SignalPipe signals{SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGTTIN, SIGTTOU, SIGUSR1, SIGCHLD};
+  g_signals = &signals;
+  uint64_t watchdog_usec = 0;
+  const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  spdlog::info("tenantca master pid {} starting {} workers on {}:{}", master_pid_, desired_, cfg_.bind_host, cfg_.bind_port);
+  int64_t last_status = 0;
+  for (;;) {
+    for (int sig : signals.wait(100)) handle_signal(sig);
+    reap();
+    supervise();
+    const int64_t now = monotonic_ms();
+    if (now - last_status >= 1000) {
+      notify_status();
+      if (watchdog) sd_notify(0, "WATCHDOG=1");
+      last_status = now;
+    }
+    if (stopping_) {
+      if (workers_.empty()) break;
+      if (now >= stop_deadline_ms_) {
+        for (auto& w : workers_) {
+          if (!w.killed) {
+            spdlog::warn("worker pid {} did not stop in time: SIGKILL", w.pid);
+            ::kill(w.pid, SIGKILL);
+            w.killed = true;
+          }
+        }
+      }
+    }
+  }
+  spdlog::info("tenantca master exiting ({})", exit_code_);
+  g_signals = nullptr;
+  return exit_code_;
+}
+
+}  // namespace tenantca::daemon

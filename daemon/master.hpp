@@ -1,0 +1,61 @@
+#pragma once
+// The master process (gunicorn's arbiter): forks workers, supervises them
+// through the worker table, and acts on signals delivered by a self-pipe.
+#include <functional>
+#include <vector>
+
+#include "daemon/app.hpp"
+#include "daemon/config.hpp"
+#include "daemon/worker_table.hpp"
+
+namespace tenantca::daemon {
+
+inline constexpr int kExitWorkerBootFailures = 3;
+
+using ConfigLoader = std::function<Config()>;
+
+class Master {
+ public:
+  Master(Config cfg, Preloaded preloaded, ConfigLoader reload);
+  int run();
+
+ private:
+  struct Worker {
+    int pid;
+    int slot;
+    int generation;
+    int64_t spawned_ms;
+    bool ready = false;
+    int64_t stop_sent_ms = 0;   // graceful stop asked
+    int64_t abort_sent_ms = 0;  // SIGABRT after a timeout
+    bool killed = false;
+  };
+
+  void handle_signal(int sig);
+  void reap();
+  void supervise();
+  void spawn();
+  void stop_worker(Worker& w, const char* why);
+  void reload();
+  void notify_status();
+  std::vector<Worker*> current_generation();
+
+  Config cfg_;
+  Preloaded preloaded_;
+  ConfigLoader reload_;
+  WorkerTable table_;
+  std::vector<Worker> workers_;
+  int generation_ = 1;
+  int desired_;
+  int master_pid_;
+  bool stopping_ = false;
+  bool quick_ = false;
+  int64_t stop_deadline_ms_ = 0;
+  bool reloading_ = false;
+  bool announced_ready_ = false;
+  int boot_failures_ = 0;
+  int64_t next_spawn_ms_ = 0;
+  int exit_code_ = 0;
+};
+
+}  // namespace tenantca::daemon

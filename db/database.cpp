@@ -1,0 +1,149 @@
+#include "db/database.hpp"
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+namespace tenantca::db {
+namespace {
+
+std::string sqlstate_of(const std::exception& e) {
+  if (const auto* pe = dynamic_cast<const soci::postgresql_soci_error*>(&e)) return pe->sqlstate();
+  return {};
+}
+
+PGconn* raw_conn(soci::session& s) {
+  // Every session of this pool is opened with the postgresql backend; its
+  // typeinfo is not exported by libsoci, so no dynamic_cast.
+  auto* be = static_cast<soci::postgresql_session_backend*>(s.get_backend());
+  return be ? be->conn_ : nullptr;
+}
+
+bool connection_broken(soci::session& s) {
+  PGconn* c = raw_conn(s);
+  return c == nullptr || PQstatus(c) != CONNECTION_OK;
+}
+
+enum class Failure { none, connection, retryable, timeout };
+
+Failure classify(const std::exception& e, soci::session& s) {
+  const std::string state = sqlstate_of(e);
+  if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03") {
+    return Failure::connection;
+  }
+  if (state == "40001" || state == "40P01") return Failure::retryable;
+  if (state == "57014") return Failure::timeout;
+  if (connection_broken(s)) return Failure::connection;
+  return Failure::none;
+}
+
+}  // namespace
+
+Database::Database(DatabaseOptions options)
+    : options_(std::move(options)), pool_(static_cast<std::size_t>(options_.pool_size)),
+      opened_(static_cast<std::size_t>(options_.pool_size), false) {}
+
+Database::~Database() = default;
+
+std::size_t Database::lease() {
+  std::size_t pos = 0;
+  if (!pool_.try_lease(pos, options_.lease_timeout_ms)) {
+    spdlog::warn("database pool exhausted: no session free within {} ms", options_.lease_timeout_ms);
+    throw core::DomainError(core::ErrorCode::unavailable, "The service is overloaded; retry shortly.",
+                            "database pool exhausted");
+  }
+  soci::session& s = pool_.at(pos);
+  bool needs_open = false;
+  {
+    std::lock_guard<std::mutex> lock(opened_mutex_);
+    needs_open = !opened_[pos];
+  }
+  try {
+    if (needs_open) {
+      s.open(soci::postgresql, options_.conninfo);
+      std::lock_guard<std::mutex> lock(opened_mutex_);
+      opened_[pos] = true;
+    } else if (connection_broken(s)) {
+      s.reconnect();
+    }
+  } catch (const std::exception& e) {
+    pool_.give_back(pos);
+    spdlog::error("database connection failed: {}", e.what());
+    throw core::DomainError(core::ErrorCode::unavailable, "The database is unavailable; retry shortly.",
+                            e.what());
+  }
+  return pos;
+}
+
+void Database::give_back(std::size_t pos, bool broken) {
+  if (broken) {
+    // Reconnect now rather than handing a dead session to the next request.
+    // Any statement objects of the old connection died with their callers.
+    try {
+      pool_.at(pos).reconnect();
+    } catch (const std::exception& e) {
+      spdlog::warn("database reconnect failed: {}", e.what());
+    }
+  }
+  pool_.give_back(pos);
+}
+
+void Database::with_session(const char* what, const std::function<void(soci::session&)>& work) {
+  run(what, false, work);
+}
+
+void Database::in_transaction(const char* what, const std::function<void(soci::session&)>& work) {
+  run(what, true, work);
+}
+
+void Database::run(const char* what, bool transactional, const std::function<void(soci::session&)>& work) {
+  constexpr int kMaxAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::size_t pos = lease();
+    soci::session& s = pool_.at(pos);
+    Failure failure = Failure::none;
+    try {
+      if (transactional) {
+        soci::transaction tx(s);
+        work(s);
+        tx.commit();
+      } else {
+        work(s);
+      }
+    } catch (const soci::soci_error& e) {
+      failure = classify(e, s);
+      give_back(pos, failure == Failure::connection);
+      if ((failure == Failure::connection || failure == Failure::retryable) && attempt < kMaxAttempts) {
+        spdlog::warn("database operation {} failed ({}), retrying", what,
+                     failure == Failure::connection ? "connection lost" : "serialization");
+        if (failure == Failure::retryable) std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
+        continue;
+      }
+      if (failure == Failure::connection) {
+        throw core::DomainError(core::ErrorCode::unavailable, "The database is unavailable; retry shortly.",
+                                e.what());
+      }
+      if (failure == Failure::timeout) {
+        throw core::DomainError(core::ErrorCode::unavailable, "The database did not answer in time.", e.what());
+      }
+      throw;
+    } catch (...) {
+      give_back(pos, connection_broken(s));
+      throw;
+    }
+    give_back(pos, false);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started).count();
+    if (options_.slow_query_ms > 0 && ms >= options_.slow_query_ms) {
+      spdlog::warn("slow database operation {}: {} ms", what, ms);
+    }
+    return;
+  }
+}
+
+bool is_unique_violation(const std::exception& e) { return sqlstate_of(e) == "23505"; }
+bool is_foreign_key_violation(const std::exception& e) { return sqlstate_of(e) == "23503"; }
+
+}  // namespace tenantca::db

@@ -1,0 +1,58 @@
+#pragma once
+// One worker's PostgreSQL connection pool on SOCI, made safe for production:
+// bounded waits (a full pool is a 503, never a hang), lazy connect, detection
+// of dead sessions after a server restart (reconnect and retry the unit of
+// work once), retries of serialization failures, and slow-operation logging.
+#include <soci/soci.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/errors.hpp"
+
+namespace tenantca::db {
+
+struct DatabaseOptions {
+  std::string conninfo;
+  int pool_size = 10;
+  int lease_timeout_ms = 2000;
+  int slow_query_ms = 500;
+};
+
+class Database {
+ public:
+  explicit Database(DatabaseOptions options);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs `work` with a pooled session (autocommit). `what` names the
+  // operation in slow-query and error logs.
+  void with_session(const char* what, const std::function<void(soci::session&)>& work);
+  // Runs `work` inside one transaction: committed if it returns, rolled back
+  // if it throws. Retried on connection loss and serialization failure, so
+  // `work` must not have side effects outside the database.
+  void in_transaction(const char* what, const std::function<void(soci::session&)>& work);
+
+  const DatabaseOptions& options() const { return options_; }
+
+ private:
+  void run(const char* what, bool transactional, const std::function<void(soci::session&)>& work);
+  std::size_t lease();
+  void give_back(std::size_t pos, bool broken);
+
+  DatabaseOptions options_;
+  soci::connection_pool pool_;
+  std::mutex opened_mutex_;
+  std::vector<bool> opened_;
+};
+
+// Classification of database failures, from SQLSTATE and connection state.
+bool is_unique_violation(const std::exception& e);
+bool is_foreign_key_violation(const std::exception& e);
+
+}  // namespace tenantca::db

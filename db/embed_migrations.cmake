@@ -1,0 +1,13 @@
+# Turns db/migrations/*.sql into a C++ table so the binary carries its schema.
+file(GLOB files "${MIGRATIONS_DIR}/*.sql")
+list(SORT files)
+set(body "")
+foreach(f IN LISTS files)
+  get_filename_component(name "${f}" NAME_WE)
+  string(REGEX MATCH "^[0-9]+" num "${name}")
+  math(EXPR num "${num} + 0")
+  file(READ "${f}" sql)
+  string(APPEND body "    {${num}, \"${name}\", R\"tenantca_sql(${sql})tenantca_sql\"},\n")
+endforeach()
+file(WRITE "${OUTPUT}.tmp" "// Generated from db/migrations by embed_migrations.cmake.\n#include \"db/migrations.hpp\"\nnamespace tenantca::db {\nconst std::vector<Migration>& migrations() {\n  static const std::vector<Migration> all = {\n${body}  };\n  return all;\n}\n}  // namespace tenantca::db\n")
+file(COPY_FILE "${OUTPUT}.tmp" "${OUTPUT}" ONLY_IF_DIFFERENT)

@@ -1,0 +1,68 @@
+#include "handlers/dispatcher.hpp"
+
+#include <algorithm>
+
+#include "core/request_id.hpp"
+#include "handlers/problem.hpp"
+
+namespace tenantca::handlers {
+namespace {
+
+bool is_json_media_type(const std::string& value) {
+  std::string v = value.substr(0, value.find(';'));
+  v.erase(std::remove_if(v.begin(), v.end(), ::isspace), v.end());
+  std::transform(v.begin(), v.end(), v.begin(), ::tolower);
+  return v == "application/json";
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(Router router, Authorizer authorizer, DispatcherOptions options)
+    : router_(std::move(router)), authorizer_(std::move(authorizer)), options_(options) {}
+
+HttpResponse Dispatcher::dispatch(const HttpRequest& request) const {
+  const std::string* client_id = request.header("x-request-id");
+  RequestContext ctx{request, core::accept_or_make_request_id(client_id ? *client_id : ""), {}, {}, {}};
+  HttpResponse response;
+  try {
+    if (request.body.size() > options_.max_body_bytes) {
+      response = problem_response(core::ErrorCode::payload_too_large,
+                                  "The request body exceeds " + std::to_string(options_.max_body_bytes) + " bytes.",
+                                  ctx.request_id);
+      response.close_connection = true;
+    } else {
+      auto match = router_.match(request.method, request.path);
+      if (match.route == nullptr) {
+        if (match.allowed.empty()) {
+          response = problem_response(core::ErrorCode::not_found, "No such resource.", ctx.request_id);
+        } else {
+          std::string allow;
+          for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
+          response = problem_response(core::ErrorCode::method_not_allowed,
+                                      "Method " + request.method + " is not allowed here; allowed: " + allow + ".",
+                                      ctx.request_id);
+          response.set_header("Allow", allow);
+        }
+      } else {
+        ctx.params = std::move(match.params);
+        if (match.route->access != Access::public_) authorizer_(ctx, match.route->access);
+        const std::string* ct = request.header("content-type");
+        if (!request.body.empty() && (ct == nullptr || !is_json_media_type(*ct))) {
+          throw core::DomainError(core::ErrorCode::unsupported_media_type,
+                                  "Request bodies must be sent as Content-Type: application/json.");
+        }
+        response = match.route->handler(ctx);
+      }
+    }
+  } catch (...) {
+    response = problem_from_exception(std::current_exception(), ctx.request_id);
+  }
+  if (response.status == 429) {
+    // The Retry-After value travels in the rate limit headers the authorizer set.
+  }
+  for (auto& h : ctx.response_headers) response.headers.push_back(h);
+  response.set_header("X-Request-Id", ctx.request_id);
+  return response;
+}
+
+}  // namespace tenantca::handlers

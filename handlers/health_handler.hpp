@@ -1,0 +1,15 @@
+#pragma once
+#include <functional>
+
+#include "handlers/router.hpp"
+
+namespace tenantca::handlers {
+
+// GET /api/v1/health: answers from a cached probe result, never waiting on
+// the database, so load-balancer polling stays cheap and bounded.
+RouteHandler make_health_handler(std::function<bool()> database_ok);
+
+// GET /api/v1/openapi.yaml
+RouteHandler make_openapi_handler();
+
+}  // namespace tenantca::handlers

@@ -1,0 +1,60 @@
+#include "handlers/router.hpp"
+
+#include <algorithm>
+
+namespace tenantca::handlers {
+namespace {
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::size_t start = 1;
+  if (path.empty() || path[0] != '/') return parts;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
+bool match_pattern(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+                   std::vector<std::string>* params) {
+  if (pattern.size() != path.size()) return false;
+  std::vector<std::string> found;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const auto& p = pattern[i];
+    if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+      if (path[i].empty()) return false;
+      found.push_back(path[i]);
+    } else if (p != path[i]) {
+      return false;
+    }
+  }
+  if (params) *params = std::move(found);
+  return true;
+}
+
+}  // namespace
+
+void Router::add(std::string method, std::string pattern, Access access, RouteHandler handler) {
+  routes_.push_back(Route{std::move(method), std::move(pattern), access, std::move(handler)});
+}
+
+Router::Match Router::match(const std::string& method, const std::string& path) const {
+  Match m;
+  const auto parts = split_path(path);
+  for (const auto& r : routes_) {
+    std::vector<std::string> params;
+    if (!match_pattern(split_path(r.pattern), parts, &params)) continue;
+    if (r.method == method || (method == "HEAD" && r.method == "GET")) {
+      m.route = &r;
+      m.params = std::move(params);
+      return m;
+    }
+    if (std::find(m.allowed.begin(), m.allowed.end(), r.method) == m.allowed.end()) m.allowed.push_back(r.method);
+  }
+  return m;
+}
+
+}  // namespace tenantca::handlers

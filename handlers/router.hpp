@@ -1,0 +1,38 @@
+#pragma once
+// Method + path-pattern routing ("/api/v1/tenants/{id}"), with 404 for an
+// unknown path and 405 (with Allow) for a known path and another method.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "handlers/request_context.hpp"
+
+namespace tenantca::handlers {
+
+using RouteHandler = std::function<HttpResponse(RequestContext&)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;
+  Access access;
+  RouteHandler handler;
+};
+
+class Router {
+ public:
+  void add(std::string method, std::string pattern, Access access, RouteHandler handler);
+
+  struct Match {
+    const Route* route = nullptr;        // set when found
+    std::vector<std::string> params;     // values of {placeholders}, in order
+    std::vector<std::string> allowed;    // methods of the path, when route is null
+  };
+  Match match(const std::string& method, const std::string& path) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace tenantca::handlers

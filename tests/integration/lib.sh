@@ -1,0 +1,132 @@
+# Shared helpers for integration tests: each test gets its own database and
+# its own daemon on a free port, against the cluster scripts/test started
+# (TENANTCA_TEST_PG). Assertions print what was expected and what came back.
+set -euo pipefail
+
+: "${TENANTCA_TEST_PG:?run through scripts/test (TENANTCA_TEST_PG is not set)}"
+: "${TENANTCA_BIN:?TENANTCA_BIN is not set}"
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+TEST_NAME=$(basename "$0" .sh)
+T=$(mktemp -d "/tmp/tca-$TEST_NAME.XXXXXX")
+DAEMON_PID=""
+FAILS=0
+CHECKS=0
+declare -a CLEANUPS=()
+
+pg_param() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$TENANTCA_TEST_PG"; }
+PGHOST_=$(pg_param host); PGPORT_=$(pg_param port)
+psql_admin() { "$PGBIN/psql" -h "$PGHOST_" -p "$PGPORT_" -U tenantca -d postgres -v ON_ERROR_STOP=1 -Atq "$@"; }
+psql_db() { "$PGBIN/psql" -h "$PGHOST_" -p "$PGPORT_" -U tenantca -d "$DB_NAME" -v ON_ERROR_STOP=1 -Atq "$@"; }
+
+free_port() {
+  local p
+  while :; do
+    p=$(( 20000 + RANDOM % 40000 ))
+    ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
+  done
+}
+
+# Creates a fresh database and migrates it; sets DB_NAME and DB_URL.
+new_database() {
+  DB_NAME="t_${TEST_NAME//[^a-z0-9]/_}_$RANDOM$RANDOM"
+  psql_admin -c "CREATE DATABASE $DB_NAME"
+  DB_URL="$TENANTCA_TEST_PG dbname=$DB_NAME"
+  CLEANUPS+=("psql_admin -c 'DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)'")
+}
+migrate() { "$TENANTCA_BIN" migrate --database-url "$DB_URL" >"$T/migrate.log" 2>&1 || { cat "$T/migrate.log"; return 1; }; }
+
+# Writes a config file for a daemon; extra TOML lines may follow as arguments.
+write_config() {
+  PORT=$(free_port)
+  BASE="http://127.0.0.1:$PORT"
+  if [ ! -f "$T/kek" ]; then (umask 077; openssl rand -base64 32 >"$T/kek"); fi
+  {
+    echo "bind = \"127.0.0.1:$PORT\""
+    echo "workers = ${WORKERS:-2}"
+    echo "threads = 2"
+    echo "public_url = \"$BASE\""
+    echo "pid_file = \"$T/tenantca.pid\""
+    echo "graceful_timeout = 10"
+    for line in "$@"; do echo "$line"; done
+    echo "[database]"
+    echo "url = \"$DB_URL\""
+    echo "pool_size = 4"
+    echo "[security]"
+    echo "kek_file = \"$T/kek\""
+  } >"$T/tenantca.toml"
+}
+
+# Starts the daemon in the background and waits until health answers 200.
+start_daemon() {
+  [ -f "$T/tenantca.toml" ] || write_config
+  "$TENANTCA_BIN" serve --config "$T/tenantca.toml" "$@" >>"$T/daemon.log" 2>&1 &
+  DAEMON_PID=$!
+  wait_healthy
+}
+wait_healthy() {
+  for _ in $(seq 1 100); do
+    if curl -fsS -o /dev/null "$BASE/api/v1/health" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$DAEMON_PID" 2>/dev/null; then echo "daemon exited during start:"; tail -n 30 "$T/daemon.log"; return 1; fi
+    sleep 0.1
+  done
+  echo "daemon not healthy after 10 s:"; tail -n 30 "$T/daemon.log"; return 1
+}
+stop_daemon() {
+  [ -n "$DAEMON_PID" ] || return 0
+  kill -TERM "$DAEMON_PID" 2>/dev/null || true
+  wait "$DAEMON_PID" 2>/dev/null || true
+  DAEMON_PID=""
+}
+worker_pids() { pgrep -P "$DAEMON_PID" | sort; }
+
+cleanup_all() {
+  local rc=$?
+  stop_daemon
+  for c in "${CLEANUPS[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
+  if [ "$rc" -ne 0 ] || [ "$FAILS" -ne 0 ]; then
+    echo "--- daemon log (tail) ---"; tail -n 40 "$T/daemon.log" 2>/dev/null || true
+  fi
+  rm -rf "$T"
+}
+trap cleanup_all EXIT
+
+# --- HTTP ---------------------------------------------------------------
+# api METHOD PATH [JSON] [extra curl args...]: sets STATUS, BODY, and HEADERS (file).
+api() {
+  local method=$1 path=$2 body=${3:-}
+  shift 2; [ $# -gt 0 ] && shift
+  local args=(-sS -X "$method" -o "$T/body" -D "$T/headers" -w '%{http_code}')
+  [ -n "${API_KEY:-}" ] && args+=(-H "Authorization: Bearer $API_KEY")
+  [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+  STATUS=$(curl "${args[@]}" "$@" "$BASE$path")
+  BODY=$(cat "$T/body")
+  HEADERS="$T/headers"
+}
+header() { grep -i "^$1:" "$HEADERS" | head -n1 | cut -d: -f2- | sed 's/^ *//; s/\r$//'; }
+jget() { jq -r "$1" <<<"$BODY"; }
+
+# --- assertions ---------------------------------------------------------
+ok() { CHECKS=$((CHECKS + 1)); echo "ok - $1"; }
+fail() { CHECKS=$((CHECKS + 1)); FAILS=$((FAILS + 1)); echo "FAIL - $1"; }
+expect_eq() { # name expected actual
+  if [ "$2" == "$3" ]; then ok "$1"; else fail "$1: expected '$2', got '$3'"; fi
+}
+expect_status() { # expected [name]
+  if [ "$STATUS" == "$1" ]; then ok "${2:-status $1}"; else fail "${2:-status}: expected HTTP $1, got $STATUS: $BODY"; fi
+}
+expect_json() { expect_eq "$1" "$3" "$(jget "$2")"; }
+expect_match() { # name regex actual
+  if [[ "$3" =~ $2 ]]; then ok "$1"; else fail "$1: '$3' does not match /$2/"; fi
+}
+expect_problem() { # status code
+  expect_status "$1" "problem $2 status"
+  expect_eq "problem $2 content type" "application/problem+json" "$(header Content-Type)"
+  expect_json "problem code" .code "$2"
+  expect_json "problem status field" .status "$1"
+  expect_eq "problem type" "https://tenantca.dev/problems/$2" "$(jget .type)"
+  expect_eq "problem request_id matches header" "$(header X-Request-Id)" "$(jget .request_id)"
+}
+finish() {
+  echo "# $CHECKS checks, $FAILS failed"
+  [ "$FAILS" -eq 0 ]
+}

@@ -1,0 +1,45 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "daemon/config.hpp"
+
+using namespace tenantca::daemon;
+
+TEST(Config, PrecedenceIsDefaultFileEnvFlag) {
+  const std::string path = ::testing::TempDir() + "/cfg_test.toml";
+  std::ofstream(path) << "workers = 3\nthreads = 5\n[database]\npool_size = 7\n";
+  ::setenv("TENANTCA_THREADS", "6", 1);
+  Config c = load_config(path, true, {{"database.pool_size", "9"}});
+  ::unsetenv("TENANTCA_THREADS");
+  EXPECT_EQ(c.workers, 3);
+  EXPECT_EQ(c.threads, 6);
+  EXPECT_EQ(c.database_pool_size, 9);
+  EXPECT_EQ(c.graceful_timeout_s, 30);
+  EXPECT_EQ(c.timeout_s, 120);
+}
+
+TEST(Config, ErrorsNameTheSetting) {
+  try {
+    load_config("", false, {{"bind", "localhost"}});
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("'bind'"), std::string::npos);
+  }
+  EXPECT_THROW(load_config("", false, {{"workers", "-1"}}), ConfigError);
+  EXPECT_THROW(load_config("", false, {{"log.format", "xml"}}), ConfigError);
+  EXPECT_THROW(load_config("", false, {{"no.such", "1"}}), ConfigError);
+}
+
+TEST(Config, DefaultWorkersFollowCpuCount) {
+  Config c;
+  EXPECT_GE(c.effective_workers(), 3);
+  EXPECT_EQ(c.effective_workers() % 2, 1);
+}
+
+TEST(Config, MasksPasswords) {
+  EXPECT_EQ(mask_conninfo("postgresql://u:pw@h/db"), "postgresql://u:****@h/db");
+  EXPECT_EQ(mask_conninfo("host=h password=pw user=u"), "host=h password=**** user=u");
+  EXPECT_EQ(mask_conninfo("postgresql://h/db?password=pw&x=1"), "postgresql://h/db?password=****&x=1");
+}
