@@ -7,39 +7,40 @@
 #include "db/database.hpp"
 #include "db/health_probe.hpp"
 #include "db/migrations.hpp"
+#include "db/auth_cache.hpp"
+#include "db/tenancy_store.hpp"
+#include "handlers/authorizer.hpp"
 #include "handlers/dispatcher.hpp"
-#include "handlers/health_handler.hpp"
+#include "handlers/routes.hpp"
 
 namespace tenantca::daemon {
 namespace {
 
-using handlers::Access;
 
 class WorkerAppImpl final : public WorkerApp {
  public:
   WorkerAppImpl(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks) {
-    (void)preloaded;
-    // libpq reads these for every connection of this process, whatever the
-    // form of database.url (URI or key=value).
-    ::setenv("PGCONNECT_TIMEOUT", std::to_string(cfg.database_connect_timeout_s).c_str(), 1);
-    ::setenv("PGOPTIONS", fmt::format("-c statement_timeout={} -c TimeZone=UTC", cfg.database_statement_timeout_ms).c_str(), 1);
-    ::setenv("PGAPPNAME", "tenantca", 0);
+    configure_libpq_environment(cfg);
 
     database_ = std::make_unique<db::Database>(db::DatabaseOptions{
         cfg.database_url, cfg.database_pool_size, 2000, cfg.database_slow_query_ms});
     probe_ = std::make_unique<db::HealthProbe>(cfg.database_url, std::chrono::milliseconds(1000),
                                                std::chrono::milliseconds(1500));
 
-    handlers::Router router;
-    auto* probe = probe_.get();
-    router.add("GET", "/api/v1/health", Access::public_, handlers::make_health_handler([probe] { return probe->database_ok(); }));
-    router.add("GET", "/api/v1/openapi.yaml", Access::public_, handlers::make_openapi_handler());
+    auto* database = database_.get();
+    auth_cache_ = std::make_unique<db::AuthCache>(
+        cfg.database_url, [database](const std::string& id) { return db::find_key_record(*database, id); },
+        std::chrono::seconds(30));
+    const core::RateLimitSpec default_rate{cfg.rate_limit_default_rps, cfg.rate_limit_default_burst};
 
-    auto authorizer = [](handlers::RequestContext&, Access) {
-      throw core::DomainError(core::ErrorCode::unauthorized, "A valid API key is required.");
-    };
+    auto* probe = probe_.get();
+    handlers::RouteDeps deps{database, [probe] { return probe->database_ok(); }, default_rate};
+    auto* cache = auth_cache_.get();
+    auto authorizer = handlers::make_authorizer([cache](const std::string& id) { return cache->find(id); },
+                                                *preloaded.rate_limiter, default_rate);
     auto dispatcher = std::make_shared<const handlers::Dispatcher>(
-        std::move(router), authorizer, handlers::DispatcherOptions{static_cast<std::size_t>(cfg.max_body_bytes)});
+        handlers::build_router(deps), authorizer,
+        handlers::DispatcherOptions{static_cast<std::size_t>(cfg.max_body_bytes)});
     server_ = std::make_unique<handlers::HttpServer>(
         handlers::ServerOptions{cfg.bind_host, cfg.bind_port, cfg.threads,
                                 static_cast<std::size_t>(cfg.max_body_bytes) + 65536, cfg.log_access},
@@ -53,12 +54,23 @@ class WorkerAppImpl final : public WorkerApp {
  private:
   std::unique_ptr<db::Database> database_;
   std::unique_ptr<db::HealthProbe> probe_;
+  std::unique_ptr<db::AuthCache> auth_cache_;
   std::unique_ptr<handlers::HttpServer> server_;
 };
 
 }  // namespace
 
+void configure_libpq_environment(const Config& cfg) {
+  // libpq reads these for every connection of this process, whatever the
+  // form of database.url (URI or key=value); SOCI never sees them, so its
+  // whitespace splitting of conninfo strings does not matter (PITFALLS.md).
+  ::setenv("PGCONNECT_TIMEOUT", std::to_string(cfg.database_connect_timeout_s).c_str(), 1);
+  ::setenv("PGOPTIONS", fmt::format("-c statement_timeout={} -c TimeZone=UTC", cfg.database_statement_timeout_ms).c_str(), 1);
+  ::setenv("PGAPPNAME", "tenantca", 0);
+}
+
 Preloaded preload(const Config& cfg) {
+  configure_libpq_environment(cfg);
   Preloaded p;
   if (!cfg.security_kek_file.empty()) p.kek = core::load_kek_file(cfg.security_kek_file);
   const int have = db::current_schema_version(cfg.database_url);

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/kek.hpp"
+#include "core/rate_limit.hpp"
 #include "daemon/config.hpp"
 #include "handlers/http_server.hpp"
 
@@ -13,7 +14,13 @@ namespace tenantca::daemon {
 // What the master prepares before forking and every worker inherits.
 struct Preloaded {
   std::optional<core::Kek> kek;
+  // Shared memory mapped by the master: one exact limit per key for the
+  // whole instance, across workers, restarts and reloads.
+  std::shared_ptr<core::RateLimiter> rate_limiter;
 };
+
+// libpq settings every connection of this process gets (timeouts, UTC).
+void configure_libpq_environment(const Config& cfg);
 
 // Checks that must pass before any worker starts. Throws std::runtime_error.
 Preloaded preload(const Config& cfg);

@@ -15,7 +15,9 @@
 #include "daemon/logging.hpp"
 #include "daemon/master.hpp"
 #include "daemon/pid_file.hpp"
+#include "db/database.hpp"
 #include "db/migrations.hpp"
+#include "db/tenancy_store.hpp"
 #include "tenantca/version.hpp"
 
 namespace tenantca::daemon {
@@ -84,6 +86,7 @@ int cmd_serve(const SettingFlags& flags) {
   try {
     check_bind_available(cfg);
     preloaded = preload(cfg);
+    preloaded.rate_limiter = std::make_shared<core::SharedMemoryRateLimiter>();
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());
     return kExitStartup;
@@ -115,6 +118,25 @@ int cmd_migrate(const SettingFlags& flags) {
   }
 }
 
+int cmd_operator_key_create(const SettingFlags& flags, const std::string& name) {
+  try {
+    const Config cfg = flags.load();
+    configure_libpq_environment(cfg);
+    if (name.empty() || name.size() > 128) throw std::runtime_error("--name must be 1-128 characters");
+    db::Database database(db::DatabaseOptions{cfg.database_url, 1, 5000, 0});
+    const auto key = db::create_api_key(database, std::nullopt, name, core::Role::operator_, std::nullopt);
+    std::cerr << "operator key " << key.info.id << " (" << name << ") created; it is shown only once:\n";
+    std::cout << key.token << "\n";
+    return 0;
+  } catch (const core::DomainError& e) {
+    std::cerr << "tenantca operator-key create: " << e.public_detail() << " (" << e.internal() << ")\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "tenantca operator-key create: " << e.what() << "\n";
+    return 1;
+  }
+}
+
 int cmd_check_config(const SettingFlags& flags) {
   try {
     const Config cfg = flags.load();
@@ -141,6 +163,13 @@ int run_cli(int argc, char** argv) {
   auto* check = app.add_subcommand("check-config", "validate and print the effective configuration, secrets masked");
   check_flags.attach(check);
   auto* version = app.add_subcommand("version", "print the version");
+  SettingFlags key_flags;
+  std::string key_name;
+  auto* opkey = app.add_subcommand("operator-key", "manage operator keys");
+  opkey->require_subcommand(1);
+  auto* opkey_create = opkey->add_subcommand("create", "create an operator key and print it once");
+  opkey_create->add_option("--name", key_name, "a name for the key (who or what uses it)")->required();
+  key_flags.attach(opkey_create);
 
   try {
     app.parse(argc, argv);
@@ -150,6 +179,7 @@ int run_cli(int argc, char** argv) {
   if (*serve) return cmd_serve(serve_flags);
   if (*migrate) return cmd_migrate(migrate_flags);
   if (*check) return cmd_check_config(check_flags);
+  if (*opkey_create) return cmd_operator_key_create(key_flags, key_name);
   if (*version) {
     std::cout << "tenantca " << kVersion << "\n";
     return 0;

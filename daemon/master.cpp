@@ -80,9 +80,10 @@ void Master::stop_worker(Worker& w, const char* why) {
 void Master::reload() {
   spdlog::info("reload requested (SIGHUP): reading the configuration");
   Config fresh;
+  Preloaded fresh_preloaded;
   try {
     fresh = reload_();
-    preload(fresh);  // schema and key checks, as at start
+    fresh_preloaded = preload(fresh);  // schema and key checks, as at start
   } catch (const std::exception& e) {
     spdlog::error("reload rejected, keeping the running configuration: {}", e.what());
     return;
@@ -90,6 +91,9 @@ void Master::reload() {
   sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", static_cast<unsigned long long>(monotonic_ms()) * 1000ULL);
   setup_logging(LogSettings{fresh.log_level, fresh.log_format, fresh.log_file, "master"});
   cfg_ = std::move(fresh);
+  // The rate limit table outlives generations: buckets stay exact across reloads.
+  fresh_preloaded.rate_limiter = preloaded_.rate_limiter;
+  preloaded_ = std::move(fresh_preloaded);
   desired_ = cfg_.effective_workers();
   ++generation_;
   reloading_ = true;

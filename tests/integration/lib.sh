@@ -21,7 +21,7 @@ psql_db() { "$PGBIN/psql" -h "$PGHOST_" -p "$PGPORT_" -U tenantca -d "$DB_NAME" 
 free_port() {
   local p
   while :; do
-    p=$(( 20000 + RANDOM % 40000 ))
+    p=$(( 20000 + RANDOM % 12000 ))
     ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
   done
 }

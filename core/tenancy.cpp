@@ -1,0 +1,38 @@
+#include "core/tenancy.hpp"
+
+#include <stdexcept>
+
+namespace tenantca::core {
+
+bool valid_tenant_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+std::string role_name(Role r) {
+  switch (r) {
+    case Role::operator_: return "operator";
+    case Role::owner: return "owner";
+    case Role::issuer: return "issuer";
+    case Role::reader: return "reader";
+  }
+  return "reader";
+}
+
+std::optional<Role> parse_tenant_role(const std::string& s) {
+  if (s == "owner") return Role::owner;
+  if (s == "issuer") return Role::issuer;
+  if (s == "reader") return Role::reader;
+  return std::nullopt;
+}
+
+Role parse_stored_role(const std::string& s) {
+  if (s == "operator") return Role::operator_;
+  if (auto r = parse_tenant_role(s)) return *r;
+  throw std::runtime_error("unknown stored role: " + s);
+}
+
+}  // namespace tenantca::core

@@ -1,0 +1,51 @@
+#pragma once
+// A worker's cache of API key records, so a hot key costs no database round
+// trip. Invalidation is pushed: a LISTEN connection receives the
+// 'tenantca_auth' notifications that triggers send when a key is deleted or a
+// tenant changes, from any worker of any instance, and drops the entries
+// within milliseconds. While that connection is down the cache is bypassed
+// (every lookup goes to the database), and a TTL bounds any entry's age.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "core/tenancy.hpp"
+
+namespace tenantca::db {
+
+class AuthCache {
+ public:
+  using Loader = std::function<std::optional<core::KeyRecord>(const std::string& key_id)>;
+  AuthCache(std::string conninfo, Loader loader, std::chrono::seconds ttl);
+  ~AuthCache();
+  AuthCache(const AuthCache&) = delete;
+  AuthCache& operator=(const AuthCache&) = delete;
+
+  std::optional<core::KeyRecord> find(const std::string& key_id);
+  bool listening() const { return listening_.load(); }
+
+ private:
+  void listen_loop();
+  void invalidate(const std::string& payload);
+
+  struct Entry {
+    core::KeyRecord record;
+    std::chrono::steady_clock::time_point loaded;
+  };
+  std::string conninfo_;
+  Loader loader_;
+  std::chrono::seconds ttl_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
+  uint64_t epoch_ = 0;  // bumped on every invalidation, so a load racing one is not cached
+  std::atomic<bool> listening_{false};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace tenantca::db

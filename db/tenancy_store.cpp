@@ -1,0 +1,294 @@
+#include "db/tenancy_store.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/random.hpp"
+#include "core/uuid.hpp"
+
+namespace tenantca::db {
+namespace {
+
+// ---- SQL ---------------------------------------------------------------
+constexpr const char* kInsertTenant =
+    "INSERT INTO tenants (id, name, rate_rps, rate_burst) VALUES (CAST(:id AS uuid), :name, :rps, :burst) "
+    "RETURNING id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * 1000000)::bigint";
+constexpr const char* kSelectTenant =
+    "SELECT id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * 1000000)::bigint "
+    "FROM tenants WHERE id = CAST(:id AS uuid)";
+constexpr const char* kSelectTenantForUpdate =
+    "SELECT id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * 1000000)::bigint "
+    "FROM tenants WHERE id = CAST(:id AS uuid) FOR UPDATE";
+constexpr const char* kListTenants =
+    "SELECT id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * 1000000)::bigint "
+    "FROM tenants WHERE (created_at, id) < (timestamptz 'epoch' + :micros * interval '1 microsecond', CAST(:aid AS uuid)) "
+    "ORDER BY created_at DESC, id DESC LIMIT :lim";
+constexpr const char* kUpdateTenant =
+    "UPDATE tenants SET name = :name, rate_rps = :rps, rate_burst = :burst, disabled = (:disabled = 1) "
+    "WHERE id = CAST(:id AS uuid)";
+
+constexpr const char* kInsertApiKey =
+    "INSERT INTO api_keys (id, tenant_id, name, role, secret_hash) "
+    "VALUES (CAST(:id AS uuid), CAST(:tid AS uuid), :name, :role, decode(:hash, 'hex')) "
+    "RETURNING (extract(epoch FROM created_at) * 1000000)::bigint";
+constexpr const char* kListApiKeys =
+    "SELECT id::text, tenant_id::text, name, role, (extract(epoch FROM created_at) * 1000000)::bigint "
+    "FROM api_keys WHERE tenant_id = CAST(:tid AS uuid) AND deleted_at IS NULL "
+    "AND (created_at, id) < (timestamptz 'epoch' + :micros * interval '1 microsecond', CAST(:aid AS uuid)) "
+    "ORDER BY created_at DESC, id DESC LIMIT :lim";
+constexpr const char* kDeleteApiKey =
+    "UPDATE api_keys SET deleted_at = clock_timestamp() "
+    "WHERE id = CAST(:id AS uuid) AND tenant_id = CAST(:tid AS uuid) AND deleted_at IS NULL RETURNING name, role";
+constexpr const char* kSelectKeyRecord =
+    "SELECT k.id::text, k.tenant_id::text, k.role, encode(k.secret_hash, 'hex'), coalesce(t.disabled, false)::int, "
+    "coalesce(t.rate_rps, 0), coalesce(t.rate_burst, 0) "
+    "FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id "
+    "WHERE k.id = CAST(:id AS uuid) AND k.deleted_at IS NULL";
+
+constexpr const char* kInsertAudit =
+    "INSERT INTO audit_events (id, tenant_id, actor_key_id, action, target_type, target_id, request_id, detail) "
+    "VALUES (CAST(:id AS uuid), CAST(:tid AS uuid), CAST(:actor AS uuid), :action, :ttype, :tgt, :rid, CAST(:detail AS jsonb))";
+constexpr const char* kListAudit =
+    "SELECT id::text, tenant_id::text, (extract(epoch FROM time) * 1000000)::bigint, actor_key_id::text, action, "
+    "target_type, coalesce(target_id, ''), request_id, detail::text "
+    "FROM audit_events WHERE tenant_id = CAST(:tid AS uuid) "
+    "AND (time, id) < (timestamptz 'epoch' + :micros * interval '1 microsecond', CAST(:aid AS uuid)) "
+    "ORDER BY time DESC, id DESC LIMIT :lim";
+
+// ---- row mapping -----------------------------------------------------------
+core::Tenant tenant_from(const soci::row& r) {
+  core::Tenant t;
+  t.id = r.get<std::string>(0);
+  t.name = r.get<std::string>(1);
+  t.rate_limit.requests_per_second = r.get<int>(2);
+  t.rate_limit.burst = r.get<int>(3);
+  t.disabled = r.get<int>(4) != 0;
+  t.created_us = r.get<long long>(5);
+  return t;
+}
+
+std::optional<std::string> opt_string(const soci::row& r, std::size_t i) {
+  if (r.get_indicator(i) == soci::i_null) return std::nullopt;
+  return r.get<std::string>(i);
+}
+
+// SOCI binds an empty optional as NULL through an indicator.
+struct NullableText {
+  std::string value;
+  soci::indicator ind;
+  explicit NullableText(const std::optional<std::string>& v) : value(v.value_or("")), ind(v ? soci::i_ok : soci::i_null) {}
+};
+
+core::AuditEvent audit(const core::Actor& actor, std::optional<std::string> tenant_id, std::string action,
+                       std::string target_type, std::string target_id, nlohmann::json detail) {
+  core::AuditEvent e;
+  e.id = core::new_uuid();
+  e.tenant_id = std::move(tenant_id);
+  e.actor_key_id = actor.key_id;
+  e.action = std::move(action);
+  e.target_type = std::move(target_type);
+  e.target_id = std::move(target_id);
+  e.request_id = actor.request_id;
+  e.detail_json = detail.dump();
+  return e;
+}
+
+nlohmann::json rate_json(const core::RateLimitSpec& r) {
+  return {{"requests_per_second", r.requests_per_second}, {"burst", r.burst}};
+}
+
+}  // namespace
+
+void insert_audit(soci::session& s, const core::AuditEvent& e) {
+  NullableText tid(e.tenant_id);
+  s << kInsertAudit, soci::use(e.id), soci::use(tid.value, tid.ind), soci::use(e.actor_key_id), soci::use(e.action),
+      soci::use(e.target_type), soci::use(e.target_id), soci::use(e.request_id), soci::use(e.detail_json);
+}
+
+core::Tenant create_tenant(Database& db, const std::string& name, core::RateLimitSpec rate, const core::Actor& actor) {
+  core::Tenant out;
+  try {
+    db.in_transaction("tenants.create", [&](soci::session& s) {
+      const std::string id = core::new_uuid();
+      soci::row r;
+      s << kInsertTenant, soci::use(id), soci::use(name), soci::use(rate.requests_per_second), soci::use(rate.burst),
+          soci::into(r);
+      out = tenant_from(r);
+      insert_audit(s, audit(actor, out.id, "tenant.create", "tenant", out.id,
+                            {{"name", name}, {"rate_limit", rate_json(rate)}}));
+    });
+  } catch (const soci::soci_error& e) {
+    if (is_unique_violation(e)) core::throw_conflict("A tenant named '" + name + "' already exists.");
+    throw;
+  }
+  return out;
+}
+
+std::optional<core::Tenant> find_tenant(Database& db, const std::string& id) {
+  std::optional<core::Tenant> out;
+  db.with_session("tenants.get", [&](soci::session& s) {
+    soci::row r;
+    s << kSelectTenant, soci::use(id), soci::into(r);
+    if (s.got_data()) out = tenant_from(r);
+  });
+  return out;
+}
+
+core::Page<core::Tenant> list_tenants(Database& db, const core::PageRequest& page) {
+  std::vector<core::Tenant> rows;
+  db.with_session("tenants.list", [&](soci::session& s) {
+    rows.clear();
+    const long long micros = core::bound_micros(page);
+    const std::string aid = core::bound_id(page);
+    const int lim = page.limit + 1;
+    soci::rowset<soci::row> rs = (s.prepare << kListTenants, soci::use(micros), soci::use(aid), soci::use(lim));
+    for (const auto& r : rs) rows.push_back(tenant_from(r));
+  });
+  return core::make_page(std::move(rows), page.limit,
+                         [](const core::Tenant& t) { return std::pair<int64_t, std::string>(t.created_us, t.id); });
+}
+
+core::Tenant update_tenant(Database& db, const std::string& id, const TenantPatch& patch, const core::Actor& actor) {
+  core::Tenant out;
+  try {
+    db.in_transaction("tenants.update", [&](soci::session& s) {
+      soci::row r;
+      s << kSelectTenantForUpdate, soci::use(id), soci::into(r);
+      if (!s.got_data()) core::throw_not_found("No tenant with id " + id + ".");
+      core::Tenant t = tenant_from(r);
+      nlohmann::json changes = nlohmann::json::object();
+      if (patch.name && *patch.name != t.name) {
+        changes["name"] = {{"from", t.name}, {"to", *patch.name}};
+        t.name = *patch.name;
+      }
+      if (patch.rate_limit) {
+        changes["rate_limit"] = rate_json(*patch.rate_limit);
+        t.rate_limit = *patch.rate_limit;
+      }
+      if (patch.disabled && *patch.disabled != t.disabled) {
+        changes["disabled"] = *patch.disabled;
+        t.disabled = *patch.disabled;
+      }
+      const int disabled = t.disabled ? 1 : 0;
+      s << kUpdateTenant, soci::use(t.name), soci::use(t.rate_limit.requests_per_second), soci::use(t.rate_limit.burst),
+          soci::use(disabled), soci::use(id);
+      insert_audit(s, audit(actor, t.id, "tenant.update", "tenant", t.id, changes));
+      out = t;
+    });
+  } catch (const soci::soci_error& e) {
+    if (is_unique_violation(e)) core::throw_conflict("A tenant with that name already exists.");
+    throw;
+  }
+  return out;
+}
+
+CreatedApiKey create_api_key(Database& db, const std::optional<std::string>& tenant_id, const std::string& name,
+                             core::Role role, const std::optional<core::Actor>& actor) {
+  const core::NewApiKey key = core::generate_api_key();
+  CreatedApiKey out;
+  out.token = key.token;
+  out.info.id = key.id;
+  out.info.tenant_id = tenant_id;
+  out.info.name = name;
+  out.info.role = role;
+  const std::string hash_hex = core::to_hex(key.hash.data(), key.hash.size());
+  const std::string role_text = core::role_name(role);
+  try {
+    db.in_transaction("api_keys.create", [&](soci::session& s) {
+      NullableText tid(tenant_id);
+      long long created = 0;
+      s << kInsertApiKey, soci::use(key.id), soci::use(tid.value, tid.ind), soci::use(name), soci::use(role_text),
+          soci::use(hash_hex), soci::into(created);
+      out.info.created_us = created;
+      if (actor) {
+        insert_audit(s, audit(*actor, tenant_id, "api_key.create", "api_key", key.id, {{"name", name}, {"role", role_text}}));
+      }
+    });
+  } catch (const soci::soci_error& e) {
+    if (is_foreign_key_violation(e)) core::throw_not_found("No tenant with id " + tenant_id.value_or("") + ".");
+    throw;
+  }
+  return out;
+}
+
+core::Page<core::ApiKeyInfo> list_api_keys(Database& db, const std::string& tenant_id, const core::PageRequest& page) {
+  std::vector<core::ApiKeyInfo> rows;
+  db.with_session("api_keys.list", [&](soci::session& s) {
+    rows.clear();
+    const long long micros = core::bound_micros(page);
+    const std::string aid = core::bound_id(page);
+    const int lim = page.limit + 1;
+    soci::rowset<soci::row> rs =
+        (s.prepare << kListApiKeys, soci::use(tenant_id), soci::use(micros), soci::use(aid), soci::use(lim));
+    for (const auto& r : rs) {
+      core::ApiKeyInfo k;
+      k.id = r.get<std::string>(0);
+      k.tenant_id = opt_string(r, 1);
+      k.name = r.get<std::string>(2);
+      k.role = core::parse_stored_role(r.get<std::string>(3));
+      k.created_us = r.get<long long>(4);
+      rows.push_back(std::move(k));
+    }
+  });
+  return core::make_page(std::move(rows), page.limit,
+                         [](const core::ApiKeyInfo& k) { return std::pair<int64_t, std::string>(k.created_us, k.id); });
+}
+
+void delete_api_key(Database& db, const std::string& tenant_id, const std::string& key_id, const core::Actor& actor) {
+  db.in_transaction("api_keys.delete", [&](soci::session& s) {
+    soci::row r;
+    s << kDeleteApiKey, soci::use(key_id), soci::use(tenant_id), soci::into(r);
+    if (!s.got_data()) core::throw_not_found("No API key with id " + key_id + ".");
+    insert_audit(s, audit(actor, tenant_id, "api_key.delete", "api_key", key_id,
+                          {{"name", r.get<std::string>(0)}, {"role", r.get<std::string>(1)}}));
+  });
+}
+
+std::optional<core::KeyRecord> find_key_record(Database& db, const std::string& key_id) {
+  std::optional<core::KeyRecord> out;
+  db.with_session("api_keys.auth", [&](soci::session& s) {
+    soci::row r;
+    s << kSelectKeyRecord, soci::use(key_id), soci::into(r);
+    if (!s.got_data()) return;
+    core::KeyRecord k;
+    k.id = r.get<std::string>(0);
+    k.tenant_id = opt_string(r, 1);
+    k.role = core::parse_stored_role(r.get<std::string>(2));
+    const std::string hex = r.get<std::string>(3);
+    for (std::size_t i = 0; i < k.secret_hash.size() && 2 * i + 1 < hex.size(); ++i) {
+      k.secret_hash[i] = static_cast<unsigned char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+    }
+    k.tenant_disabled = r.get<int>(4) != 0;
+    k.tenant_rate_limit = {r.get<int>(5), r.get<int>(6)};
+    out = k;
+  });
+  return out;
+}
+
+core::Page<core::AuditEvent> list_audit_events(Database& db, const std::string& tenant_id, const core::PageRequest& page) {
+  std::vector<core::AuditEvent> rows;
+  db.with_session("audit.list", [&](soci::session& s) {
+    rows.clear();
+    const long long micros = core::bound_micros(page);
+    const std::string aid = core::bound_id(page);
+    const int lim = page.limit + 1;
+    soci::rowset<soci::row> rs =
+        (s.prepare << kListAudit, soci::use(tenant_id), soci::use(micros), soci::use(aid), soci::use(lim));
+    for (const auto& r : rs) {
+      core::AuditEvent e;
+      e.id = r.get<std::string>(0);
+      e.tenant_id = opt_string(r, 1);
+      e.time_us = r.get<long long>(2);
+      e.actor_key_id = r.get<std::string>(3);
+      e.action = r.get<std::string>(4);
+      e.target_type = r.get<std::string>(5);
+      e.target_id = r.get<std::string>(6);
+      e.request_id = r.get<std::string>(7);
+      e.detail_json = r.get<std::string>(8);
+      rows.push_back(std::move(e));
+    }
+  });
+  return core::make_page(std::move(rows), page.limit,
+                         [](const core::AuditEvent& e) { return std::pair<int64_t, std::string>(e.time_us, e.id); });
+}
+
+}  // namespace tenantca::db

@@ -1,0 +1,16 @@
+#include "handlers/routes.hpp"
+
+#include "handlers/health_handler.hpp"
+#include "handlers/tenancy_handlers.hpp"
+
+namespace tenantca::handlers {
+
+Router build_router(const RouteDeps& deps) {
+  Router router;
+  router.add("GET", "/api/v1/health", Access::public_, make_health_handler(deps.database_ok));
+  router.add("GET", "/api/v1/openapi.yaml", Access::public_, make_openapi_handler());
+  add_tenancy_routes(router, TenancyDeps{deps.database, deps.default_rate_limit});
+  return router;
+}
+
+}  // namespace tenantca::handlers

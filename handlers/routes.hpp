@@ -1,0 +1,20 @@
+#pragma once
+#include <functional>
+
+#include "core/tenancy.hpp"
+#include "db/database.hpp"
+#include "handlers/router.hpp"
+
+namespace tenantca::handlers {
+
+struct RouteDeps {
+  db::Database* database = nullptr;
+  std::function<bool()> database_ok;
+  core::RateLimitSpec default_rate_limit;
+};
+
+// Every route of the API. Building it touches no dependency, so tests can
+// list the routes (e.g. against docs/openapi.yaml) with empty deps.
+Router build_router(const RouteDeps& deps);
+
+}  // namespace tenantca::handlers
