@@ -7,7 +7,10 @@
 #include "db/database.hpp"
 #include "db/health_probe.hpp"
 #include "db/migrations.hpp"
+#include "core/clock.hpp"
+#include "core/pki/service.hpp"
 #include "db/auth_cache.hpp"
+#include "db/pki_store.hpp"
 #include "db/tenancy_store.hpp"
 #include "handlers/authorizer.hpp"
 #include "handlers/dispatcher.hpp"
@@ -33,8 +36,14 @@ class WorkerAppImpl final : public WorkerApp {
         std::chrono::seconds(30));
     const core::RateLimitSpec default_rate{cfg.rate_limit_default_rps, cfg.rate_limit_default_burst};
 
+    pki_store_ = std::make_unique<db::SqlPkiStore>(*database);
+    pki_ = std::make_unique<core::pki::PkiService>(
+        *pki_store_, preloaded.kek ? &*preloaded.kek : nullptr, clock_,
+        core::pki::PkiSettings{cfg.public_url, int64_t{cfg.pki_crl_next_update_hours} * 3600,
+                               int64_t{cfg.pki_ocsp_validity_minutes} * 60});
+
     auto* probe = probe_.get();
-    handlers::RouteDeps deps{database, [probe] { return probe->database_ok(); }, default_rate};
+    handlers::RouteDeps deps{database, [probe] { return probe->database_ok(); }, default_rate, pki_.get()};
     auto* cache = auth_cache_.get();
     auto authorizer = handlers::make_authorizer([cache](const std::string& id) { return cache->find(id); },
                                                 *preloaded.rate_limiter, default_rate);
@@ -55,6 +64,9 @@ class WorkerAppImpl final : public WorkerApp {
   std::unique_ptr<db::Database> database_;
   std::unique_ptr<db::HealthProbe> probe_;
   std::unique_ptr<db::AuthCache> auth_cache_;
+  core::SystemClock clock_;
+  std::unique_ptr<db::SqlPkiStore> pki_store_;
+  std::unique_ptr<core::pki::PkiService> pki_;
   std::unique_ptr<handlers::HttpServer> server_;
 };
 

@@ -134,6 +134,8 @@ const std::vector<Setting>& settings() {
               [](const Config& c) { return c.security_kek_file; }},
       INT_SETTING("rate_limit.default_requests_per_second", rate_limit_default_rps, 1, 1000000, "default per-key refill rate"),
       INT_SETTING("rate_limit.default_burst", rate_limit_default_burst, 1, 1000000, "default per-key bucket size"),
+      INT_SETTING("pki.crl_next_update_hours", pki_crl_next_update_hours, 1, 24 * 365, "CRL nextUpdate - thisUpdate, in hours"),
+      INT_SETTING("pki.ocsp_validity_minutes", pki_ocsp_validity_minutes, 1, 7 * 24 * 60, "OCSP nextUpdate - thisUpdate, in minutes"),
       BOOL_SETTING("metrics.enabled", metrics_enabled, "serve GET /metrics"),
       Setting{{"metrics.bind", "separate HOST:PORT for /metrics; empty serves it on the main listener", false},
               "",

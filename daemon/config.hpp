@@ -38,6 +38,8 @@ struct Config {
   std::string security_kek_file;
   int rate_limit_default_rps = 50;
   int rate_limit_default_burst = 100;
+  int pki_crl_next_update_hours = 24;
+  int pki_ocsp_validity_minutes = 60;
   bool metrics_enabled = true;
   std::string metrics_bind;
 

@@ -8,11 +8,11 @@
 namespace tenantca::handlers {
 namespace {
 
-bool is_json_media_type(const std::string& value) {
+bool media_type_is(const std::string& value, const std::string& wanted) {
   std::string v = value.substr(0, value.find(';'));
   v.erase(std::remove_if(v.begin(), v.end(), ::isspace), v.end());
   std::transform(v.begin(), v.end(), v.begin(), ::tolower);
-  return v == "application/json";
+  return v == wanted;
 }
 
 }  // namespace
@@ -47,18 +47,16 @@ HttpResponse Dispatcher::dispatch(const HttpRequest& request) const {
         ctx.params = std::move(match.params);
         if (match.route->access != Access::public_) authorizer_(ctx, match.route->access);
         const std::string* ct = request.header("content-type");
-        if (!request.body.empty() && (ct == nullptr || !is_json_media_type(*ct))) {
+        const std::string& wanted = match.route->body_media_type;
+        if (!request.body.empty() && (ct == nullptr || !media_type_is(*ct, wanted))) {
           throw core::DomainError(core::ErrorCode::unsupported_media_type,
-                                  "Request bodies must be sent as Content-Type: application/json.");
+                                  "Request bodies here must be sent as Content-Type: " + wanted + ".");
         }
         response = match.route->handler(ctx);
       }
     }
   } catch (...) {
     response = problem_from_exception(std::current_exception(), ctx.request_id);
-  }
-  if (response.status == 429) {
-    // The Retry-After value travels in the rate limit headers the authorizer set.
   }
   for (auto& h : ctx.response_headers) response.headers.push_back(h);
   response.set_header("X-Request-Id", ctx.request_id);

@@ -37,6 +37,8 @@ HttpResponse json_response(int status, const std::string& json_text);
 // Percent-decoding for query strings ('+' is a space); nullopt-free: bad
 // escapes are kept literally so validation reports them.
 std::string url_decode(const std::string& s);
+// Percent-decoding for path segments, where '+' is literal (base64 in OCSP GET URLs).
+std::string url_decode_path(const std::string& s);
 std::map<std::string, std::string> parse_query(const std::string& raw);
 
 }  // namespace tenantca::handlers

@@ -18,12 +18,24 @@ std::vector<std::string> split_path(const std::string& path) {
   return parts;
 }
 
+bool is_rest(const std::string& p) { return p.size() > 5 && p.compare(p.size() - 4, 4, "...}") == 0; }
+
 bool match_pattern(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
                    std::vector<std::string>* params) {
-  if (pattern.size() != path.size()) return false;
+  // A last segment "{name...}" takes the rest of the path, slashes included
+  // (base64 OCSP requests in GET URLs contain '/').
+  const bool rest = !pattern.empty() && is_rest(pattern.back());
+  if (rest ? path.size() < pattern.size() : pattern.size() != path.size()) return false;
   std::vector<std::string> found;
   for (std::size_t i = 0; i < pattern.size(); ++i) {
     const auto& p = pattern[i];
+    if (rest && i + 1 == pattern.size()) {
+      std::string joined;
+      for (std::size_t j = i; j < path.size(); ++j) joined += (j == i ? "" : "/") + path[j];
+      if (joined.empty()) return false;
+      found.push_back(joined);
+      break;
+    }
     if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
       if (path[i].empty()) return false;
       found.push_back(path[i]);
@@ -37,8 +49,9 @@ bool match_pattern(const std::vector<std::string>& pattern, const std::vector<st
 
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, Access access, RouteHandler handler) {
-  routes_.push_back(Route{std::move(method), std::move(pattern), access, std::move(handler)});
+void Router::add(std::string method, std::string pattern, Access access, RouteHandler handler,
+                 std::string body_media_type) {
+  routes_.push_back(Route{std::move(method), std::move(pattern), access, std::move(handler), std::move(body_media_type)});
 }
 
 Router::Match Router::match(const std::string& method, const std::string& path) const {

@@ -17,11 +17,13 @@ struct Route {
   std::string pattern;
   Access access;
   RouteHandler handler;
+  std::string body_media_type;  // what a request body must be sent as
 };
 
 class Router {
  public:
-  void add(std::string method, std::string pattern, Access access, RouteHandler handler);
+  void add(std::string method, std::string pattern, Access access, RouteHandler handler,
+           std::string body_media_type = "application/json");
 
   struct Match {
     const Route* route = nullptr;        // set when found

@@ -1,6 +1,7 @@
 #include "handlers/routes.hpp"
 
 #include "handlers/health_handler.hpp"
+#include "handlers/pki_handlers.hpp"
 #include "handlers/tenancy_handlers.hpp"
 
 namespace tenantca::handlers {
@@ -10,6 +11,7 @@ Router build_router(const RouteDeps& deps) {
   router.add("GET", "/api/v1/health", Access::public_, make_health_handler(deps.database_ok));
   router.add("GET", "/api/v1/openapi.yaml", Access::public_, make_openapi_handler());
   add_tenancy_routes(router, TenancyDeps{deps.database, deps.default_rate_limit});
+  add_pki_routes(router, PkiDeps{deps.database, deps.pki});
   return router;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 #include <functional>
 
+#include "core/pki/service.hpp"
 #include "core/tenancy.hpp"
 #include "db/database.hpp"
 #include "handlers/router.hpp"
@@ -11,6 +12,7 @@ struct RouteDeps {
   db::Database* database = nullptr;
   std::function<bool()> database_ok;
   core::RateLimitSpec default_rate_limit;
+  core::pki::PkiService* pki = nullptr;
 };
 
 // Every route of the API. Building it touches no dependency, so tests can

@@ -99,7 +99,7 @@ api() {
   [ -n "${API_KEY:-}" ] && args+=(-H "Authorization: Bearer $API_KEY")
   [ -n "$body" ] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
   STATUS=$(curl "${args[@]}" "$@" "$BASE$path")
-  BODY=$(cat "$T/body")
+  BODY=$(tr -d '\0' <"$T/body")
   HEADERS="$T/headers"
 }
 header() { grep -i "^$1:" "$HEADERS" | head -n1 | cut -d: -f2- | sed 's/^ *//; s/\r$//'; }

@@ -1,0 +1,22 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+
+namespace tenantca::core {
+
+// Injected wherever time matters (validity, CRL/OCSP updates, expiry), so
+// tests can pin it.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual int64_t now_seconds() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  int64_t now_seconds() const override {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  }
+};
+
+}  // namespace tenantca::core

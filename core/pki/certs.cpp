@@ -1,0 +1,291 @@
+#include "core/pki/certs.hpp"
+
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+
+#include <ctime>
+
+#include "core/errors.hpp"
+#include "core/pki/keys.hpp"
+
+namespace tenantca::core::pki {
+namespace {
+
+struct NameField {
+  int nid;
+  std::string Subject::*field;
+};
+const NameField kNameFields[] = {
+    {NID_countryName, &Subject::country},
+    {NID_stateOrProvinceName, &Subject::state},
+    {NID_localityName, &Subject::locality},
+    {NID_organizationName, &Subject::organization},
+    {NID_organizationalUnitName, &Subject::organizational_unit},
+    {NID_commonName, &Subject::common_name},
+};
+
+int64_t asn1_time_to_epoch(const ASN1_TIME* t) {
+  std::tm tm{};
+  check(ASN1_TIME_to_tm(t, &tm) == 1, "ASN1_TIME_to_tm");
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+std::string asn1_string(const ASN1_STRING* s) {
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<std::size_t>(ASN1_STRING_length(s)));
+}
+
+Sans sans_from(const GENERAL_NAMES* gens) {
+  Sans out;
+  if (gens == nullptr) return out;
+  for (int i = 0; i < sk_GENERAL_NAME_num(gens); ++i) {
+    const GENERAL_NAME* g = sk_GENERAL_NAME_value(gens, i);
+    switch (g->type) {
+      case GEN_DNS: out.dns.push_back(asn1_string(g->d.dNSName)); break;
+      case GEN_EMAIL: out.email.push_back(asn1_string(g->d.rfc822Name)); break;
+      case GEN_URI: out.uri.push_back(asn1_string(g->d.uniformResourceIdentifier)); break;
+      case GEN_IPADD: {
+        const std::string raw = asn1_string(g->d.iPAddress);
+        char buf[INET6_ADDRSTRLEN] = {};
+        if (raw.size() == 4) inet_ntop(AF_INET, raw.data(), buf, sizeof buf);
+        else if (raw.size() == 16) inet_ntop(AF_INET6, raw.data(), buf, sizeof buf);
+        if (buf[0]) out.ip.emplace_back(buf);
+        break;
+      }
+      default: break;
+    }
+  }
+  return out;
+}
+
+void add_conf_ext(X509* cert, X509V3_CTX* ctx, int nid, const std::string& value) {
+  X509ExtPtr ext(check_ptr(X509V3_EXT_conf_nid(nullptr, ctx, nid, value.c_str()), "X509V3_EXT_conf_nid"));
+  check(X509_add_ext(cert, ext.get(), -1) == 1, "X509_add_ext");
+}
+
+GeneralNamesPtr general_names(const Sans& sans) {
+  GeneralNamesPtr gens(check_ptr(sk_GENERAL_NAME_new_null(), "sk_GENERAL_NAME_new_null"));
+  auto push_ia5 = [&](int type, const std::string& v) {
+    GENERAL_NAME* g = check_ptr(GENERAL_NAME_new(), "GENERAL_NAME_new");
+    ASN1_IA5STRING* s = ASN1_IA5STRING_new();
+    ASN1_STRING_set(s, v.data(), static_cast<int>(v.size()));
+    GENERAL_NAME_set0_value(g, type, s);
+    sk_GENERAL_NAME_push(gens.get(), g);
+  };
+  for (const auto& d : sans.dns) push_ia5(GEN_DNS, d);
+  for (const auto& ip : sans.ip) {
+    ASN1_OCTET_STRING* o = a2i_IPADDRESS(ip.c_str());
+    if (o == nullptr) throw DomainError(ErrorCode::invalid_request, "Not an IP address: '" + ip + "'.");
+    GENERAL_NAME* g = check_ptr(GENERAL_NAME_new(), "GENERAL_NAME_new");
+    GENERAL_NAME_set0_value(g, GEN_IPADD, o);
+    sk_GENERAL_NAME_push(gens.get(), g);
+  }
+  for (const auto& e : sans.email) push_ia5(GEN_EMAIL, e);
+  for (const auto& u : sans.uri) push_ia5(GEN_URI, u);
+  return gens;
+}
+
+void set_validity(X509* cert, int64_t not_before, int64_t not_after) {
+  check(ASN1_TIME_set(X509_getm_notBefore(cert), static_cast<time_t>(not_before)) != nullptr, "notBefore");
+  check(ASN1_TIME_set(X509_getm_notAfter(cert), static_cast<time_t>(not_after)) != nullptr, "notAfter");
+}
+
+void sign(X509* cert, EVP_PKEY* key) {
+  check(X509_sign(cert, key, signing_digest(key)) > 0, "X509_sign");
+}
+
+}  // namespace
+
+const EVP_MD* signing_digest(EVP_PKEY* key) {
+  const int id = EVP_PKEY_get_base_id(key);
+  if (id == EVP_PKEY_ED25519) return nullptr;
+  if (id == EVP_PKEY_EC && EVP_PKEY_get_bits(key) > 256) return EVP_sha384();
+  return EVP_sha256();
+}
+
+X509NamePtr make_name(const Subject& s) {
+  X509NamePtr name(check_ptr(X509_NAME_new(), "X509_NAME_new"));
+  for (const auto& f : kNameFields) {
+    const std::string& v = s.*(f.field);
+    if (v.empty()) continue;
+    check(X509_NAME_add_entry_by_NID(name.get(), f.nid, MBSTRING_UTF8,
+                                     reinterpret_cast<const unsigned char*>(v.data()), static_cast<int>(v.size()), -1,
+                                     0) == 1,
+          "X509_NAME_add_entry_by_NID");
+  }
+  return name;
+}
+
+Subject subject_of(const X509_NAME* name) {
+  Subject s;
+  for (const auto& f : kNameFields) {
+    const int idx = X509_NAME_get_index_by_NID(name, f.nid, -1);
+    if (idx < 0) continue;
+    const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
+    unsigned char* utf8 = nullptr;
+    const int n = ASN1_STRING_to_UTF8(&utf8, data);
+    if (n >= 0) {
+      s.*(f.field) = std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(n));
+      OPENSSL_free(utf8);
+    }
+  }
+  return s;
+}
+
+X509Ptr read_cert_pem(const std::string& pem) {
+  auto bio = memory_bio(pem);
+  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  return cert;
+}
+
+std::vector<X509Ptr> read_cert_chain_pem(const std::string& pem) {
+  auto bio = memory_bio(pem);
+  std::vector<X509Ptr> out;
+  while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) out.emplace_back(c);
+  ERR_clear_error();
+  return out;
+}
+
+X509Ptr read_cert_der(const std::string& der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  ERR_clear_error();
+  return cert;
+}
+
+std::string cert_pem(X509* cert) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  check(PEM_write_bio_X509(bio.get(), cert) == 1, "PEM_write_bio_X509");
+  return bio_to_string(bio.get());
+}
+
+std::string cert_der(X509* cert) {
+  unsigned char* der = nullptr;
+  const int n = i2d_X509(cert, &der);
+  check(n > 0, "i2d_X509");
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  return out;
+}
+
+CertInfo describe(X509* cert) {
+  CertInfo info;
+  BignumPtr bn(check_ptr(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr), "serial"));
+  char* hex = BN_bn2hex(bn.get());
+  info.serial_hex = hex;
+  OPENSSL_free(hex);
+  for (auto& c : info.serial_hex) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
+  info.subject = subject_of(X509_get_subject_name(cert));
+  info.issuer = subject_of(X509_get_issuer_name(cert));
+  GeneralNamesPtr gens(static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  info.sans = sans_from(gens.get());
+  info.not_before = asn1_time_to_epoch(X509_get0_notBefore(cert));
+  info.not_after = asn1_time_to_epoch(X509_get0_notAfter(cert));
+  EVP_PKEY* pub = X509_get0_pubkey(cert);
+  info.key_type = pub ? key_type_of(pub) : "other";
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  check(X509_digest(cert, EVP_sha256(), md, &len) == 1, "X509_digest");
+  info.fingerprint_sha256 = hex_lower(md, len);
+  info.pem = cert_pem(cert);
+  if (auto* bc = static_cast<BASIC_CONSTRAINTS*>(X509_get_ext_d2i(cert, NID_basic_constraints, nullptr, nullptr))) {
+    info.is_ca = bc->ca != 0;
+    if (bc->ca && bc->pathlen) info.path_length = static_cast<int>(ASN1_INTEGER_get(bc->pathlen));
+    BASIC_CONSTRAINTS_free(bc);
+  }
+  info.self_signed = X509_self_signed(cert, 1) == 1;
+  ERR_clear_error();
+  return info;
+}
+
+ParsedCsr parse_csr(const std::string& pem) {
+  auto bio = memory_bio(pem);
+  X509ReqPtr req(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  if (!req) throw DomainError(ErrorCode::invalid_csr, "Field 'csr_pem' is not a PEM certificate signing request.");
+  EVP_PKEY* pub = X509_REQ_get0_pubkey(req.get());
+  if (pub == nullptr) throw DomainError(ErrorCode::invalid_csr, "The CSR's public key cannot be read.");
+  if (X509_REQ_verify(req.get(), pub) != 1) {
+    ERR_clear_error();
+    throw DomainError(ErrorCode::invalid_csr, "The CSR's signature does not verify.");
+  }
+  ParsedCsr out;
+  out.subject.reset(check_ptr(X509_NAME_dup(X509_REQ_get_subject_name(req.get())), "X509_NAME_dup"));
+  out.subject_fields = subject_of(out.subject.get());
+  if (STACK_OF(X509_EXTENSION)* exts = X509_REQ_get_extensions(req.get())) {
+    GeneralNamesPtr gens(static_cast<GENERAL_NAMES*>(X509V3_get_d2i(exts, NID_subject_alt_name, nullptr, nullptr)));
+    out.sans = sans_from(gens.get());
+    sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+  }
+  EVP_PKEY_up_ref(pub);
+  out.public_key.reset(pub);
+  ERR_clear_error();
+  return out;
+}
+
+Asn1IntegerPtr random_serial() {
+  unsigned char b[20];
+  check(RAND_bytes(b, sizeof b) == 1, "RAND_bytes");
+  b[0] &= 0x7f;  // positive
+  if (b[0] == 0) b[0] = 0x01;  // keep the full length: at least 153 random bits
+  BignumPtr bn(check_ptr(BN_bin2bn(b, sizeof b, nullptr), "BN_bin2bn"));
+  return Asn1IntegerPtr(check_ptr(BN_to_ASN1_INTEGER(bn.get(), nullptr), "BN_to_ASN1_INTEGER"));
+}
+
+X509Ptr build_ca_cert(const CaCertSpec& spec) {
+  X509Ptr cert(check_ptr(X509_new(), "X509_new"));
+  check(X509_set_version(cert.get(), X509_VERSION_3) == 1, "X509_set_version");
+  auto serial = random_serial();
+  check(X509_set_serialNumber(cert.get(), serial.get()) == 1, "serial");
+  check(X509_set_subject_name(cert.get(), spec.subject) == 1, "subject");
+  check(X509_set_issuer_name(cert.get(), spec.issuer_cert ? X509_get_subject_name(spec.issuer_cert) : spec.subject) == 1,
+        "issuer");
+  set_validity(cert.get(), spec.not_before, spec.not_after);
+  check(X509_set_pubkey(cert.get(), spec.subject_key) == 1, "pubkey");
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, spec.issuer_cert ? spec.issuer_cert : cert.get(), cert.get(), nullptr, nullptr, 0);
+  std::string bc = "critical,CA:TRUE";
+  if (spec.path_length) bc += ",pathlen:" + std::to_string(*spec.path_length);
+  add_conf_ext(cert.get(), &ctx, NID_basic_constraints, bc);
+  add_conf_ext(cert.get(), &ctx, NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature");
+  add_conf_ext(cert.get(), &ctx, NID_subject_key_identifier, "hash");
+  add_conf_ext(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always");
+  sign(cert.get(), spec.issuer_key);
+  return cert;
+}
+
+X509Ptr build_leaf_cert(const LeafCertSpec& spec) {
+  X509Ptr cert(check_ptr(X509_new(), "X509_new"));
+  check(X509_set_version(cert.get(), X509_VERSION_3) == 1, "X509_set_version");
+  auto serial = random_serial();
+  check(X509_set_serialNumber(cert.get(), serial.get()) == 1, "serial");
+  check(X509_set_subject_name(cert.get(), spec.subject) == 1, "subject");
+  check(X509_set_issuer_name(cert.get(), X509_get_subject_name(spec.issuer_cert)) == 1, "issuer");
+  set_validity(cert.get(), spec.not_before, spec.not_after);
+  check(X509_set_pubkey(cert.get(), spec.public_key) == 1, "pubkey");
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, spec.issuer_cert, cert.get(), nullptr, nullptr, 0);
+  add_conf_ext(cert.get(), &ctx, NID_basic_constraints, "critical,CA:FALSE");
+  const bool rsa = EVP_PKEY_get_base_id(spec.public_key) == EVP_PKEY_RSA;
+  add_conf_ext(cert.get(), &ctx, NID_key_usage, rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature");
+  std::string eku;
+  for (Usage u : spec.usages) eku += std::string(eku.empty() ? "" : ",") + (u == Usage::server_auth ? "serverAuth" : "clientAuth");
+  if (!eku.empty()) add_conf_ext(cert.get(), &ctx, NID_ext_key_usage, eku);
+  if (!spec.sans.empty()) {
+    auto gens = general_names(spec.sans);
+    // With an empty subject the SAN extension must be critical (RFC 5280 4.2.1.6).
+    const int critical = X509_NAME_entry_count(spec.subject) == 0 ? 1 : 0;
+    check(X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, gens.get(), critical, X509V3_ADD_DEFAULT) == 1, "SAN");
+  }
+  add_conf_ext(cert.get(), &ctx, NID_subject_key_identifier, "hash");
+  add_conf_ext(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always");
+  add_conf_ext(cert.get(), &ctx, NID_crl_distribution_points, "URI:" + spec.crl_url);
+  add_conf_ext(cert.get(), &ctx, NID_info_access,
+               "OCSP;URI:" + spec.ocsp_url + ",caIssuers;URI:" + spec.ca_issuers_url);
+  sign(cert.get(), spec.issuer_key);
+  return cert;
+}
+
+}  // namespace tenantca::core::pki

@@ -1,0 +1,63 @@
+#pragma once
+// X.509 certificates and CSRs: parsing, description and building, with the
+// extensions RFC 5280 asks of CA and end-entity certificates.
+#include <string>
+#include <vector>
+
+#include "core/pki/model.hpp"
+#include "core/pki/ossl.hpp"
+
+namespace tenantca::core::pki {
+
+X509NamePtr make_name(const Subject& s);
+Subject subject_of(const X509_NAME* name);
+
+X509Ptr read_cert_pem(const std::string& pem);                  // nullptr when none
+std::vector<X509Ptr> read_cert_chain_pem(const std::string& pem);  // every CERTIFICATE block, in order
+X509Ptr read_cert_der(const std::string& der);
+std::string cert_pem(X509* cert);
+std::string cert_der(X509* cert);
+CertInfo describe(X509* cert);
+
+struct ParsedCsr {
+  X509NamePtr subject;
+  Subject subject_fields;
+  Sans sans;
+  EvpPkeyPtr public_key;
+};
+// Throws DomainError(invalid_csr) when unreadable or its signature does not verify.
+ParsedCsr parse_csr(const std::string& pem);
+
+// A fresh positive serial of 159 random bits.
+Asn1IntegerPtr random_serial();
+
+struct CaCertSpec {
+  X509_NAME* subject;
+  EVP_PKEY* subject_key;        // the CA's key (public part is certified)
+  X509* issuer_cert = nullptr;  // nullptr: self-signed root
+  EVP_PKEY* issuer_key;         // the signer (== subject_key for a root)
+  int64_t not_before;
+  int64_t not_after;
+  std::optional<int> path_length;
+};
+X509Ptr build_ca_cert(const CaCertSpec& spec);
+
+struct LeafCertSpec {
+  X509_NAME* subject;
+  Sans sans;
+  EVP_PKEY* public_key;
+  std::vector<Usage> usages;
+  X509* issuer_cert;
+  EVP_PKEY* issuer_key;
+  int64_t not_before;
+  int64_t not_after;
+  std::string crl_url;
+  std::string ocsp_url;
+  std::string ca_issuers_url;
+};
+X509Ptr build_leaf_cert(const LeafCertSpec& spec);
+
+// The digest to sign with for a key (none for Ed25519).
+const EVP_MD* signing_digest(EVP_PKEY* key);
+
+}  // namespace tenantca::core::pki

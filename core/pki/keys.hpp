@@ -1,0 +1,23 @@
+#pragma once
+// Key generation, encoding, and CA key protection at rest (AES-256-GCM under
+// the key-encryption key; the CA id is authenticated data, so a ciphertext
+// cannot be moved to another CA's row).
+#include <string>
+
+#include "core/kek.hpp"
+#include "core/pki/model.hpp"
+#include "core/pki/ossl.hpp"
+
+namespace tenantca::core::pki {
+
+EvpPkeyPtr generate_key(const KeySpec& spec);
+// "ec" | "rsa" | "ed25519" | "other"
+std::string key_type_of(EVP_PKEY* key);
+std::string private_key_pem(EVP_PKEY* key);
+// PEM private key (PKCS#8 or traditional); nullptr when it cannot be read.
+EvpPkeyPtr read_private_key_pem(const std::string& pem);
+
+std::string wrap_private_key(EVP_PKEY* key, const Kek& kek, const std::string& aad);
+EvpPkeyPtr unwrap_private_key(const std::string& blob, const Kek& kek, const std::string& aad);
+
+}  // namespace tenantca::core::pki

@@ -1,0 +1,126 @@
+#include "core/pki/revocation.hpp"
+
+#include <openssl/err.h>
+
+#include "core/pki/certs.hpp"
+
+namespace tenantca::core::pki {
+namespace {
+
+Asn1IntegerPtr serial_from_hex(const std::string& hex) {
+  BIGNUM* raw = nullptr;
+  check(BN_hex2bn(&raw, hex.c_str()) > 0, "BN_hex2bn");
+  BignumPtr bn(raw);
+  return Asn1IntegerPtr(check_ptr(BN_to_ASN1_INTEGER(bn.get(), nullptr), "BN_to_ASN1_INTEGER"));
+}
+
+Asn1TimePtr asn1_time(int64_t t) { return Asn1TimePtr(check_ptr(ASN1_TIME_set(nullptr, static_cast<time_t>(t)), "ASN1_TIME_set")); }
+
+std::string serial_hex_of(const ASN1_INTEGER* serial) {
+  BignumPtr bn(check_ptr(ASN1_INTEGER_to_BN(serial, nullptr), "serial"));
+  char* hex = BN_bn2hex(bn.get());
+  std::string s = hex;
+  OPENSSL_free(hex);
+  for (auto& c : s) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string response_der(OCSP_RESPONSE* resp) {
+  unsigned char* der = nullptr;
+  const int n = i2d_OCSP_RESPONSE(resp, &der);
+  check(n > 0, "i2d_OCSP_RESPONSE");
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  return out;
+}
+
+std::string status_only(int status) {
+  OcspResponsePtr resp(check_ptr(OCSP_response_create(status, nullptr), "OCSP_response_create"));
+  return response_der(resp.get());
+}
+
+}  // namespace
+
+std::string build_crl_der(X509* ca_cert, EVP_PKEY* ca_key, const std::vector<RevokedEntry>& revoked, int64_t crl_number,
+                          int64_t this_update, int64_t next_update) {
+  X509CrlPtr crl(check_ptr(X509_CRL_new(), "X509_CRL_new"));
+  check(X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) == 1, "CRL version");
+  check(X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca_cert)) == 1, "CRL issuer");
+  auto last = asn1_time(this_update);
+  auto next = asn1_time(next_update);
+  check(X509_CRL_set1_lastUpdate(crl.get(), last.get()) == 1, "lastUpdate");
+  check(X509_CRL_set1_nextUpdate(crl.get(), next.get()) == 1, "nextUpdate");
+  for (const auto& r : revoked) {
+    X509RevokedPtr rev(check_ptr(X509_REVOKED_new(), "X509_REVOKED_new"));
+    auto serial = serial_from_hex(r.serial_hex);
+    check(X509_REVOKED_set_serialNumber(rev.get(), serial.get()) == 1, "revoked serial");
+    auto when = asn1_time(r.revoked_at);
+    check(X509_REVOKED_set_revocationDate(rev.get(), when.get()) == 1, "revocationDate");
+    if (r.reason != RevocationReason::unspecified) {  // RFC 5280: reasonCode unspecified SHOULD be absent
+      std::unique_ptr<ASN1_ENUMERATED, Deleter<ASN1_ENUMERATED_free>> code(ASN1_ENUMERATED_new());
+      ASN1_ENUMERATED_set(code.get(), static_cast<long>(r.reason));
+      check(X509_REVOKED_add1_ext_i2d(rev.get(), NID_crl_reason, code.get(), 0, 0) == 1, "reasonCode");
+    }
+    check(X509_CRL_add0_revoked(crl.get(), rev.release()) == 1, "X509_CRL_add0_revoked");
+  }
+  Asn1IntegerPtr number(ASN1_INTEGER_new());
+  ASN1_INTEGER_set_int64(number.get(), crl_number);
+  check(X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0, 0) == 1, "crlNumber");
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, ca_cert, nullptr, nullptr, crl.get(), 0);
+  X509ExtPtr aki(check_ptr(X509V3_EXT_conf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always"), "AKI"));
+  check(X509_CRL_add_ext(crl.get(), aki.get(), -1) == 1, "CRL AKI");
+  X509_CRL_sort(crl.get());
+  check(X509_CRL_sign(crl.get(), ca_key, signing_digest(ca_key)) > 0, "X509_CRL_sign");
+  unsigned char* der = nullptr;
+  const int n = i2d_X509_CRL(crl.get(), &der);
+  check(n > 0, "i2d_X509_CRL");
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  return out;
+}
+
+std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY* ca_key, const OcspLookup& lookup,
+                         int64_t now, int64_t validity_seconds) {
+  const auto* p = reinterpret_cast<const unsigned char*>(request_der.data());
+  OcspRequestPtr req(d2i_OCSP_REQUEST(nullptr, &p, static_cast<long>(request_der.size())));
+  if (!req || p != reinterpret_cast<const unsigned char*>(request_der.data()) + request_der.size() ||
+      OCSP_request_onereq_count(req.get()) < 1 || OCSP_request_onereq_count(req.get()) > 20) {
+    ERR_clear_error();
+    return status_only(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+  }
+  OcspBasicRespPtr basic(check_ptr(OCSP_BASICRESP_new(), "OCSP_BASICRESP_new"));
+  auto this_update = asn1_time(now);
+  auto next_update = asn1_time(now + validity_seconds);
+  for (int i = 0; i < OCSP_request_onereq_count(req.get()); ++i) {
+    OCSP_CERTID* id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req.get(), i));
+    ASN1_OBJECT* md_oid = nullptr;
+    ASN1_INTEGER* serial = nullptr;
+    OCSP_id_get0_info(nullptr, &md_oid, nullptr, &serial, id);
+    const EVP_MD* md = md_oid ? EVP_get_digestbyobj(md_oid) : nullptr;
+    OcspStatus status;  // unknown unless the request names this CA
+    if (md != nullptr && serial != nullptr) {
+      OcspCertIdPtr ours(OCSP_cert_id_new(md, X509_get_subject_name(ca_cert), X509_get0_pubkey_bitstr(ca_cert), serial));
+      if (ours && OCSP_id_issuer_cmp(ours.get(), id) == 0) status = lookup(serial_hex_of(serial));
+    }
+    Asn1TimePtr revoked_time;
+    int ocsp_status = V_OCSP_CERTSTATUS_UNKNOWN;
+    int reason = -1;
+    if (status.kind == OcspStatus::Kind::good) ocsp_status = V_OCSP_CERTSTATUS_GOOD;
+    if (status.kind == OcspStatus::Kind::revoked) {
+      ocsp_status = V_OCSP_CERTSTATUS_REVOKED;
+      revoked_time = asn1_time(status.revoked_at);
+      reason = static_cast<int>(status.reason);
+    }
+    check(OCSP_basic_add1_status(basic.get(), id, ocsp_status, reason, revoked_time.get(), this_update.get(),
+                                 next_update.get()) != nullptr,
+          "OCSP_basic_add1_status");
+  }
+  OCSP_copy_nonce(basic.get(), req.get());  // echoes the nonce when there is one
+  check(OCSP_basic_sign(basic.get(), ca_cert, ca_key, signing_digest(ca_key), nullptr, OCSP_NOCERTS) == 1,
+        "OCSP_basic_sign");
+  OcspResponsePtr resp(check_ptr(OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()), "OCSP_response_create"));
+  return response_der(resp.get());
+}
+
+}  // namespace tenantca::core::pki

@@ -1,0 +1,33 @@
+#pragma once
+// CRLs (RFC 5280) and OCSP responses (RFC 6960), signed by the CA's key.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/pki/model.hpp"
+#include "core/pki/ossl.hpp"
+
+namespace tenantca::core::pki {
+
+struct RevokedEntry {
+  std::string serial_hex;
+  int64_t revoked_at;
+  RevocationReason reason;
+};
+
+std::string build_crl_der(X509* ca_cert, EVP_PKEY* ca_key, const std::vector<RevokedEntry>& revoked, int64_t crl_number,
+                          int64_t this_update, int64_t next_update);
+
+struct OcspStatus {
+  enum class Kind { good, revoked, unknown } kind = Kind::unknown;
+  int64_t revoked_at = 0;
+  RevocationReason reason = RevocationReason::unspecified;
+};
+using OcspLookup = std::function<OcspStatus(const std::string& serial_hex)>;
+
+// Answers a DER OCSP request; a request that cannot be parsed gets a
+// malformedRequest response (never an exception).
+std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY* ca_key, const OcspLookup& lookup,
+                         int64_t now, int64_t validity_seconds);
+
+}  // namespace tenantca::core::pki

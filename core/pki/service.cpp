@@ -1,0 +1,432 @@
+#include "core/pki/service.hpp"
+
+#include <openssl/err.h>
+#include <openssl/pkcs12.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/errors.hpp"
+#include "core/pki/certs.hpp"
+#include "core/pki/keys.hpp"
+#include "core/pki/policy.hpp"
+#include "core/uuid.hpp"
+
+namespace tenantca::core::pki {
+namespace {
+
+constexpr int64_t kDay = 86400;
+constexpr int64_t kBackdate = 60;  // tolerate clock skew of relying parties
+
+std::string aad_for(const std::string& ca_id) { return "tenantca/ca-key/v1:" + ca_id; }
+
+AuditEvent audit_event(const Actor& actor, const std::string& tenant_id, std::string action, std::string target_type,
+                       std::string target_id, nlohmann::json detail) {
+  AuditEvent e;
+  e.id = new_uuid();
+  e.tenant_id = tenant_id;
+  e.actor_key_id = actor.key_id;
+  e.action = std::move(action);
+  e.target_type = std::move(target_type);
+  e.target_id = std::move(target_id);
+  e.request_id = actor.request_id;
+  e.detail_json = detail.dump();
+  return e;
+}
+
+CaRecord require_ca(PkiTx& tx, const std::string& tenant_id, const std::string& ca_id, bool lock = false) {
+  auto ca = tx.find_ca(tenant_id, ca_id, lock);
+  if (!ca) throw_not_found("No CA with id " + ca_id + ".");
+  return *ca;
+}
+
+struct Pkcs12Contents {
+  EvpPkeyPtr key;
+  X509Ptr cert;
+  X509StackPtr chain;
+};
+
+Pkcs12Contents read_pkcs12(const std::string& der, const std::string& password) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  Pkcs12Ptr p12(d2i_PKCS12(nullptr, &p, static_cast<long>(der.size())));
+  if (!p12) {
+    ERR_clear_error();
+    throw_invalid("Field 'pkcs12_base64' is not a PKCS#12 file.");
+  }
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  STACK_OF(X509)* ca = nullptr;
+  if (PKCS12_parse(p12.get(), password.c_str(), &key, &cert, &ca) != 1) {
+    ERR_clear_error();
+    throw_invalid("The PKCS#12 file cannot be opened with this password.");
+  }
+  Pkcs12Contents out{EvpPkeyPtr(key), X509Ptr(cert), X509StackPtr(ca)};
+  if (!out.cert) throw_invalid("The PKCS#12 file holds no certificate.");
+  return out;
+}
+
+int key_bits(EVP_PKEY* key) { return EVP_PKEY_get_bits(key); }
+
+}  // namespace
+
+PkiService::PkiService(PkiStore& store, const Kek* kek, const Clock& clock, PkiSettings settings)
+    : store_(store), kek_(kek), clock_(clock), settings_(std::move(settings)) {}
+
+const Kek& PkiService::require_kek() const {
+  if (kek_ == nullptr) {
+    throw DomainError(ErrorCode::unavailable, "CA keys cannot be used: the server has no key-encryption key configured.",
+                      "security.kek_file is not set");
+  }
+  return *kek_;
+}
+
+std::string PkiService::wrap(EVP_PKEY* key, const std::string& ca_id) const {
+  return wrap_private_key(key, require_kek(), aad_for(ca_id));
+}
+
+EvpPkeyPtr PkiService::ca_key(const CaRecord& ca) const {
+  const Kek& kek = require_kek();
+  if (ca.key_kek_id != kek.id) {
+    throw DomainError(ErrorCode::internal, "This CA's key is not available.",
+                      "CA " + ca.id + " key is wrapped under KEK " + ca.key_kek_id + ", loaded KEK is " + kek.id);
+  }
+  return unwrap_private_key(ca.key_ciphertext, kek, aad_for(ca.id));
+}
+
+CaRecord PkiService::create_ca(const std::string& tenant_id, CreateCaRequest req, const Actor& actor) {
+  const Kek& kek = require_kek();
+  const int64_t now = clock_.now_seconds();
+  auto key = generate_key(req.key);
+  auto name = make_name(req.subject);
+  CaRecord out;
+  store_.transact("cas.create", [&](PkiTx& tx) {
+    CaRecord ca;
+    ca.id = new_uuid();
+    ca.tenant_id = tenant_id;
+    ca.name = req.name;
+    ca.type = req.type;
+    ca.policy = req.policy;
+    CaCertSpec spec{name.get(), key.get(), nullptr, key.get(), now - kBackdate, 0, req.max_path_length};
+    std::optional<CaRecord> parent;
+    EvpPkeyPtr parent_key;
+    X509Ptr parent_cert;
+    int64_t days = req.validity_days.value_or(req.type == "root" ? 3650 : 1825);
+    spec.not_after = now + days * kDay;
+    if (req.type == "intermediate") {
+      parent = require_ca(tx, tenant_id, *req.parent_ca_id);
+      if (parent->disabled) throw_conflict("The parent CA is disabled.");
+      if (parent->cert.path_length && *parent->cert.path_length < 1) {
+        throw DomainError(ErrorCode::policy_violation, "The parent CA's path length (0) does not allow intermediates.");
+      }
+      if (parent->cert.path_length) {
+        const int max_child = *parent->cert.path_length - 1;
+        if (spec.path_length && *spec.path_length > max_child) {
+          throw DomainError(ErrorCode::policy_violation,
+                            "max_path_length " + std::to_string(*spec.path_length) + " exceeds what the parent allows (" +
+                                std::to_string(max_child) + ").");
+        }
+        if (!spec.path_length) spec.path_length = max_child;
+      }
+      if (spec.not_after > parent->cert.not_after) {
+        if (req.validity_days) {
+          throw DomainError(ErrorCode::policy_violation,
+                            "validity_days " + std::to_string(days) + " would end after the parent CA.");
+        }
+        spec.not_after = parent->cert.not_after;
+      }
+      parent_cert = read_cert_pem(parent->cert.pem);
+      parent_key = ca_key(*parent);
+      spec.issuer_cert = parent_cert.get();
+      spec.issuer_key = parent_key.get();
+      ca.parent_ca_id = parent->id;
+    }
+    auto cert = build_ca_cert(spec);
+    ca.cert = describe(cert.get());
+    ca.key_ciphertext = wrap_private_key(key.get(), kek, aad_for(ca.id));
+    ca.key_kek_id = kek.id;
+    tx.insert_ca(ca);
+    tx.audit(audit_event(actor, tenant_id, "ca.create", "ca", ca.id,
+                         {{"name", ca.name}, {"type", ca.type}, {"serial", ca.cert.serial_hex},
+                          {"key_type", ca.cert.key_type}}));
+    out = ca;
+  });
+  return out;
+}
+
+CaRecord PkiService::import_ca(const std::string& tenant_id, ImportCaRequest req, const Actor& actor) {
+  const Kek& kek = require_kek();
+  X509Ptr cert;
+  EvpPkeyPtr key;
+  if (!req.pkcs12_der.empty()) {
+    auto p12 = read_pkcs12(req.pkcs12_der, req.password);
+    if (!p12.key) throw_invalid("The PKCS#12 file holds no private key.");
+    cert = std::move(p12.cert);
+    key = std::move(p12.key);
+  } else {
+    cert = read_cert_pem(req.certificate_pem);
+    if (!cert) throw_invalid("Field 'certificate_pem' is not a PEM certificate.");
+    key = read_private_key_pem(req.private_key_pem);
+    if (!key) throw_invalid("Field 'private_key_pem' is not an unencrypted PEM private key.");
+  }
+  if (X509_check_private_key(cert.get(), key.get()) != 1) {
+    ERR_clear_error();
+    throw_invalid("The private key does not match the certificate.");
+  }
+  CertInfo info = describe(cert.get());
+  if (!info.is_ca) throw_invalid("The certificate is not a CA certificate (basicConstraints CA:TRUE is missing).");
+  if (info.not_after < clock_.now_seconds()) throw_invalid("The CA certificate has expired.");
+  CaRecord out;
+  store_.transact("cas.import", [&](PkiTx& tx) {
+    CaRecord ca;
+    ca.id = new_uuid();
+    ca.tenant_id = tenant_id;
+    ca.name = req.name;
+    ca.type = "imported";
+    ca.cert = info;
+    ca.policy = req.policy;
+    ca.key_ciphertext = wrap_private_key(key.get(), kek, aad_for(ca.id));
+    ca.key_kek_id = kek.id;
+    tx.insert_ca(ca);
+    tx.audit(audit_event(actor, tenant_id, "ca.import", "ca", ca.id,
+                         {{"name", ca.name}, {"serial", info.serial_hex}, {"fingerprint_sha256", info.fingerprint_sha256}}));
+    out = ca;
+  });
+  return out;
+}
+
+CaRecord PkiService::update_ca(const std::string& tenant_id, const std::string& ca_id, const std::optional<Policy>& policy,
+                               std::optional<bool> disabled, const Actor& actor) {
+  CaRecord out;
+  store_.transact("cas.update", [&](PkiTx& tx) {
+    CaRecord ca = require_ca(tx, tenant_id, ca_id, true);
+    nlohmann::json changes = nlohmann::json::object();
+    if (policy) {
+      ca.policy = *policy;
+      changes["policy"] = true;
+    }
+    if (disabled) {
+      ca.disabled = *disabled;
+      changes["disabled"] = *disabled;
+    }
+    tx.update_ca(ca);
+    tx.audit(audit_event(actor, tenant_id, "ca.update", "ca", ca.id, changes));
+    out = ca;
+  });
+  return out;
+}
+
+CertRecord PkiService::sign_leaf(PkiTx& tx, const CaRecord& ca, X509_NAME* subject, Sans sans, EVP_PKEY* public_key,
+                                 std::optional<int> validity_days, const std::vector<Usage>& usages) {
+  if (ca.disabled) throw_conflict("CA " + ca.id + " is disabled and issues nothing.");
+  const int64_t now = clock_.now_seconds();
+  normalize_and_validate_sans(sans);
+  if (sans.empty() && X509_NAME_entry_count(subject) == 0) {
+    throw_invalid("The certificate needs a subject or at least one subject alternative name.");
+  }
+  int64_t days = validity_days.value_or(std::min(90, ca.policy.max_validity_days));
+  int64_t not_after = now + days * kDay;
+  if (!validity_days && not_after > ca.cert.not_after) not_after = ca.cert.not_after;  // a default never outlives the CA
+  enforce_policy(ca.policy, IssueFacts{&sans, key_type_of(public_key), key_bits(public_key), not_after, days, ca.cert.not_after});
+  auto ca_cert = read_cert_pem(ca.cert.pem);
+  auto signer = ca_key(ca);
+  const std::string base = settings_.public_url + "/pki/" + ca.id;
+  LeafCertSpec spec{subject, sans, public_key, usages, ca_cert.get(), signer.get(), now - kBackdate, not_after,
+                    base + "/crl", base + "/ocsp", base + "/ca.crt"};
+  auto cert = build_leaf_cert(spec);
+  CertRecord rec;
+  rec.id = new_uuid();
+  rec.tenant_id = ca.tenant_id;
+  rec.ca_id = ca.id;
+  rec.source = "issued";
+  rec.cert = describe(cert.get());
+  tx.insert_certificate(rec);
+  return rec;
+}
+
+Issued PkiService::issue(const std::string& tenant_id, IssueRequest req, const Actor& actor) {
+  Issued out;
+  X509NamePtr subject;
+  EvpPkeyPtr public_key;
+  Sans sans = req.sans;
+  if (!req.csr_pem.empty()) {
+    ParsedCsr csr = parse_csr(req.csr_pem);
+    subject = std::move(csr.subject);
+    public_key = std::move(csr.public_key);
+    sans = csr.sans;
+    // A CN that is a DNS name stands in for a missing SAN (RFC 6125 clients ignore the CN).
+    if (sans.empty() && !csr.subject_fields.common_name.empty()) {
+      Sans probe;
+      probe.dns = {csr.subject_fields.common_name};
+      try {
+        normalize_and_validate_sans(probe);
+        sans = probe;
+      } catch (const DomainError&) {
+      }
+    }
+  } else {
+    subject = make_name(req.subject);
+    auto key = generate_key(*req.key);
+    out.private_key_pem = private_key_pem(key.get());
+    public_key = std::move(key);
+  }
+  store_.transact("certificates.issue", [&](PkiTx& tx) {
+    const CaRecord ca = require_ca(tx, tenant_id, req.ca_id);
+    out.certificate = sign_leaf(tx, ca, subject.get(), sans, public_key.get(), req.validity_days, req.usages);
+    tx.audit(audit_event(actor, tenant_id, "certificate.issue", "certificate", out.certificate.id,
+                         {{"ca_id", ca.id}, {"serial", out.certificate.cert.serial_hex},
+                          {"common_name", out.certificate.cert.subject.common_name},
+                          {"from_csr", !req.csr_pem.empty()}}));
+  });
+  return out;
+}
+
+CertRecord PkiService::renew(const std::string& tenant_id, const std::string& cert_id, std::optional<int> validity_days,
+                             const Actor& actor) {
+  CertRecord out;
+  store_.transact("certificates.renew", [&](PkiTx& tx) {
+    auto old = tx.find_certificate(tenant_id, cert_id, false);
+    if (!old) throw_not_found("No certificate with id " + cert_id + ".");
+    if (old->source != "issued" || !old->ca_id) throw_conflict("Only certificates issued here can be renewed.");
+    const CaRecord ca = require_ca(tx, tenant_id, *old->ca_id);
+    auto x = read_cert_pem(old->cert.pem);
+    EvpPkeyPtr pub(check_ptr(X509_get_pubkey(x.get()), "X509_get_pubkey"));
+    std::vector<Usage> usages;
+    if (auto* eku = static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(x.get(), NID_ext_key_usage, nullptr, nullptr))) {
+      for (int i = 0; i < sk_ASN1_OBJECT_num(eku); ++i) {
+        const int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i));
+        if (nid == NID_server_auth) usages.push_back(Usage::server_auth);
+        if (nid == NID_client_auth) usages.push_back(Usage::client_auth);
+      }
+      EXTENDED_KEY_USAGE_free(eku);
+    }
+    if (usages.empty()) usages.push_back(Usage::server_auth);
+    out = sign_leaf(tx, ca, X509_get_subject_name(x.get()), old->cert.sans, pub.get(), validity_days, usages);
+    tx.audit(audit_event(actor, tenant_id, "certificate.renew", "certificate", out.id,
+                         {{"renewed_from", old->id}, {"serial", out.cert.serial_hex}}));
+  });
+  return out;
+}
+
+CertRecord PkiService::import_certificate(const std::string& tenant_id, const ImportCertificateRequest& req,
+                                          const Actor& actor) {
+  std::vector<X509Ptr> chain;
+  if (!req.pkcs12_der.empty()) {
+    auto p12 = read_pkcs12(req.pkcs12_der, req.password);  // the key, if any, is dropped here
+    chain.push_back(std::move(p12.cert));
+    if (p12.chain) {
+      while (sk_X509_num(p12.chain.get()) > 0) chain.emplace_back(sk_X509_shift(p12.chain.get()));
+    }
+  } else {
+    chain = read_cert_chain_pem(req.certificate_pem);
+    if (chain.empty()) throw_invalid("Field 'certificate_pem' holds no PEM certificate.");
+  }
+  CertRecord rec;
+  rec.id = new_uuid();
+  rec.tenant_id = tenant_id;
+  rec.source = "imported";
+  rec.cert = describe(chain.front().get());
+  for (std::size_t i = 1; i < chain.size(); ++i) rec.chain_pem += cert_pem(chain[i].get());
+  store_.transact("certificates.import", [&](PkiTx& tx) {
+    tx.insert_certificate(rec);
+    tx.audit(audit_event(actor, tenant_id, "certificate.import", "certificate", rec.id,
+                         {{"serial", rec.cert.serial_hex}, {"fingerprint_sha256", rec.cert.fingerprint_sha256}}));
+  });
+  return rec;
+}
+
+CertRecord PkiService::revoke(const std::string& tenant_id, const std::string& cert_id, RevocationReason reason,
+                              const Actor& actor) {
+  CertRecord out;
+  store_.transact("certificates.revoke", [&](PkiTx& tx) {
+    auto cert = tx.find_certificate(tenant_id, cert_id, true);
+    if (!cert) throw_not_found("No certificate with id " + cert_id + ".");
+    if (cert->revoked_at) throw_conflict("The certificate is already revoked.");
+    const int64_t now = clock_.now_seconds();
+    tx.mark_revoked(tenant_id, cert_id, now, reason);
+    // Constant work per revocation: the CRL is only marked stale here and
+    // rebuilt once on the next fetch.
+    if (cert->ca_id) tx.invalidate_crl(*cert->ca_id);
+    tx.audit(audit_event(actor, tenant_id, "certificate.revoke", "certificate", cert_id,
+                         {{"serial", cert->cert.serial_hex}, {"reason", revocation_reason_name(reason)}}));
+    cert->revoked_at = now;
+    cert->revocation_reason = reason;
+    out = *cert;
+  });
+  return out;
+}
+
+std::string PkiService::chain_pem(const std::string& tenant_id, const std::string& cert_id) {
+  std::string out;
+  store_.transact("certificates.chain", [&](PkiTx& tx) {
+    auto cert = tx.find_certificate(tenant_id, cert_id, false);
+    if (!cert) throw_not_found("No certificate with id " + cert_id + ".");
+    out = cert->cert.pem;
+    if (cert->source == "imported") {
+      for (auto& c : read_cert_chain_pem(cert->chain_pem)) {
+        if (!describe(c.get()).self_signed) out += cert_pem(c.get());
+      }
+      return;
+    }
+    std::optional<std::string> next = cert->ca_id;
+    for (int depth = 0; next && depth < 16; ++depth) {
+      auto ca = tx.find_ca(tenant_id, *next, false);
+      if (!ca || ca->cert.self_signed) break;  // up to, not including, the root
+      out += ca->cert.pem;
+      next = ca->parent_ca_id;
+    }
+  });
+  return out;
+}
+
+std::string PkiService::ca_certificate_pem(const std::string& ca_id) {
+  auto ca = store_.find_ca_public(ca_id);
+  if (!ca) throw_not_found("No such CA.");
+  return ca->cert.pem;
+}
+
+std::string PkiService::ca_certificate_der(const std::string& ca_id) {
+  auto cert = read_cert_pem(ca_certificate_pem(ca_id));
+  return cert_der(cert.get());
+}
+
+std::string PkiService::crl_der(const std::string& ca_id) {
+  const int64_t now = clock_.now_seconds();
+  // Fast path: a valid stored CRL that is not close to its nextUpdate.
+  if (auto stored = store_.stored_crl(ca_id); stored && stored->valid && stored->next_update - now > settings_.crl_validity_seconds / 2) {
+    return stored->der;
+  }
+  auto ca = store_.find_ca_public(ca_id);
+  if (!ca) throw_not_found("No such CA.");
+  std::string der;
+  store_.transact("crl.regenerate", [&](PkiTx& tx) {
+    StoredCrl current = tx.lock_crl(ca_id);  // serializes regeneration per CA
+    if (current.valid && current.next_update - now > settings_.crl_validity_seconds / 2) {
+      der = current.der;  // another worker rebuilt it while we waited
+      return;
+    }
+    auto ca_cert = read_cert_pem(ca->cert.pem);
+    auto key = ca_key(*ca);
+    StoredCrl fresh;
+    fresh.crl_number = current.crl_number + 1;
+    fresh.next_update = now + settings_.crl_validity_seconds;
+    fresh.der = build_crl_der(ca_cert.get(), key.get(), tx.revoked_entries(ca_id), fresh.crl_number, now - kBackdate,
+                              fresh.next_update);
+    fresh.valid = true;
+    tx.store_crl(ca_id, fresh, now);
+    der = fresh.der;
+  });
+  return der;
+}
+
+std::string PkiService::ocsp(const std::string& ca_id, const std::string& request_der) {
+  auto ca = store_.find_ca_public(ca_id);
+  if (!ca) throw_not_found("No such CA.");
+  auto ca_cert = read_cert_pem(ca->cert.pem);
+  auto key = ca_key(*ca);
+  const int64_t now = clock_.now_seconds();
+  return ocsp_respond(
+      request_der, ca_cert.get(), key.get(),
+      [&](const std::string& serial) { return store_.certificate_status(ca_id, serial, now); }, now,
+      settings_.ocsp_validity_seconds);
+}
+
+}  // namespace tenantca::core::pki

@@ -1,0 +1,100 @@
+#pragma once
+// The PKI use cases: CAs, issuance, import, revocation, renewal, CRL and
+// OCSP. Crypto from core/pki, storage behind PkiStore, time from Clock.
+#include <optional>
+#include <string>
+
+#include "core/pki/ossl.hpp"
+
+#include "core/clock.hpp"
+#include "core/kek.hpp"
+#include "core/pki/model.hpp"
+#include "core/pki/store.hpp"
+#include "core/tenancy.hpp"
+
+namespace tenantca::core::pki {
+
+struct CreateCaRequest {
+  std::string name;
+  std::string type;  // root | intermediate
+  std::optional<std::string> parent_ca_id;
+  Subject subject;
+  KeySpec key;
+  std::optional<int> validity_days;
+  std::optional<int> max_path_length;
+  Policy policy;
+};
+
+struct ImportCaRequest {
+  std::string name;
+  std::string certificate_pem;
+  std::string private_key_pem;
+  std::string pkcs12_der;  // when given instead of the PEM pair
+  std::string password;
+  Policy policy;
+};
+
+struct IssueRequest {
+  std::string ca_id;
+  std::string csr_pem;  // or subject + sans + key
+  Subject subject;
+  Sans sans;
+  std::optional<KeySpec> key;
+  std::optional<int> validity_days;
+  std::vector<Usage> usages = {Usage::server_auth};
+};
+
+struct Issued {
+  CertRecord certificate;
+  std::string private_key_pem;  // only for server-generated keys; never stored
+};
+
+struct ImportCertificateRequest {
+  std::string certificate_pem;  // a chain may follow
+  std::string pkcs12_der;
+  std::string password;
+};
+
+struct PkiSettings {
+  std::string public_url;
+  int64_t crl_validity_seconds = 24 * 3600;
+  int64_t ocsp_validity_seconds = 3600;
+};
+
+class PkiService {
+ public:
+  PkiService(PkiStore& store, const Kek* kek, const Clock& clock, PkiSettings settings);
+
+  CaRecord create_ca(const std::string& tenant_id, CreateCaRequest req, const Actor& actor);
+  CaRecord import_ca(const std::string& tenant_id, ImportCaRequest req, const Actor& actor);
+  CaRecord update_ca(const std::string& tenant_id, const std::string& ca_id, const std::optional<Policy>& policy,
+                     std::optional<bool> disabled, const Actor& actor);
+  Issued issue(const std::string& tenant_id, IssueRequest req, const Actor& actor);
+  CertRecord import_certificate(const std::string& tenant_id, const ImportCertificateRequest& req, const Actor& actor);
+  CertRecord revoke(const std::string& tenant_id, const std::string& cert_id, RevocationReason reason, const Actor& actor);
+  CertRecord renew(const std::string& tenant_id, const std::string& cert_id, std::optional<int> validity_days,
+                   const Actor& actor);
+  std::string chain_pem(const std::string& tenant_id, const std::string& cert_id);
+
+  // Public endpoints.
+  std::string ca_certificate_der(const std::string& ca_id);
+  std::string ca_certificate_pem(const std::string& ca_id);
+  std::string crl_der(const std::string& ca_id);
+  std::string ocsp(const std::string& ca_id, const std::string& request_der);
+
+  int64_t now() const { return clock_.now_seconds(); }
+
+ private:
+  EvpPkeyPtr ca_key(const CaRecord& ca) const;
+  CertRecord sign_leaf(PkiTx& tx, const CaRecord& ca, X509_NAME* subject, Sans sans, EVP_PKEY* public_key,
+                       std::optional<int> validity_days, const std::vector<Usage>& usages);
+  std::string wrap(EVP_PKEY* key, const std::string& ca_id) const;
+  const Kek& require_kek() const;
+
+  PkiStore& store_;
+  const Kek* kek_;
+  const Clock& clock_;
+  PkiSettings settings_;
+};
+
+}  // namespace tenantca::core::pki

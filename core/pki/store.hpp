@@ -1,0 +1,50 @@
+#pragma once
+// What the PKI service needs from storage, as an interface: db/ implements
+// it on PostgreSQL; core stays free of SQL.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/pki/model.hpp"
+#include "core/pki/revocation.hpp"
+#include "core/tenancy.hpp"
+
+namespace tenantca::core::pki {
+
+struct StoredCrl {
+  std::string der;
+  int64_t crl_number = 0;
+  int64_t next_update = 0;
+  bool valid = false;  // false once a revocation made it stale
+};
+
+// One database transaction; every method that takes tenant_id filters on it.
+class PkiTx {
+ public:
+  virtual ~PkiTx() = default;
+  virtual std::optional<CaRecord> find_ca(const std::string& tenant_id, const std::string& ca_id, bool lock) = 0;
+  virtual void insert_ca(const CaRecord& ca) = 0;  // DomainError conflict on a duplicate name
+  virtual void update_ca(const CaRecord& ca) = 0;  // policy and disabled
+  virtual void insert_certificate(const CertRecord& cert) = 0;  // DomainError conflict on a duplicate
+  virtual std::optional<CertRecord> find_certificate(const std::string& tenant_id, const std::string& id, bool lock) = 0;
+  virtual void mark_revoked(const std::string& tenant_id, const std::string& id, int64_t at, RevocationReason reason) = 0;
+  virtual void invalidate_crl(const std::string& ca_id) = 0;
+  virtual void audit(const AuditEvent& event) = 0;
+  // CRL regeneration, serialized per CA by a row lock.
+  virtual StoredCrl lock_crl(const std::string& ca_id) = 0;
+  virtual std::vector<RevokedEntry> revoked_entries(const std::string& ca_id) = 0;
+  virtual void store_crl(const std::string& ca_id, const StoredCrl& crl, int64_t this_update) = 0;
+};
+
+class PkiStore {
+ public:
+  virtual ~PkiStore() = default;
+  virtual void transact(const char* what, const std::function<void(PkiTx&)>& work) = 0;
+  // Public endpoints: a CA by id alone (ids are unguessable UUIDs).
+  virtual std::optional<CaRecord> find_ca_public(const std::string& ca_id) = 0;
+  virtual std::optional<StoredCrl> stored_crl(const std::string& ca_id) = 0;
+  virtual OcspStatus certificate_status(const std::string& ca_id, const std::string& serial_hex, int64_t now) = 0;
+};
+
+}  // namespace tenantca::core::pki

@@ -1,0 +1,369 @@
+#include "db/pki_store.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/errors.hpp"
+#include "core/pki/json.hpp"
+#include "core/random.hpp"
+#include "db/tenancy_store.hpp"
+
+namespace tenantca::db {
+namespace {
+
+using core::pki::CaRecord;
+using core::pki::CertRecord;
+
+// ---- SQL ---------------------------------------------------------------
+#define CA_COLUMNS                                                                                         \
+  "id::text, tenant_id::text, name, type, coalesce(parent_ca_id::text, ''), serial, subject::text, "       \
+  "issuer::text, floor(extract(epoch FROM not_before))::bigint, floor(extract(epoch FROM not_after))::bigint, " \
+  "key_type, coalesce(path_length, -1), self_signed::int, fingerprint_sha256, certificate_pem, "           \
+  "encode(key_ciphertext, 'hex'), key_kek_id, policy::text, disabled::int, "                               \
+  "(extract(epoch FROM created_at) * 1000000)::bigint"
+
+#define CERT_COLUMNS                                                                                       \
+  "id::text, tenant_id::text, coalesce(ca_id::text, ''), source, serial, subject::text, issuer::text, "    \
+  "sans::text, floor(extract(epoch FROM not_before))::bigint, floor(extract(epoch FROM not_after))::bigint, " \
+  "key_type, fingerprint_sha256, certificate_pem, chain_pem, "                                             \
+  "coalesce(floor(extract(epoch FROM revoked_at))::bigint, -1), coalesce(revocation_reason, ''), "         \
+  "(extract(epoch FROM created_at) * 1000000)::bigint"
+
+constexpr const char* kSelectCa = "SELECT " CA_COLUMNS " FROM cas WHERE id = CAST(:id AS uuid) AND tenant_id = CAST(:tid AS uuid)";
+constexpr const char* kSelectCaForUpdate =
+    "SELECT " CA_COLUMNS " FROM cas WHERE id = CAST(:id AS uuid) AND tenant_id = CAST(:tid AS uuid) FOR UPDATE";
+// Public endpoints address a CA by its unguessable id alone.
+constexpr const char* kSelectCaPublic = "SELECT " CA_COLUMNS " FROM cas WHERE id = CAST(:id AS uuid)";
+constexpr const char* kListCas =
+    "SELECT " CA_COLUMNS " FROM cas WHERE tenant_id = CAST(:tid AS uuid) "
+    "AND (created_at, id) < (timestamptz 'epoch' + :micros * interval '1 microsecond', CAST(:aid AS uuid)) "
+    "ORDER BY created_at DESC, id DESC LIMIT :lim";
+constexpr const char* kInsertCa =
+    "INSERT INTO cas (id, tenant_id, name, type, parent_ca_id, serial, subject, issuer, not_before, not_after, "
+    "key_type, path_length, self_signed, fingerprint_sha256, certificate_pem, key_ciphertext, key_kek_id, policy) "
+    "VALUES (CAST(:id AS uuid), CAST(:tid AS uuid), :name, :type, CAST(NULLIF(:parent, '') AS uuid), :serial, "
+    "CAST(:subject AS jsonb), CAST(:issuer AS jsonb), to_timestamp(:nb), to_timestamp(:na), :kt, "
+    "NULLIF(:pl, -1), (:ss = 1), :fp, :pem, decode(:key, 'hex'), :kek, CAST(:policy AS jsonb)) "
+    "RETURNING (extract(epoch FROM created_at) * 1000000)::bigint";
+constexpr const char* kInsertCrlRow = "INSERT INTO ca_crls (ca_id) VALUES (CAST(:id AS uuid))";
+constexpr const char* kUpdateCa =
+    "UPDATE cas SET policy = CAST(:policy AS jsonb), disabled = (:disabled = 1) "
+    "WHERE id = CAST(:id AS uuid) AND tenant_id = CAST(:tid AS uuid)";
+
+constexpr const char* kInsertCert =
+    "INSERT INTO certificates (id, tenant_id, ca_id, source, serial, subject, issuer, common_name, sans, dns_names, "
+    "not_before, not_after, key_type, fingerprint_sha256, certificate_pem, chain_pem) "
+    "VALUES (CAST(:id AS uuid), CAST(:tid AS uuid), CAST(NULLIF(:ca, '') AS uuid), :source, :serial, "
+    "CAST(:subject AS jsonb), CAST(:issuer AS jsonb), :cn, CAST(:sans AS jsonb), "
+    "ARRAY(SELECT jsonb_array_elements_text(CAST(:sans2 AS jsonb) -> 'dns')), to_timestamp(:nb), to_timestamp(:na), "
+    ":kt, :fp, :pem, :chain) RETURNING (extract(epoch FROM created_at) * 1000000)::bigint";
+constexpr const char* kSelectCert =
+    "SELECT " CERT_COLUMNS " FROM certificates WHERE id = CAST(:id AS uuid) AND tenant_id = CAST(:tid AS uuid)";
+constexpr const char* kSelectCertForUpdate =
+    "SELECT " CERT_COLUMNS " FROM certificates WHERE id = CAST(:id AS uuid) AND tenant_id = CAST(:tid AS uuid) FOR UPDATE";
+constexpr const char* kRevokeCert =
+    "UPDATE certificates SET revoked_at = to_timestamp(:at), revocation_reason = :reason "
+    "WHERE id = CAST(:id AS uuid) AND tenant_id = CAST(:tid AS uuid) AND revoked_at IS NULL";
+constexpr const char* kListCerts =
+    "SELECT " CERT_COLUMNS " FROM certificates WHERE tenant_id = CAST(:tid AS uuid) "
+    "AND (:ca = '' OR ca_id = CAST(NULLIF(:ca2, '') AS uuid)) "
+    "AND (:st = '' OR (:st2 = 'revoked' AND revoked_at IS NOT NULL) "
+    "     OR (:st3 = 'valid' AND revoked_at IS NULL AND not_after >= to_timestamp(:now)) "
+    "     OR (:st4 = 'expired' AND revoked_at IS NULL AND not_after < to_timestamp(:now2))) "
+    "AND (:exp < 0 OR (revoked_at IS NULL AND not_after >= to_timestamp(:now3) "
+    "     AND not_after <= to_timestamp(:now4) + :exp2 * interval '1 day')) "
+    "AND (:cn = '' OR common_name = :cn2) "
+    "AND (:dns = '' OR dns_names @> ARRAY[CAST(:dns2 AS text)]) "
+    "AND (:serial = '' OR serial = :serial2) "
+    "AND (created_at, id) < (timestamptz 'epoch' + :micros * interval '1 microsecond', CAST(:aid AS uuid)) "
+    "ORDER BY created_at DESC, id DESC LIMIT :lim";
+
+constexpr const char* kInvalidateCrl = "UPDATE ca_crls SET valid = false WHERE ca_id = CAST(:id AS uuid)";
+constexpr const char* kLockCrl =
+    "SELECT crl_number, coalesce(encode(der, 'hex'), ''), coalesce(floor(extract(epoch FROM next_update))::bigint, 0), "
+    "valid::int FROM ca_crls WHERE ca_id = CAST(:id AS uuid) FOR UPDATE";
+constexpr const char* kSelectCrl =
+    "SELECT crl_number, coalesce(encode(der, 'hex'), ''), coalesce(floor(extract(epoch FROM next_update))::bigint, 0), "
+    "valid::int FROM ca_crls WHERE ca_id = CAST(:id AS uuid)";
+constexpr const char* kStoreCrl =
+    "UPDATE ca_crls SET crl_number = :num, der = decode(:der, 'hex'), this_update = to_timestamp(:tu), "
+    "next_update = to_timestamp(:nu), valid = true WHERE ca_id = CAST(:id AS uuid)";
+constexpr const char* kRevokedEntries =
+    "SELECT serial, floor(extract(epoch FROM revoked_at))::bigint, revocation_reason FROM certificates "
+    "WHERE ca_id = CAST(:id AS uuid) AND revoked_at IS NOT NULL";
+constexpr const char* kStatusBySerial =
+    "SELECT floor(extract(epoch FROM revoked_at))::bigint, coalesce(revocation_reason, ''), "
+    "floor(extract(epoch FROM not_after))::bigint "
+    "FROM certificates WHERE ca_id = CAST(:id AS uuid) AND serial = :serial";
+
+// ---- mapping ---------------------------------------------------------------
+std::string from_hex(const std::string& hex) {
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  return out;
+}
+std::string to_hex(const std::string& bin) {
+  return core::to_hex(reinterpret_cast<const unsigned char*>(bin.data()), bin.size());
+}
+
+CaRecord ca_from(const soci::row& r) {
+  CaRecord c;
+  c.id = r.get<std::string>(0);
+  c.tenant_id = r.get<std::string>(1);
+  c.name = r.get<std::string>(2);
+  c.type = r.get<std::string>(3);
+  if (auto p = r.get<std::string>(4); !p.empty()) c.parent_ca_id = p;
+  c.cert.serial_hex = r.get<std::string>(5);
+  c.cert.subject = core::pki::subject_from_json(nlohmann::json::parse(r.get<std::string>(6)));
+  c.cert.issuer = core::pki::subject_from_json(nlohmann::json::parse(r.get<std::string>(7)));
+  c.cert.not_before = r.get<long long>(8);
+  c.cert.not_after = r.get<long long>(9);
+  c.cert.key_type = r.get<std::string>(10);
+  if (int pl = r.get<int>(11); pl >= 0) c.cert.path_length = pl;
+  c.cert.is_ca = true;
+  c.cert.self_signed = r.get<int>(12) != 0;
+  c.cert.fingerprint_sha256 = r.get<std::string>(13);
+  c.cert.pem = r.get<std::string>(14);
+  c.key_ciphertext = from_hex(r.get<std::string>(15));
+  c.key_kek_id = r.get<std::string>(16);
+  c.policy = core::pki::policy_from_json(nlohmann::json::parse(r.get<std::string>(17)));
+  c.disabled = r.get<int>(18) != 0;
+  c.created_us = r.get<long long>(19);
+  return c;
+}
+
+CertRecord cert_from(const soci::row& r) {
+  CertRecord c;
+  c.id = r.get<std::string>(0);
+  c.tenant_id = r.get<std::string>(1);
+  if (auto ca = r.get<std::string>(2); !ca.empty()) c.ca_id = ca;
+  c.source = r.get<std::string>(3);
+  c.cert.serial_hex = r.get<std::string>(4);
+  c.cert.subject = core::pki::subject_from_json(nlohmann::json::parse(r.get<std::string>(5)));
+  c.cert.issuer = core::pki::subject_from_json(nlohmann::json::parse(r.get<std::string>(6)));
+  c.cert.sans = core::pki::sans_from_json(nlohmann::json::parse(r.get<std::string>(7)));
+  c.cert.not_before = r.get<long long>(8);
+  c.cert.not_after = r.get<long long>(9);
+  c.cert.key_type = r.get<std::string>(10);
+  c.cert.fingerprint_sha256 = r.get<std::string>(11);
+  c.cert.pem = r.get<std::string>(12);
+  c.chain_pem = r.get<std::string>(13);
+  if (long long at = r.get<long long>(14); at >= 0) {
+    c.revoked_at = at;
+    c.revocation_reason = core::pki::parse_revocation_reason(r.get<std::string>(15));
+  }
+  c.created_us = r.get<long long>(16);
+  return c;
+}
+
+std::optional<CaRecord> select_ca(soci::session& s, const char* sql, const std::string& id, const std::string* tenant) {
+  soci::row r;
+  if (tenant) s << sql, soci::use(id), soci::use(*tenant), soci::into(r);
+  else s << sql, soci::use(id), soci::into(r);
+  if (!s.got_data()) return std::nullopt;
+  return ca_from(r);
+}
+
+core::pki::StoredCrl crl_from(const soci::row& r) {
+  core::pki::StoredCrl c;
+  c.crl_number = r.get<long long>(0);
+  c.der = from_hex(r.get<std::string>(1));
+  c.next_update = r.get<long long>(2);
+  c.valid = r.get<int>(3) != 0 && !c.der.empty();
+  return c;
+}
+
+class SqlPkiTx final : public core::pki::PkiTx {
+ public:
+  explicit SqlPkiTx(soci::session& s) : s_(s) {}
+
+  std::optional<CaRecord> find_ca(const std::string& tenant_id, const std::string& ca_id, bool lock) override {
+    return select_ca(s_, lock ? kSelectCaForUpdate : kSelectCa, ca_id, &tenant_id);
+  }
+
+  void insert_ca(const CaRecord& ca) override {
+    const std::string parent = ca.parent_ca_id.value_or("");
+    const std::string subject = core::pki::to_json(ca.cert.subject).dump();
+    const std::string issuer = core::pki::to_json(ca.cert.issuer).dump();
+    const long long nb = ca.cert.not_before, na = ca.cert.not_after;
+    const int pl = ca.cert.path_length.value_or(-1);
+    const int ss = ca.cert.self_signed ? 1 : 0;
+    const std::string key = to_hex(ca.key_ciphertext);
+    const std::string policy = core::pki::to_json(ca.policy).dump();
+    long long created = 0;
+    try {
+      s_ << kInsertCa, soci::use(ca.id), soci::use(ca.tenant_id), soci::use(ca.name), soci::use(ca.type),
+          soci::use(parent), soci::use(ca.cert.serial_hex), soci::use(subject), soci::use(issuer), soci::use(nb),
+          soci::use(na), soci::use(ca.cert.key_type), soci::use(pl), soci::use(ss), soci::use(ca.cert.fingerprint_sha256),
+          soci::use(ca.cert.pem), soci::use(key), soci::use(ca.key_kek_id), soci::use(policy), soci::into(created);
+    } catch (const soci::soci_error& e) {
+      if (is_unique_violation(e)) core::throw_conflict("A CA named '" + ca.name + "' already exists in this tenant.");
+      throw;
+    }
+    s_ << kInsertCrlRow, soci::use(ca.id);
+  }
+
+  void update_ca(const CaRecord& ca) override {
+    const std::string policy = core::pki::to_json(ca.policy).dump();
+    const int disabled = ca.disabled ? 1 : 0;
+    s_ << kUpdateCa, soci::use(policy), soci::use(disabled), soci::use(ca.id), soci::use(ca.tenant_id);
+  }
+
+  void insert_certificate(const CertRecord& c) override {
+    const std::string ca = c.ca_id.value_or("");
+    const std::string subject = core::pki::to_json(c.cert.subject).dump();
+    const std::string issuer = core::pki::to_json(c.cert.issuer).dump();
+    const std::string sans = core::pki::to_json(c.cert.sans).dump();
+    const long long nb = c.cert.not_before, na = c.cert.not_after;
+    long long created = 0;
+    try {
+      s_ << kInsertCert, soci::use(c.id), soci::use(c.tenant_id), soci::use(ca), soci::use(c.source),
+          soci::use(c.cert.serial_hex), soci::use(subject), soci::use(issuer), soci::use(c.cert.subject.common_name),
+          soci::use(sans), soci::use(sans), soci::use(nb), soci::use(na), soci::use(c.cert.key_type),
+          soci::use(c.cert.fingerprint_sha256), soci::use(c.cert.pem), soci::use(c.chain_pem), soci::into(created);
+    } catch (const soci::soci_error& e) {
+      if (is_unique_violation(e)) core::throw_conflict("This certificate is already in the inventory.");
+      throw;
+    }
+  }
+
+  std::optional<CertRecord> find_certificate(const std::string& tenant_id, const std::string& id, bool lock) override {
+    soci::row r;
+    s_ << (lock ? kSelectCertForUpdate : kSelectCert), soci::use(id), soci::use(tenant_id), soci::into(r);
+    if (!s_.got_data()) return std::nullopt;
+    return cert_from(r);
+  }
+
+  void mark_revoked(const std::string& tenant_id, const std::string& id, int64_t at, core::pki::RevocationReason reason) override {
+    const long long t = at;
+    const std::string name = core::pki::revocation_reason_name(reason);
+    s_ << kRevokeCert, soci::use(t), soci::use(name), soci::use(id), soci::use(tenant_id);
+  }
+
+  void invalidate_crl(const std::string& ca_id) override { s_ << kInvalidateCrl, soci::use(ca_id); }
+
+  void audit(const core::AuditEvent& event) override { insert_audit(s_, event); }
+
+  core::pki::StoredCrl lock_crl(const std::string& ca_id) override {
+    soci::row r;
+    s_ << kLockCrl, soci::use(ca_id), soci::into(r);
+    if (!s_.got_data()) core::throw_not_found("No such CA.");
+    return crl_from(r);
+  }
+
+  std::vector<core::pki::RevokedEntry> revoked_entries(const std::string& ca_id) override {
+    std::vector<core::pki::RevokedEntry> out;
+    soci::rowset<soci::row> rs = (s_.prepare << kRevokedEntries, soci::use(ca_id));
+    for (const auto& r : rs) {
+      out.push_back({r.get<std::string>(0), r.get<long long>(1),
+                     core::pki::parse_revocation_reason(r.get<std::string>(2)).value_or(core::pki::RevocationReason::unspecified)});
+    }
+    return out;
+  }
+
+  void store_crl(const std::string& ca_id, const core::pki::StoredCrl& crl, int64_t this_update) override {
+    const long long num = crl.crl_number, tu = this_update, nu = crl.next_update;
+    const std::string der = to_hex(crl.der);
+    s_ << kStoreCrl, soci::use(num), soci::use(der), soci::use(tu), soci::use(nu), soci::use(ca_id);
+  }
+
+ private:
+  soci::session& s_;
+};
+
+}  // namespace
+
+void SqlPkiStore::transact(const char* what, const std::function<void(core::pki::PkiTx&)>& work) {
+  db_.in_transaction(what, [&](soci::session& s) {
+    SqlPkiTx tx(s);
+    work(tx);
+  });
+}
+
+std::optional<CaRecord> SqlPkiStore::find_ca_public(const std::string& ca_id) {
+  std::optional<CaRecord> out;
+  db_.with_session("cas.get_public", [&](soci::session& s) { out = select_ca(s, kSelectCaPublic, ca_id, nullptr); });
+  return out;
+}
+
+std::optional<core::pki::StoredCrl> SqlPkiStore::stored_crl(const std::string& ca_id) {
+  std::optional<core::pki::StoredCrl> out;
+  db_.with_session("crl.get", [&](soci::session& s) {
+    soci::row r;
+    s << kSelectCrl, soci::use(ca_id), soci::into(r);
+    if (s.got_data()) out = crl_from(r);
+  });
+  return out;
+}
+
+core::pki::OcspStatus SqlPkiStore::certificate_status(const std::string& ca_id, const std::string& serial_hex, int64_t) {
+  core::pki::OcspStatus out;
+  db_.with_session("ocsp.status", [&](soci::session& s) {
+    soci::row r;
+    s << kStatusBySerial, soci::use(ca_id), soci::use(serial_hex), soci::into(r);
+    if (!s.got_data()) return;  // never issued by this CA: unknown
+    if (r.get_indicator(0) != soci::i_null) {
+      out.kind = core::pki::OcspStatus::Kind::revoked;
+      out.revoked_at = r.get<long long>(0);
+      out.reason = core::pki::parse_revocation_reason(r.get<std::string>(1)).value_or(core::pki::RevocationReason::unspecified);
+    } else {
+      // An expired certificate is still "good" in OCSP terms (RFC 6960 2.2): not revoked.
+      out.kind = core::pki::OcspStatus::Kind::good;
+    }
+  });
+  return out;
+}
+
+std::optional<CaRecord> find_ca(Database& db, const std::string& tenant_id, const std::string& ca_id) {
+  std::optional<CaRecord> out;
+  db.with_session("cas.get", [&](soci::session& s) { out = select_ca(s, kSelectCa, ca_id, &tenant_id); });
+  return out;
+}
+
+core::Page<CaRecord> list_cas(Database& db, const std::string& tenant_id, const core::PageRequest& page) {
+  std::vector<CaRecord> rows;
+  db.with_session("cas.list", [&](soci::session& s) {
+    rows.clear();
+    const long long micros = core::bound_micros(page);
+    const std::string aid = core::bound_id(page);
+    const int lim = page.limit + 1;
+    soci::rowset<soci::row> rs = (s.prepare << kListCas, soci::use(tenant_id), soci::use(micros), soci::use(aid), soci::use(lim));
+    for (const auto& r : rs) rows.push_back(ca_from(r));
+  });
+  return core::make_page(std::move(rows), page.limit,
+                         [](const CaRecord& c) { return std::pair<int64_t, std::string>(c.created_us, c.id); });
+}
+
+std::optional<CertRecord> find_certificate(Database& db, const std::string& tenant_id, const std::string& id) {
+  std::optional<CertRecord> out;
+  db.with_session("certificates.get", [&](soci::session& s) {
+    soci::row r;
+    s << kSelectCert, soci::use(id), soci::use(tenant_id), soci::into(r);
+    if (s.got_data()) out = cert_from(r);
+  });
+  return out;
+}
+
+core::Page<CertRecord> list_certificates(Database& db, const std::string& tenant_id, const CertificateFilter& f,
+                                         const core::PageRequest& page, int64_t now) {
+  std::vector<CertRecord> rows;
+  db.with_session("certificates.list", [&](soci::session& s) {
+    rows.clear();
+    const long long micros = core::bound_micros(page);
+    const std::string aid = core::bound_id(page);
+    const int lim = page.limit + 1;
+    const long long n = now;
+    const int exp = f.expiring_within_days;
+    soci::rowset<soci::row> rs =
+        (s.prepare << kListCerts, soci::use(tenant_id), soci::use(f.ca_id), soci::use(f.ca_id), soci::use(f.status),
+         soci::use(f.status), soci::use(f.status), soci::use(n), soci::use(f.status), soci::use(n), soci::use(exp),
+         soci::use(n), soci::use(n), soci::use(exp), soci::use(f.common_name), soci::use(f.common_name),
+         soci::use(f.dns_name), soci::use(f.dns_name), soci::use(f.serial), soci::use(f.serial), soci::use(micros),
+         soci::use(aid), soci::use(lim));
+    for (const auto& r : rs) rows.push_back(cert_from(r));
+  });
+  return core::make_page(std::move(rows), page.limit,
+                         [](const CertRecord& c) { return std::pair<int64_t, std::string>(c.created_us, c.id); });
+}
+
+}  // namespace tenantca::db

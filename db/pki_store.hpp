@@ -1,0 +1,40 @@
+#pragma once
+// PostgreSQL side of the PKI: the PkiStore the service uses, and the
+// tenant-scoped read queries behind the list/get endpoints.
+#include <optional>
+#include <string>
+
+#include "core/pagination.hpp"
+#include "core/pki/store.hpp"
+#include "db/database.hpp"
+
+namespace tenantca::db {
+
+class SqlPkiStore final : public core::pki::PkiStore {
+ public:
+  explicit SqlPkiStore(Database& db) : db_(db) {}
+  void transact(const char* what, const std::function<void(core::pki::PkiTx&)>& work) override;
+  std::optional<core::pki::CaRecord> find_ca_public(const std::string& ca_id) override;
+  std::optional<core::pki::StoredCrl> stored_crl(const std::string& ca_id) override;
+  core::pki::OcspStatus certificate_status(const std::string& ca_id, const std::string& serial_hex, int64_t now) override;
+
+ private:
+  Database& db_;
+};
+
+std::optional<core::pki::CaRecord> find_ca(Database& db, const std::string& tenant_id, const std::string& ca_id);
+core::Page<core::pki::CaRecord> list_cas(Database& db, const std::string& tenant_id, const core::PageRequest& page);
+
+struct CertificateFilter {
+  std::string ca_id;   // empty: any
+  std::string status;  // "", valid, revoked, expired
+  int expiring_within_days = -1;
+  std::string common_name;
+  std::string dns_name;
+  std::string serial;  // lowercase hex without leading zeros
+};
+std::optional<core::pki::CertRecord> find_certificate(Database& db, const std::string& tenant_id, const std::string& id);
+core::Page<core::pki::CertRecord> list_certificates(Database& db, const std::string& tenant_id, const CertificateFilter& filter,
+                                                    const core::PageRequest& page, int64_t now);
+
+}  // namespace tenantca::db
