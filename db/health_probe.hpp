@@ -1,7 +1,11 @@
 #pragma once
 // Keeps a fresh answer to "can we reach the database?" so GET /api/v1/health
-// never waits on the database: a background thread probes with bounded
-// timeouts and the handler reads the cached result.
+// never waits on the database: a background thread keeps one connection and
+// sends a SELECT 1 every second; the handler only reads the result.
+//
+// Two kinds of failure: a hard one (connection refused or lost) counts at
+// once; a slow answer only counts once no answer has come for
+// `stale_after` — a busy machine delays answers, a hung server never gives one.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -13,27 +17,31 @@ namespace tenantca::db {
 
 class HealthProbe {
  public:
-  HealthProbe(std::string conninfo, std::chrono::milliseconds interval, std::chrono::milliseconds query_timeout);
+  HealthProbe(std::string conninfo, std::chrono::milliseconds interval, std::chrono::milliseconds stale_after);
   ~HealthProbe();
   HealthProbe(const HealthProbe&) = delete;
   HealthProbe& operator=(const HealthProbe&) = delete;
 
-  // True when the last probe succeeded and is recent (a probe stuck on a hung
-  // server makes the answer go stale, hence false).
   bool database_ok() const;
 
  private:
   void loop();
-  bool probe_once();
+  void step();
+  void drop(const char* why, bool hard);
 
   std::string conninfo_;
   std::chrono::milliseconds interval_;
-  std::chrono::milliseconds query_timeout_;
+  std::chrono::milliseconds stale_after_;
   std::atomic<int64_t> last_ok_ms_{0};
+  std::atomic<bool> hard_failure_{false};
   std::atomic<bool> stop_{false};
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  void* conn_ = nullptr;  // PGconn*, owned by the probe thread
+  // Owned by the probe thread.
+  void* conn_ = nullptr;  // PGconn*
+  bool connecting_ = false;
+  int64_t connect_started_ms_ = 0;
+  bool in_flight_ = false;
+  int64_t sent_ms_ = 0;
+  bool reported_down_ = false;
   std::thread thread_;
 };
 

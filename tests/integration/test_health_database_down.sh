@@ -28,13 +28,13 @@ expect_eq "healthy through the relay" 200 "$STATUS"
 # A hung database: freeze the relay; health must still answer fast and turn 503.
 kill -STOP -- -"$RELAY"
 max=0; saw503=no
-for _ in $(seq 1 12); do
+for _ in $(seq 1 30); do
   timed_health
   [ "$ELAPSED_MS" -gt "$max" ] && max=$ELAPSED_MS
   if [ "$STATUS" = 503 ]; then saw503=yes; break; fi
   sleep 0.5
 done
-expect_eq "a hung database turns health to 503" yes "$saw503"
+expect_eq "a hung database turns health to 503 (after 10 s of silence)" yes "$saw503"
 expect_json "503 body says unreachable" .database unreachable
 expect_json "503 body status" .status unavailable
 if [ "$max" -lt 2000 ]; then ok "health answered within 2 s while the database hung (max ${max} ms)"; else fail "health took ${max} ms"; fi
@@ -48,13 +48,13 @@ expect_eq "health recovers when the database answers again" yes "$back"
 # An unreachable database (relay gone): 503 quickly.
 kill -- -"$RELAY"; wait "$RELAY" 2>/dev/null || true
 saw503=no; max=0
-for _ in $(seq 1 12); do
+for _ in $(seq 1 4); do
   timed_health
   [ "$ELAPSED_MS" -gt "$max" ] && max=$ELAPSED_MS
   [ "$STATUS" = 503 ] && { saw503=yes; break; }
   sleep 0.5
 done
-expect_eq "an unreachable database turns health to 503" yes "$saw503"
+expect_eq "an unreachable database turns health to 503 within 2 s" yes "$saw503"
 if [ "$max" -lt 2000 ]; then ok "health answered within 2 s with the database gone (max ${max} ms)"; else fail "health took ${max} ms"; fi
 
 finish

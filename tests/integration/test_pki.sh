@@ -75,16 +75,11 @@ expect_eq "a DNS-name CN becomes the SAN" "cn-only.svc.acme.internal" "$(jget '.
 expect_match "RSA leaf also gets keyEncipherment" "Digital Signature, Key Encipherment" "$(pem_of | openssl x509 -noout -ext keyUsage)"
 
 # A CSR whose signature does not verify: flip one byte of the signature.
-python3 - "$T/web.csr" >bad.csr <<'PY'
-import base64, sys
-lines = open(sys.argv[1]).read().split("\n")
-der = bytearray(base64.b64decode("".join(l for l in lines if l and not l.startswith("-----"))))
-der[-5] ^= 0x01
-b = base64.b64encode(bytes(der)).decode()
-print("-----BEGIN CERTIFICATE REQUEST-----")
-for i in range(0, len(b), 64): print(b[i:i+64])
-print("-----END CERTIFICATE REQUEST-----")
-PY
+openssl req -in web.csr -outform DER -out bad.der
+off=$(( $(stat -c %s bad.der) - 5 ))
+orig=$(od -An -tu1 -j"$off" -N1 bad.der | tr -d ' ')
+printf "$(printf '\\%03o' $((orig ^ 1)))" | dd of=bad.der bs=1 seek="$off" conv=notrunc 2>/dev/null
+openssl req -inform DER -in bad.der -out bad.csr 2>/dev/null
 API_KEY=$ISSUER api POST /api/v1/certificates "{\"ca_id\":\"$INT\",\"csr_pem\":$(jq -Rs . <bad.csr)}"
 expect_problem 400 invalid_csr
 API_KEY=$ISSUER api POST /api/v1/certificates "{\"ca_id\":\"$INT\",\"csr_pem\":\"not a csr\"}"
@@ -243,7 +238,7 @@ API_KEY=$OWNER api POST /api/v1/cas/import "{\"name\":\"ext\",\"certificate_pem\
 expect_status 201 "import a CA from PEM cert and key"
 EXTCA=$(jget .id)
 expect_json "imported CA type" .type imported
-keyhex=$(openssl pkey -in ext-ca.key -outform DER | xxd -p | tr -d '\n')
+keyhex=$(openssl pkey -in ext-ca.key -outform DER | od -An -tx1 -v | tr -d ' \n')
 expect_eq "CA key is encrypted at rest (no plaintext DER in the row)" "0" "$(psql_db -c "SELECT position(decode('$keyhex','hex') in key_ciphertext) FROM cas WHERE id='$EXTCA'")"
 API_KEY=$ISSUER api POST /api/v1/certificates "{\"ca_id\":\"$EXTCA\",\"subject\":{\"common_name\":\"x.example.net\"},\"sans\":{\"dns\":[\"x.example.net\"]},\"validity_days\":5}"
 expect_status 201 "an imported CA issues"

@@ -125,6 +125,14 @@ sleep 1
 API_KEY=$OWNER api GET /api/v1/api-keys
 expect_status 200 "re-enabled tenant works again"
 
+# --- dead pooled connections are replaced without a restart ---------------------
+API_KEY=$OWNER api GET /api/v1/api-keys
+killed=$(psql_admin -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$DB_NAME' AND pid <> pg_backend_pid()")
+echo "# terminated $killed server connections"
+good=0
+for _ in $(seq 1 12); do API_KEY=$OWNER api GET /api/v1/api-keys; [ "$STATUS" = 200 ] && good=$((good + 1)); done
+expect_eq "every request succeeds after the server killed all pooled connections" 12 "$good"
+
 # --- audit trail ---------------------------------------------------------------------
 API_KEY=$OWNER api GET /api/v1/audit-events "" -H "X-Request-Id: audit-check"
 expect_status 200 "owner reads audit events"

@@ -1,0 +1,48 @@
+# Shared setup for benchmarks: build, a throwaway PostgreSQL cluster, a
+# migrated database, and helpers to run tenantca and wrk. Figures are printed,
+# never asserted.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=$ROOT/build/daemon/tenantca
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+"$ROOT/scripts/install-deps"
+command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get install -y -qq wrk >/dev/null; }
+"$ROOT/scripts/build" >/dev/null
+
+W=$(mktemp -d /tmp/tenantca-bench.XXXXXX)
+PGPORT=$(( 20000 + RANDOM % 12000 ))
+PIDS=()
+bench_cleanup() {
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  "$ROOT/scripts/pg-cluster" stop "$W/pg" >/dev/null 2>&1 || true
+  rm -rf "$W"
+}
+trap bench_cleanup EXIT
+"$ROOT/scripts/pg-cluster" start "$W/pg" "$PGPORT" fast
+"$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U tenantca tenantca
+DB_URL="host=127.0.0.1 port=$PGPORT user=tenantca dbname=tenantca"
+"$BIN" migrate --database-url "$DB_URL" >/dev/null
+(umask 077; openssl rand -base64 32 >"$W/kek")
+
+free_port() { local p; while :; do p=$(( 20000 + RANDOM % 12000 )); ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }; done; }
+
+# start_tenantca PORT [extra flags...]: serves in the background, waits for health.
+start_tenantca() {
+  local port=$1; shift
+  "$BIN" serve --database-url "$DB_URL" --bind "127.0.0.1:$port" --security-kek-file "$W/kek" \
+    --public-url "http://127.0.0.1:$port" --log-access false "$@" >>"$W/tenantca-$port.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/api/v1/health" && return 0; sleep 0.1; done
+  echo "tenantca did not start"; tail "$W/tenantca-$port.log"; return 1
+}
+
+# wrk_rps ARGS...: runs wrk, prints "requests/s errors" from its summary.
+wrk_rps() {
+  local out; out=$(wrk "$@" 2>&1)
+  local rps errs
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  errs=$(awk '/Non-2xx or 3xx/ {e += $NF} /Socket errors/ {gsub(",", ""); e += $4 + $6 + $8 + $10} END {print e + 0}' <<<"$out")
+  echo "$rps $errs"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
