@@ -23,6 +23,7 @@ namespace {
 class WorkerAppImpl final : public WorkerApp {
  public:
   WorkerAppImpl(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks) {
+    if (cfg.testing_fail_worker_boot) throw std::runtime_error("testing.fail_worker_boot is on");
     configure_libpq_environment(cfg);
 
     database_ = std::make_unique<db::Database>(db::DatabaseOptions{
@@ -45,7 +46,8 @@ class WorkerAppImpl final : public WorkerApp {
                                int64_t{cfg.pki_ocsp_validity_minutes} * 60});
 
     auto* probe = probe_.get();
-    handlers::RouteDeps deps{database, [probe] { return probe->database_ok(); }, default_rate, pki_.get()};
+    handlers::RouteDeps deps{database, [probe] { return probe->database_ok(); }, default_rate, pki_.get(),
+                             cfg.testing_sleep_endpoint};
     auto* cache = auth_cache_.get();
     auto authorizer = handlers::make_authorizer([cache](const std::string& id) { return cache->find(id); },
                                                 *preloaded.rate_limiter, default_rate);

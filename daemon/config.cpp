@@ -137,6 +137,10 @@ const std::vector<Setting>& settings() {
       INT_SETTING("pki.crl_next_update_hours", pki_crl_next_update_hours, 1, 24 * 365, "CRL nextUpdate - thisUpdate, in hours"),
       INT_SETTING("pki.ocsp_validity_minutes", pki_ocsp_validity_minutes, 1, 7 * 24 * 60, "OCSP nextUpdate - thisUpdate, in minutes"),
       BOOL_SETTING("metrics.enabled", metrics_enabled, "serve GET /metrics"),
+      BOOL_SETTING("testing.sleep_endpoint", testing_sleep_endpoint, "TEST ONLY: serve GET /api/v1/_test/sleep?ms="),
+      BOOL_SETTING("testing.fail_worker_boot", testing_fail_worker_boot, "TEST ONLY: every worker fails during boot"),
+      BOOL_SETTING("testing.worker_ignores_abort", testing_worker_ignores_abort,
+                   "TEST ONLY: workers ignore SIGABRT, to exercise the SIGKILL escalation"),
       Setting{{"metrics.bind", "separate HOST:PORT for /metrics; empty serves it on the main listener", false},
               "",
               [](Config& c, const std::string& v) {
@@ -254,6 +258,9 @@ Config load_config(const std::string& file, bool file_required, const FlagValues
 
 std::string describe_config(const Config& cfg) {
   std::ostringstream out;
+  if (cfg.testing_sleep_endpoint || cfg.testing_fail_worker_boot || cfg.testing_worker_ignores_abort) {
+    out << "# WARNING: a [testing] setting is on; never run production like this\n";
+  }
   std::string section;
   out << "# effective configuration" << (cfg.config_file.empty() ? "" : " (file " + cfg.config_file + ")") << "\n";
   for (const auto& s : settings()) {

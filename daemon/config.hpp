@@ -41,6 +41,10 @@ struct Config {
   int pki_crl_next_update_hours = 24;
   int pki_ocsp_validity_minutes = 60;
   bool metrics_enabled = true;
+  // Test-only switches; check-config warns when one is on.
+  bool testing_sleep_endpoint = false;
+  bool testing_fail_worker_boot = false;
+  bool testing_worker_ignores_abort = false;
   std::string metrics_bind;
 
   // Where the configuration came from, for messages.

@@ -36,7 +36,7 @@ Master::Master(Config cfg, Preloaded preloaded, ConfigLoader reload)
 std::vector<Master::Worker*> Master::current_generation() {
   std::vector<Worker*> out;
   for (auto& w : workers_) {
-    if (w.generation == generation_ && w.stop_sent_ms == 0) out.push_back(&w);
+    if (w.generation == generation_ && w.stop_sent_ms == 0 && !w.retiring) out.push_back(&w);
   }
   return out;
 }
@@ -188,6 +188,10 @@ void Master::supervise() {
       spdlog::info("worker pid {} booted (generation {})", w.pid, w.generation);
     }
     if (w.killed) continue;
+    if (!w.retiring && w.stop_sent_ms == 0 && slot.state.load() == static_cast<int>(WorkerState::retiring)) {
+      w.retiring = true;
+      spdlog::info("worker pid {} asked to be replaced (max_requests)", w.pid);
+    }
     if (w.abort_sent_ms != 0) {
       if (now - w.abort_sent_ms >= int64_t{cfg_.abort_grace_s} * 1000) {
         spdlog::error("worker pid {} still alive {} s after SIGABRT: SIGKILL", w.pid, cfg_.abort_grace_s);
@@ -230,6 +234,11 @@ void Master::supervise() {
   }
   const bool all_ready = std::all_of(current.begin(), current.end(), [](Worker* w) { return w->ready; }) &&
                          static_cast<int>(current.size()) == desired_;
+  if (all_ready) {
+    for (auto& w : workers_) {
+      if (w.retiring) stop_worker(w, "replaced after max_requests");
+    }
+  }
   if (all_ready && reloading_) {
     for (auto& w : workers_) {
       if (w.generation < generation_) stop_worker(w, "replaced by a reload");

@@ -29,6 +29,7 @@ class Master {
     int64_t stop_sent_ms = 0;   // graceful stop asked
     int64_t abort_sent_ms = 0;  // SIGABRT after a timeout
     bool killed = false;
+    bool retiring = false;  // asked to be replaced; stopped once the replacement listens
   };
 
   void handle_signal(int sig);

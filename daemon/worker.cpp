@@ -46,6 +46,7 @@ class ProgressTracker {
 int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerSlot& slot, WorkerIdentity id) {
   set_log_role(fmt::format("worker {}.{}", id.generation, id.index));
   SignalPipe signals{SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGHUP};
+  if (cfg.testing_worker_ignores_abort) ::signal(SIGABRT, SIG_IGN);
   slot.pid = ::getpid();
 
   uint64_t max_requests = 0;
@@ -85,13 +86,17 @@ int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerSlot& slot, 
     }
     slot.heartbeat_ms = tracker->heartbeat(monotonic_ms());
     slot.requests = tracker->requests();
-    if (max_requests > 0 && tracker->requests() >= max_requests && reason.empty()) {
-      reason = fmt::format("max_requests ({}) reached", max_requests);
+    if (max_requests > 0 && tracker->requests() >= max_requests &&
+        slot.state.load() == static_cast<int>(WorkerState::ready)) {
+      // Ask for a replacement first; the master sends TERM once it listens.
+      spdlog::info("max_requests ({}) reached; asking the master for a replacement", max_requests);
+      slot.state = static_cast<int>(WorkerState::retiring);
     }
     if (::getppid() != id.master_pid && reason.empty()) reason = "master is gone";
   }
 
   // Graceful stop: no new connections, finish what we have, then leave.
+  if (slot.state.load() == static_cast<int>(WorkerState::retiring)) reason += " after max_requests";
   spdlog::info("worker draining: {}", reason);
   slot.state = static_cast<int>(WorkerState::draining);
   app->server().stop_accepting();

@@ -8,7 +8,9 @@
 
 namespace tenantca::daemon {
 
-enum class WorkerState : int { free = 0, booting = 1, ready = 2, draining = 3 };
+// retiring: the worker wants to be replaced (max_requests); it keeps serving
+// until the master has a replacement listening and then tells it to stop.
+enum class WorkerState : int { free = 0, booting = 1, ready = 2, draining = 3, retiring = 4 };
 
 struct WorkerSlot {
   std::atomic<int> state;

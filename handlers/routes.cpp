@@ -12,6 +12,7 @@ Router build_router(const RouteDeps& deps) {
   router.add("GET", "/api/v1/openapi.yaml", Access::public_, make_openapi_handler());
   add_tenancy_routes(router, TenancyDeps{deps.database, deps.default_rate_limit});
   add_pki_routes(router, PkiDeps{deps.database, deps.pki});
+  if (deps.test_sleep_endpoint) router.add("GET", "/api/v1/_test/sleep", Access::public_, make_test_sleep_handler());
   return router;
 }
 

@@ -13,6 +13,7 @@ struct RouteDeps {
   std::function<bool()> database_ok;
   core::RateLimitSpec default_rate_limit;
   core::pki::PkiService* pki = nullptr;
+  bool test_sleep_endpoint = false;
 };
 
 // Every route of the API. Building it touches no dependency, so tests can

@@ -130,3 +130,36 @@ finish() {
   echo "# $CHECKS checks, $FAILS failed"
   [ "$FAILS" -eq 0 ]
 }
+
+# --- continuous client load --------------------------------------------------
+# load_start KEEPALIVE_CLIENTS NEW_CONNECTION_CLIENTS PATH: each client loops
+# until load_stop, writing one HTTP status per request (000 = failed).
+LOAD_PIDS=()
+load_start() {
+  local ka=$1 nc=$2 path=$3 i
+  rm -f "$T"/load.*
+  touch "$T/load.run"
+  local urls=()
+  for i in $(seq 1 50); do urls+=(-o /dev/null "$BASE$path"); done
+  for i in $(seq 1 "$ka"); do
+    ( while [ -f "$T/load.run" ]; do curl -s -w '%{http_code}\n' "${urls[@]}" 2>/dev/null || echo 000; done >"$T/load.ka$i" ) &
+    LOAD_PIDS+=($!)
+  done
+  for i in $(seq 1 "$nc"); do
+    ( while [ -f "$T/load.run" ]; do curl -s -o /dev/null -w '%{http_code}\n' "$BASE$path" 2>/dev/null || echo 000; done >"$T/load.nc$i" ) &
+    LOAD_PIDS+=($!)
+  done
+}
+load_stop() { # sets LOAD_TOTAL and LOAD_FAILED
+  rm -f "$T/load.run"
+  wait "${LOAD_PIDS[@]}" 2>/dev/null || true
+  LOAD_PIDS=()
+  LOAD_TOTAL=$(cat "$T"/load.ka* "$T"/load.nc* 2>/dev/null | wc -l)
+  LOAD_FAILED=$(cat "$T"/load.ka* "$T"/load.nc* 2>/dev/null | grep -vc '^200$' || true)
+}
+wait_for() { # seconds command...: polls every 0.1 s
+  local deadline=$(( $(date +%s) + $1 )); shift
+  while [ "$(date +%s)" -le "$deadline" ]; do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+worker_count_is() { [ "$(pgrep -P "$DAEMON_PID" | wc -l)" -eq "$1" ]; }

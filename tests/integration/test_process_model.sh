@@ -1,0 +1,92 @@
+# The gunicorn-style process model against the real binary: zero-drop reload,
+# rejected reload, graceful stop with a request in flight, TTIN/TTOU,
+# heartbeat timeout, boot-failure backoff, max_requests, USR1 log reopening.
+source "$(dirname "$0")/lib.sh"
+
+migrate_req=$(sysctl -n net.ipv4.tcp_migrate_req 2>/dev/null || echo 0)
+echo "# net.ipv4.tcp_migrate_req=$migrate_req"
+
+new_database
+migrate
+WORKERS=2 write_config "timeout = 3" "abort_grace = 1" "max_boot_failures = 3" '[testing]' 'sleep_endpoint = true'
+start_daemon
+
+# --- HUP under load: zero failed requests, new config applied ----------------------
+load_start 4 4 /api/v1/health
+sleep 1
+sed -i 's/^workers = 2$/workers = 3/' "$T/tenantca.toml"
+kill -HUP "$DAEMON_PID"
+wait_for 15 grep -q "reload finished: generation 2" "$T/daemon.log" && ok "reload finished" || fail "reload finished"
+wait_for 15 worker_count_is 3 && ok "new generation runs the new worker count (3)" || fail "new worker count: $(pgrep -P "$DAEMON_PID" | wc -l)"
+sleep 1
+kill -HUP "$DAEMON_PID"   # and once more, with the same config
+wait_for 15 grep -q "reload finished: generation 3" "$T/daemon.log" && ok "second reload finished" || fail "second reload finished"
+sleep 1
+load_stop
+echo "# reload under load: $LOAD_TOTAL requests, $LOAD_FAILED failed"
+[ "$LOAD_TOTAL" -gt 100 ] && ok "load ran ($LOAD_TOTAL requests)" || fail "too little load: $LOAD_TOTAL"
+expect_eq "zero failed requests across two reloads (4 keep-alive + 4 new-connection clients)" 0 "$LOAD_FAILED"
+expect_match "reload start is logged" "reload: starting generation 2 with 3 workers" "$(cat "$T/daemon.log")"
+
+# --- HUP with an invalid config: keep serving on the old one ----------------------------
+cp "$T/tenantca.toml" "$T/good.toml"
+echo 'workers = "many"' >>"$T/tenantca.toml"
+kill -HUP "$DAEMON_PID"
+wait_for 5 grep -q "reload rejected" "$T/daemon.log" && ok "invalid reload is rejected and logged" || fail "reload rejected log"
+expect_match "the rejection says why" "reload rejected.*workers" "$(grep 'reload rejected' "$T/daemon.log")"
+api GET /api/v1/health
+expect_status 200 "still serving after a rejected reload"
+worker_count_is 3 && ok "old configuration kept (3 workers)" || fail "worker count changed"
+cp "$T/good.toml" "$T/tenantca.toml"
+
+# --- TTIN / TTOU ----------------------------------------------------------------------
+kill -TTIN "$DAEMON_PID"
+wait_for 5 worker_count_is 4 && ok "TTIN adds a worker" || fail "TTIN: $(pgrep -P "$DAEMON_PID" | wc -l) workers"
+kill -TTOU "$DAEMON_PID"; sleep 0.3; kill -TTOU "$DAEMON_PID"; sleep 0.3; kill -TTOU "$DAEMON_PID"; sleep 0.3; kill -TTOU "$DAEMON_PID"
+wait_for 10 worker_count_is 1 && ok "TTOU removes workers, never below 1" || fail "TTOU: $(pgrep -P "$DAEMON_PID" | wc -l) workers"
+kill -TTIN "$DAEMON_PID"
+wait_for 5 worker_count_is 2 && ok "back to 2 workers" || fail "TTIN again"
+
+# --- heartbeat timeout: a stuck request gets its worker SIGABRTed and replaced ---------------
+curl -s -m 20 -o "$T/stuck.out" -w '%{http_code}' "$BASE/api/v1/_test/sleep?ms=15000" >"$T/stuck.code" &
+STUCK=$!
+wait_for 10 grep -q "no progress within the timeout: SIGABRT" "$T/daemon.log" && ok "a stuck worker gets SIGABRT after the timeout" || fail "no SIGABRT"
+wait_for 5 grep -q "killed by signal 6" "$T/daemon.log" && ok "its death by SIGABRT is logged" || fail "SIGABRT death log"
+wait "$STUCK" || true
+wait_for 5 worker_count_is 2 && ok "the hung worker is replaced" || fail "not replaced"
+api GET /api/v1/health
+expect_status 200 "serving after the timeout"
+
+# --- a worker that survives SIGABRT is SIGKILLed after abort_grace ------------------------
+stop_daemon
+start_daemon --testing-worker-ignores-abort true
+curl -s -m 20 -o /dev/null "$BASE/api/v1/_test/sleep?ms=15000" &
+STUCK=$!
+wait_for 10 grep -q "still alive 1 s after SIGABRT: SIGKILL" "$T/daemon.log" && ok "SIGKILL follows SIGABRT after abort_grace" || fail "no SIGKILL escalation"
+wait_for 5 grep -q "killed by signal 9" "$T/daemon.log" && ok "the SIGKILLed worker's death is logged" || fail "SIGKILL death log"
+wait "$STUCK" || true
+wait_for 5 worker_count_is 3 && ok "and it is replaced" || fail "not replaced after SIGKILL"
+
+# --- USR1 reopens the log file ---------------------------------------------------------------
+stop_daemon
+start_daemon --log-file "$T/app.log"
+api GET /api/v1/health
+mv "$T/app.log" "$T/app.log.1"
+kill -USR1 "$DAEMON_PID"
+sleep 0.5
+api GET /api/v1/health "" -H "X-Request-Id: after-rotate"
+wait_for 5 grep -q "after-rotate" "$T/app.log" && ok "USR1: new lines go to the new log file" || fail "USR1 reopen"
+if grep -q "after-rotate" "$T/app.log.1"; then fail "rotated file no longer written"; else ok "rotated file no longer written"; fi
+
+# --- graceful stop with a request in flight ------------------------------------------------------
+curl -s -m 20 -o /dev/null -w '%{http_code}' "$BASE/api/v1/_test/sleep?ms=2500" >"$T/inflight.code" &
+INFLIGHT=$!
+sleep 0.5
+kill -TERM "$DAEMON_PID"
+if wait "$DAEMON_PID"; then rc=0; else rc=$?; fi
+DAEMON_PID=""
+wait "$INFLIGHT" || true
+expect_eq "TERM: the in-flight 2.5 s request completes with 200" 200 "$(cat "$T/inflight.code")"
+expect_eq "TERM: master exits 0 after the drain" 0 "$rc"
+
+finish
