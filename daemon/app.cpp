@@ -31,7 +31,7 @@ class WorkerAppImpl final : public WorkerApp {
     // Measured: on a saturated 2-core machine SELECT 1 may take 3-4 s to come
     // back; only a silence of 10 s means a hung database.
     probe_ = std::make_unique<db::HealthProbe>(cfg.database_url, std::chrono::milliseconds(1000),
-                                               std::chrono::milliseconds(10000));
+                                               std::chrono::milliseconds(10000), preloaded.health.get());
 
     auto* database = database_.get();
     auth_cache_ = std::make_unique<db::AuthCache>(

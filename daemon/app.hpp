@@ -7,6 +7,7 @@
 #include "core/kek.hpp"
 #include "core/rate_limit.hpp"
 #include "daemon/config.hpp"
+#include "db/health_probe.hpp"
 #include "handlers/http_server.hpp"
 
 namespace tenantca::daemon {
@@ -17,6 +18,8 @@ struct Preloaded {
   // Shared memory mapped by the master: one exact limit per key for the
   // whole instance, across workers, restarts and reloads.
   std::shared_ptr<core::RateLimiter> rate_limiter;
+  // The database health the workers' probes share.
+  std::shared_ptr<db::SharedHealth> health;
 };
 
 // libpq settings every connection of this process gets (timeouts, UTC).

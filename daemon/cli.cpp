@@ -16,6 +16,7 @@
 #include "daemon/master.hpp"
 #include "daemon/pid_file.hpp"
 #include "db/database.hpp"
+#include "db/health_probe.hpp"
 #include "db/migrations.hpp"
 #include "db/tenancy_store.hpp"
 #include "tenantca/version.hpp"
@@ -87,6 +88,7 @@ int cmd_serve(const SettingFlags& flags) {
     check_bind_available(cfg);
     preloaded = preload(cfg);
     preloaded.rate_limiter = std::make_shared<core::SharedMemoryRateLimiter>();
+    preloaded.health = db::map_shared_health();
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());
     return kExitStartup;

@@ -93,6 +93,7 @@ void Master::reload() {
   cfg_ = std::move(fresh);
   // The rate limit table outlives generations: buckets stay exact across reloads.
   fresh_preloaded.rate_limiter = preloaded_.rate_limiter;
+  fresh_preloaded.health = preloaded_.health;
   preloaded_ = std::move(fresh_preloaded);
   desired_ = cfg_.effective_workers();
   ++generation_;

@@ -2,6 +2,10 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <sys/mman.h>
+
+#include <new>
+#include <stdexcept>
 #include <spdlog/spdlog.h>
 
 namespace tenantca::db {
@@ -17,12 +21,16 @@ int64_t now_ms() {
 
 }  // namespace
 
-HealthProbe::HealthProbe(std::string conninfo, std::chrono::milliseconds interval, std::chrono::milliseconds stale_after)
-    : conninfo_(std::move(conninfo)), interval_(interval), stale_after_(stale_after) {
-  // A first answer before the worker listens, so a fresh worker never
-  // reports a reachable database as down (bounded: boot must not hang).
-  const int64_t until = now_ms() + 2000;
-  while (last_ok_ms_.load() == 0 && !hard_failure_.load() && now_ms() < until) step();
+std::shared_ptr<SharedHealth> map_shared_health() {
+  void* mem = ::mmap(nullptr, sizeof(SharedHealth), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) throw std::runtime_error("mmap of the shared health state failed");
+  auto* h = new (mem) SharedHealth{};
+  return std::shared_ptr<SharedHealth>(h, [](SharedHealth* p) { ::munmap(p, sizeof(SharedHealth)); });
+}
+
+HealthProbe::HealthProbe(std::string conninfo, std::chrono::milliseconds interval, std::chrono::milliseconds stale_after,
+                         SharedHealth* shared)
+    : conninfo_(std::move(conninfo)), interval_(interval), stale_after_(stale_after), shared_(shared ? shared : &local_) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -33,8 +41,8 @@ HealthProbe::~HealthProbe() {
 }
 
 bool HealthProbe::database_ok() const {
-  const int64_t last = last_ok_ms_.load();
-  return !hard_failure_.load() && last > 0 && now_ms() - last <= stale_after_.count();
+  const int64_t last = shared_->last_ok_ms.load();
+  return last > 0 && shared_->last_hard_failure_ms.load() <= last && now_ms() - last <= stale_after_.count();
 }
 
 void HealthProbe::drop(const char* why, bool hard) {
@@ -45,7 +53,7 @@ void HealthProbe::drop(const char* why, bool hard) {
   if (conn) PQfinish(conn);
   conn_ = nullptr;
   connecting_ = in_flight_ = false;
-  if (hard) hard_failure_ = true;
+  if (hard) shared_->last_hard_failure_ms = now_ms();
   if (!reported_down_) {
     spdlog::warn("database health probe: {}", detail);
     reported_down_ = true;
@@ -114,8 +122,7 @@ void HealthProbe::step() {
       break;
     }
     if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-      last_ok_ms_ = now_ms();
-      hard_failure_ = false;
+      shared_->last_ok_ms = now_ms();
       if (reported_down_) spdlog::info("database health probe: reachable again");
       reported_down_ = false;
     }

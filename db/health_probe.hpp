@@ -8,16 +8,26 @@
 // `stale_after` — a busy machine delays answers, a hung server never gives one.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 namespace tenantca::db {
 
+// The instance's latest probe results, in memory shared by the master's
+// workers (mapped before fork): a worker that just booted answers from what
+// its siblings saw instead of waiting for its own first probe.
+struct SharedHealth {
+  std::atomic<int64_t> last_ok_ms{0};
+  std::atomic<int64_t> last_hard_failure_ms{0};
+};
+std::shared_ptr<SharedHealth> map_shared_health();
+
 class HealthProbe {
  public:
-  HealthProbe(std::string conninfo, std::chrono::milliseconds interval, std::chrono::milliseconds stale_after);
+  HealthProbe(std::string conninfo, std::chrono::milliseconds interval, std::chrono::milliseconds stale_after,
+              SharedHealth* shared);
   ~HealthProbe();
   HealthProbe(const HealthProbe&) = delete;
   HealthProbe& operator=(const HealthProbe&) = delete;
@@ -32,8 +42,8 @@ class HealthProbe {
   std::string conninfo_;
   std::chrono::milliseconds interval_;
   std::chrono::milliseconds stale_after_;
-  std::atomic<int64_t> last_ok_ms_{0};
-  std::atomic<bool> hard_failure_{false};
+  SharedHealth local_;
+  SharedHealth* shared_;
   std::atomic<bool> stop_{false};
   // Owned by the probe thread.
   void* conn_ = nullptr;  // PGconn*
