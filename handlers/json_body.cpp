@@ -1,12 +1,34 @@
 #include "handlers/json_body.hpp"
 
+#include <set>
+#include <vector>
+
 #include "core/errors.hpp"
 
 namespace tenantca::handlers {
 
 JsonFields JsonFields::from_body(const HttpRequest& request) {
   if (request.body.empty()) return JsonFields(nlohmann::json::object(), "");
-  nlohmann::json j = nlohmann::json::parse(request.body, nullptr, false);
+  // Strictness beyond RFC 8259's "SHOULD": a repeated key or nesting deeper
+  // than any request of ours needs is an error, not "last one wins".
+  constexpr int kMaxDepth = 16;
+  std::vector<std::set<std::string>> keys;
+  bool duplicate = false, too_deep = false;
+  std::string duplicate_key;
+  auto check = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (depth > kMaxDepth) too_deep = true;
+    if (event == E::object_start) keys.emplace_back();
+    if (event == E::object_end && !keys.empty()) keys.pop_back();
+    if (event == E::key && !keys.empty() && !keys.back().insert(parsed.get<std::string>()).second) {
+      duplicate = true;
+      duplicate_key = parsed.get<std::string>();
+    }
+    return !(duplicate || too_deep);
+  };
+  nlohmann::json j = nlohmann::json::parse(request.body, check, false);
+  if (duplicate) core::throw_invalid("The request body repeats the key '" + duplicate_key + "'.");
+  if (too_deep) core::throw_invalid("The request body is nested too deeply.");
   if (j.is_discarded()) core::throw_invalid("The request body is not valid JSON.");
   if (!j.is_object()) core::throw_invalid("The request body must be a JSON object.");
   return JsonFields(j, "");
