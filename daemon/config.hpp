@@ -15,7 +15,7 @@ struct Config {
   std::string bind_host = "127.0.0.1";
   int bind_port = 8080;
   int workers = 0;  // 0: CPU_COUNT*2+1
-  int threads = 4;
+  int threads = 2;
   int timeout_s = 120;
   int graceful_timeout_s = 30;
   int abort_grace_s = 5;

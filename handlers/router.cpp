@@ -51,7 +51,9 @@ bool match_pattern(const std::vector<std::string>& pattern, const std::vector<st
 
 void Router::add(std::string method, std::string pattern, Access access, RouteHandler handler,
                  std::string body_media_type) {
-  routes_.push_back(Route{std::move(method), std::move(pattern), access, std::move(handler), std::move(body_media_type)});
+  auto segments = split_path(pattern);
+  routes_.push_back(Route{std::move(method), std::move(pattern), access, std::move(handler), std::move(body_media_type),
+                          std::move(segments)});
 }
 
 Router::Match Router::match(const std::string& method, const std::string& path) const {
@@ -59,7 +61,7 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
   const auto parts = split_path(path);
   for (const auto& r : routes_) {
     std::vector<std::string> params;
-    if (!match_pattern(split_path(r.pattern), parts, &params)) continue;
+    if (!match_pattern(r.segments, parts, &params)) continue;
     if (r.method == method || (method == "HEAD" && r.method == "GET")) {
       m.route = &r;
       m.params = std::move(params);

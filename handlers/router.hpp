@@ -18,6 +18,7 @@ struct Route {
   Access access;
   RouteHandler handler;
   std::string body_media_type;  // what a request body must be sent as
+  std::vector<std::string> segments;  // pattern split once, at registration
 };
 
 class Router {

@@ -12,7 +12,7 @@ format = "json"
 TOML
 out=$("$TENANTCA_BIN" check-config --config "$T/c.toml")
 expect_match "file value is used" 'workers = 7' "$out"
-expect_match "default applies when nothing is set" 'threads = 4' "$out"
+expect_match "default applies when nothing is set" 'threads = 2' "$out"
 expect_match "password is masked" 'postgresql://app:\*\*\*\*@db.example' "$out"
 if grep -q s3cret <<<"$out"; then fail "secret never printed"; else ok "secret never printed"; fi
 
