@@ -177,6 +177,8 @@ CertInfo describe(X509* cert) {
   info.serial_hex = hex;
   OPENSSL_free(hex);
   for (auto& c : info.serial_hex) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
+  // Canonical form: no leading zeros (BN_bn2hex pads to whole bytes).
+  if (auto first = info.serial_hex.find_first_not_of('0'); first != std::string::npos) info.serial_hex.erase(0, first);
   info.subject = subject_of(X509_get_subject_name(cert));
   info.issuer = subject_of(X509_get_issuer_name(cert));
   GeneralNamesPtr gens(static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));

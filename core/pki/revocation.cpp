@@ -22,6 +22,7 @@ std::string serial_hex_of(const ASN1_INTEGER* serial) {
   std::string s = hex;
   OPENSSL_free(hex);
   for (auto& c : s) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
+  if (auto first = s.find_first_not_of('0'); first != std::string::npos) s.erase(0, first);  // canonical, as stored
   return s;
 }
 

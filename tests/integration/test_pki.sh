@@ -60,6 +60,8 @@ expect_match "serial has at least 128 bits" '^[0-9a-f]{32,}$' "$WEB_SERIAL"
 expect_match "serial is positive (no high bit in DER)" '^[0-7]' "$(openssl x509 -in web.pem -noout -serial | cut -d= -f2 | cut -c1)"
 expect_match "leaf chains to the root through the intermediate" "web.pem: OK" "$(openssl verify -CAfile root.pem -untrusted int.pem -purpose sslserver web.pem)"
 expect_match "leaf verifies for client auth too" "web.pem: OK" "$(openssl verify -CAfile root.pem -untrusted int.pem -purpose sslclient web.pem)"
+cat web.pem int.pem >web-chain.pem
+expect_match "GnuTLS certtool verifies the chain" "Chain verification output: Verified" "$(certtool --verify --load-ca-certificate root.pem --infile web-chain.pem 2>&1)"
 wtext=$(openssl x509 -in web.pem -noout -text)
 expect_match "leaf: CA:FALSE critical" "Basic Constraints: critical[[:space:]]+CA:FALSE" "$wtext"
 expect_match "leaf: EC key has digitalSignature only" "Key Usage: critical[[:space:]]+Digital Signature$" "$(openssl x509 -in web.pem -noout -ext keyUsage)"
