@@ -227,6 +227,25 @@ ParsedCsr parse_csr(const std::string& pem) {
   return out;
 }
 
+Pkcs12Contents parse_pkcs12(const std::string& der, const std::string& password) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  Pkcs12Ptr p12(d2i_PKCS12(nullptr, &p, static_cast<long>(der.size())));
+  if (!p12) {
+    ERR_clear_error();
+    throw_invalid("Field 'pkcs12_base64' is not a PKCS#12 file.");
+  }
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  STACK_OF(X509)* ca = nullptr;
+  if (PKCS12_parse(p12.get(), password.c_str(), &key, &cert, &ca) != 1) {
+    ERR_clear_error();
+    throw_invalid("The PKCS#12 file cannot be opened with this password.");
+  }
+  Pkcs12Contents out{EvpPkeyPtr(key), X509Ptr(cert), X509StackPtr(ca)};
+  if (!out.cert) throw_invalid("The PKCS#12 file holds no certificate.");
+  return out;
+}
+
 Asn1IntegerPtr random_serial() {
   unsigned char b[20];
   check(RAND_bytes(b, sizeof b) == 1, "RAND_bytes");

@@ -28,6 +28,15 @@ struct ParsedCsr {
 // Throws DomainError(invalid_csr) when unreadable or its signature does not verify.
 ParsedCsr parse_csr(const std::string& pem);
 
+struct Pkcs12Contents {
+  EvpPkeyPtr key;  // may be null
+  X509Ptr cert;
+  X509StackPtr chain;  // may be null
+};
+// Throws DomainError(invalid_request) for anything that is not a PKCS#12
+// file openable with `password` and holding a certificate.
+Pkcs12Contents parse_pkcs12(const std::string& der, const std::string& password);
+
 // A fresh positive serial of 159 random bits.
 Asn1IntegerPtr random_serial();
 

@@ -39,31 +39,6 @@ CaRecord require_ca(PkiTx& tx, const std::string& tenant_id, const std::string& 
   return *ca;
 }
 
-struct Pkcs12Contents {
-  EvpPkeyPtr key;
-  X509Ptr cert;
-  X509StackPtr chain;
-};
-
-Pkcs12Contents read_pkcs12(const std::string& der, const std::string& password) {
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  Pkcs12Ptr p12(d2i_PKCS12(nullptr, &p, static_cast<long>(der.size())));
-  if (!p12) {
-    ERR_clear_error();
-    throw_invalid("Field 'pkcs12_base64' is not a PKCS#12 file.");
-  }
-  EVP_PKEY* key = nullptr;
-  X509* cert = nullptr;
-  STACK_OF(X509)* ca = nullptr;
-  if (PKCS12_parse(p12.get(), password.c_str(), &key, &cert, &ca) != 1) {
-    ERR_clear_error();
-    throw_invalid("The PKCS#12 file cannot be opened with this password.");
-  }
-  Pkcs12Contents out{EvpPkeyPtr(key), X509Ptr(cert), X509StackPtr(ca)};
-  if (!out.cert) throw_invalid("The PKCS#12 file holds no certificate.");
-  return out;
-}
-
 int key_bits(EVP_PKEY* key) { return EVP_PKEY_get_bits(key); }
 
 }  // namespace
@@ -157,7 +132,7 @@ CaRecord PkiService::import_ca(const std::string& tenant_id, ImportCaRequest req
   X509Ptr cert;
   EvpPkeyPtr key;
   if (!req.pkcs12_der.empty()) {
-    auto p12 = read_pkcs12(req.pkcs12_der, req.password);
+    auto p12 = parse_pkcs12(req.pkcs12_der, req.password);
     if (!p12.key) throw_invalid("The PKCS#12 file holds no private key.");
     cert = std::move(p12.cert);
     key = std::move(p12.key);
@@ -310,7 +285,7 @@ CertRecord PkiService::import_certificate(const std::string& tenant_id, const Im
                                           const Actor& actor) {
   std::vector<X509Ptr> chain;
   if (!req.pkcs12_der.empty()) {
-    auto p12 = read_pkcs12(req.pkcs12_der, req.password);  // the key, if any, is dropped here
+    auto p12 = parse_pkcs12(req.pkcs12_der, req.password);  // the key, if any, is dropped here
     chain.push_back(std::move(p12.cert));
     if (p12.chain) {
       while (sk_X509_num(p12.chain.get()) > 0) chain.emplace_back(sk_X509_shift(p12.chain.get()));

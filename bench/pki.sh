@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# PKI benchmarks, each beside its baseline in the same run:
+#  1. issuance from an EC P-256 CSR at 16 concurrent clients, every
+#     certificate committed, vs `cfssl serve` /api/v1/cfssl/sign (no database);
+#  2. OCSP responses/s (POST, 64 connections);
+#  3. CRL build time with 100k revoked entries, and revoke latency with 0 vs
+#     100k revoked certificates under the CA.
+source "$(dirname "$0")/lib.sh"
+DURATION=${DURATION:-10}
+N_REVOKED=${N_REVOKED:-100000}
+command -v cfssl >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get install -y -qq golang-cfssl >/dev/null; }
+PSQL=("$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U tenantca -d tenantca -Atq)
+
+port=$(free_port)
+start_tenantca "$port"
+U="http://127.0.0.1:$port"
+OP=$("$BIN" operator-key create --database-url "$DB_URL" --name bench 2>/dev/null)
+j() { curl -s -H "Authorization: Bearer $1" -H 'Content-Type: application/json' -d "$3" "$U$2"; }
+TID=$(j "$OP" /api/v1/tenants '{"name":"bench","rate_limit":{"requests_per_second":1000000,"burst":1000000}}' | jq -r .id)
+KEY=$(j "$OP" "/api/v1/tenants/$TID/api-keys" '{"name":"o","role":"owner"}' | jq -r .secret)
+CA=$(j "$KEY" /api/v1/cas '{"name":"bench-root","type":"root","subject":{"common_name":"Bench Root"},"key":{"type":"ec","curve":"P-256"}}' | jq -r .id)
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/leaf.key" -subj /CN=bench.example.com \
+  -addext subjectAltName=DNS:bench.example.com -out "$W/leaf.csr" 2>/dev/null
+csr_json=$(jq -Rs . <"$W/leaf.csr")
+
+# --- 1. issuance vs cfssl -------------------------------------------------------------
+before=$("${PSQL[@]}" -c "SELECT count(*) FROM certificates")
+cat >"$W/issue.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $KEY"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"ca_id":"$CA","csr_pem":' .. [==[$csr_json]==] .. ',"validity_days":30}'
+LUA
+out=$(wrk -t2 -c16 -d"${DURATION}s" -s "$W/issue.lua" "$U/api/v1/certificates" 2>&1)
+i_rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+i_err=$(awk '/Non-2xx/ {e += $NF} /Socket errors/ {gsub(",", ""); e += $4 + $6 + $8 + $10} END {print e + 0}' <<<"$out")
+i_req=$(awk '/requests in/ {print $1}' <<<"$out")
+committed=$(( $("${PSQL[@]}" -c "SELECT count(*) FROM certificates") - before ))
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/cfssl-ca.key" -subj "/CN=cfssl CA" -days 365 \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign -out "$W/cfssl-ca.pem" 2>/dev/null
+cat >"$W/cfssl.json" <<'JSON'
+{"signing": {"default": {"expiry": "720h", "usages": ["digital signature", "server auth"]}}}
+JSON
+cport=$(free_port)
+cfssl serve -address 127.0.0.1 -port "$cport" -ca "$W/cfssl-ca.pem" -ca-key "$W/cfssl-ca.key" -config "$W/cfssl.json" >"$W/cfssl.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$cport/api/v1/cfssl/sign" && break; sleep 0.1; done
+cat >"$W/cfssl.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"certificate_request":' .. [==[$csr_json]==] .. '}'
+LUA
+out=$(wrk -t2 -c16 -d"${DURATION}s" -s "$W/cfssl.lua" "http://127.0.0.1:$cport/api/v1/cfssl/sign" 2>&1)
+c_rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+c_err=$(awk '/Non-2xx/ {e += $NF} /Socket errors/ {gsub(",", ""); e += $4 + $6 + $8 + $10} END {print e + 0}' <<<"$out")
+curl -s -d "{\"certificate_request\":$csr_json}" "http://127.0.0.1:$cport/api/v1/cfssl/sign" | jq -e '.success' >/dev/null \
+  || echo "  (warning: cfssl did not sign the CSR; its figure is not comparable)"
+
+# --- 2. OCSP responses/s -----------------------------------------------------------------
+LEAF=$(j "$KEY" /api/v1/certificates "{\"ca_id\":\"$CA\",\"csr_pem\":$csr_json}" | jq -r .certificate_pem)
+echo "$LEAF" >"$W/leaf.pem"
+curl -s "$U/pki/$CA/ca.crt?format=pem" -o "$W/ca.pem"
+openssl ocsp -issuer "$W/ca.pem" -cert "$W/leaf.pem" -reqout "$W/ocsp.der" -no_nonce >/dev/null 2>&1
+hexbody=$(od -An -tx1 -v "$W/ocsp.der" | tr -d ' \n')
+cat >"$W/ocsp.lua" <<LUA
+local hex = "$hexbody"
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/ocsp-request"
+wrk.body = (hex:gsub("..", function(c) return string.char(tonumber(c, 16)) end))
+LUA
+out=$(wrk -t2 -c64 -d"${DURATION}s" -s "$W/ocsp.lua" "$U/pki/$CA/ocsp" 2>&1)
+o_rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+o_err=$(awk '/Non-2xx/ {e += $NF} /Socket errors/ {gsub(",", ""); e += $4 + $6 + $8 + $10} END {print e + 0}' <<<"$out")
+curl -s -H 'Content-Type: application/ocsp-request' --data-binary @"$W/ocsp.der" "$U/pki/$CA/ocsp" -o "$W/ocsp-resp.der"
+openssl ocsp -respin "$W/ocsp-resp.der" -issuer "$W/ca.pem" -cert "$W/leaf.pem" -CAfile "$W/ca.pem" 2>&1 | grep -q ': good' \
+  || echo "  (warning: the benchmarked OCSP answer did not verify as good)"
+
+# --- 3. CRL with many revoked entries; revoke latency 0 vs many ----------------------------------
+revoke_latency() { # CA -> median revoke latency in ms over 30 fresh certificates
+  local ca=$1 ids=() t
+  for _ in $(seq 1 30); do ids+=("$(j "$KEY" /api/v1/certificates "{\"ca_id\":\"$ca\",\"csr_pem\":$csr_json}" | jq -r .id)"); done
+  for id in "${ids[@]}"; do
+    curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+      -d '{"reason":"superseded"}' "$U/api/v1/certificates/$id/revoke"
+  done | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)] * 1000}'
+}
+lat0=$(revoke_latency "$CA")
+"${PSQL[@]}" -c "INSERT INTO certificates (id, tenant_id, ca_id, source, serial, subject, issuer, common_name, sans, not_before, not_after, key_type, fingerprint_sha256, certificate_pem, revoked_at, revocation_reason)
+  SELECT gen_random_uuid(), '$TID', '$CA', 'issued', md5(g::text) || substr(md5(g::text || 'x'), 1, 8), '{}', '{}', 'bulk', '{\"dns\":[],\"ip\":[],\"email\":[],\"uri\":[]}', now(), now() + interval '30 days', 'ec', md5(g::text), '', now(), 'superseded'
+  FROM generate_series(1, $N_REVOKED) g" >/dev/null
+"${PSQL[@]}" -c "UPDATE ca_crls SET valid = false WHERE ca_id = '$CA'; ANALYZE certificates" >/dev/null
+crl_build=$(curl -s -o "$W/big.crl" -w '%{time_total}' "$U/pki/$CA/crl")
+crl_cached=$(curl -s -o /dev/null -w '%{time_total}' "$U/pki/$CA/crl")
+entries=$(openssl crl -inform DER -in "$W/big.crl" -noout -text | grep -c 'Serial Number' || true)
+latN=$(revoke_latency "$CA")
+
+echo "PKI benchmarks, $(nproc) cores, tenantca with $(( $(nproc) * 2 + 1 )) workers"
+printf '  issuance, EC P-256 CSR, 16 clients : %9s certs/s (%s requests, %s committed, errors %s)\n' "$i_rps" "$i_req" "$committed" "$i_err"
+printf '  cfssl serve /api/v1/cfssl/sign     : %9s certs/s (errors %s; keeps no database)\n' "$c_rps" "$c_err"
+printf '  ratio tenantca / cfssl             : %9s (goal >= 1.5)\n' "$(ratio "$i_rps" "$c_rps")"
+printf '  OCSP POST, 64 connections          : %9s responses/s (errors %s; goal >= 20000)\n' "$o_rps" "$o_err"
+printf '  CRL build, %s revoked entries  : %9s s (then cached: %s s; goal < 0.5 s)\n' "$entries" "$crl_build" "$crl_cached"
+printf '  revoke latency, median of 30       : %9s ms at 0 revoked, %s ms at %s revoked (goal: equal)\n' "$lat0" "$latN" "$N_REVOKED"
