@@ -84,22 +84,29 @@ constexpr const char* kLockCrl =
 constexpr const char* kSelectCrl =
     "SELECT crl_number, coalesce(encode(der, 'hex'), ''), coalesce(floor(extract(epoch FROM next_update))::bigint, 0), "
     "valid::int FROM ca_crls WHERE ca_id = CAST(:id AS uuid)";
+constexpr const char* kCrlState =
+    "SELECT crl_number, coalesce(floor(extract(epoch FROM next_update))::bigint, 0), (valid AND der IS NOT NULL)::int "
+    "FROM ca_crls WHERE ca_id = CAST(:id AS uuid)";
 constexpr const char* kStoreCrl =
     "UPDATE ca_crls SET crl_number = :num, der = decode(:der, 'hex'), this_update = to_timestamp(:tu), "
     "next_update = to_timestamp(:nu), valid = true WHERE ca_id = CAST(:id AS uuid)";
+// One row for the whole list: fetching 100k rows one by one through SOCI
+// costs more than building the CRL.
 constexpr const char* kRevokedEntries =
-    "SELECT serial, floor(extract(epoch FROM revoked_at))::bigint, revocation_reason FROM certificates "
-    "WHERE ca_id = CAST(:id AS uuid) AND revoked_at IS NOT NULL";
+    "SELECT coalesce(string_agg(serial || ' ' || floor(extract(epoch FROM revoked_at))::bigint || ' ' || "
+    "revocation_reason, E'\\n'), '') FROM certificates WHERE ca_id = CAST(:id AS uuid) AND revoked_at IS NOT NULL";
 constexpr const char* kStatusBySerial =
     "SELECT floor(extract(epoch FROM revoked_at))::bigint, coalesce(revocation_reason, ''), "
     "floor(extract(epoch FROM not_after))::bigint "
     "FROM certificates WHERE ca_id = CAST(:id AS uuid) AND serial = :serial";
 
 // ---- mapping ---------------------------------------------------------------
-std::string from_hex(const std::string& hex) {
-  std::string out;
-  out.reserve(hex.size() / 2);
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+int hex_digit(char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
+std::string from_hex(const std::string& hex) {  // PostgreSQL's encode(..., 'hex') output: trusted, lower case
+  std::string out(hex.size() / 2, '\0');
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i] = static_cast<char>(hex_digit(hex[2 * i]) * 16 + hex_digit(hex[2 * i + 1]));
+  }
   return out;
 }
 std::string to_hex(const std::string& bin) {
@@ -253,10 +260,19 @@ class SqlPkiTx final : public core::pki::PkiTx {
 
   std::vector<core::pki::RevokedEntry> revoked_entries(const std::string& ca_id) override {
     std::vector<core::pki::RevokedEntry> out;
-    soci::rowset<soci::row> rs = (s_.prepare << kRevokedEntries, soci::use(ca_id));
-    for (const auto& r : rs) {
-      out.push_back({r.get<std::string>(0), r.get<long long>(1),
-                     core::pki::parse_revocation_reason(r.get<std::string>(2)).value_or(core::pki::RevocationReason::unspecified)});
+    std::string all;
+    s_ << kRevokedEntries, soci::use(ca_id), soci::into(all);
+    std::size_t pos = 0;
+    while (pos < all.size()) {
+      std::size_t end = all.find('\n', pos);
+      if (end == std::string::npos) end = all.size();
+      const std::size_t a = all.find(' ', pos), b = all.find(' ', a + 1);
+      if (a < end && b < end) {
+        out.push_back({all.substr(pos, a - pos), std::stoll(all.substr(a + 1, b - a - 1)),
+                       core::pki::parse_revocation_reason(all.substr(b + 1, end - b - 1))
+                           .value_or(core::pki::RevocationReason::unspecified)});
+      }
+      pos = end + 1;
     }
     return out;
   }
@@ -292,6 +308,21 @@ std::optional<core::pki::StoredCrl> SqlPkiStore::stored_crl(const std::string& c
     soci::row r;
     s << kSelectCrl, soci::use(ca_id), soci::into(r);
     if (s.got_data()) out = crl_from(r);
+  });
+  return out;
+}
+
+std::optional<core::pki::StoredCrl> SqlPkiStore::crl_state(const std::string& ca_id) {
+  std::optional<core::pki::StoredCrl> out;
+  db_.with_session("crl.state", [&](soci::session& s) {
+    soci::row r;
+    s << kCrlState, soci::use(ca_id), soci::into(r);
+    if (!s.got_data()) return;
+    core::pki::StoredCrl c;
+    c.crl_number = r.get<long long>(0);
+    c.next_update = r.get<long long>(1);
+    c.valid = r.get<int>(2) != 0;
+    out = c;
   });
   return out;
 }

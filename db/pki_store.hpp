@@ -16,6 +16,7 @@ class SqlPkiStore final : public core::pki::PkiStore {
   void transact(const char* what, const std::function<void(core::pki::PkiTx&)>& work) override;
   std::optional<core::pki::CaRecord> find_ca_public(const std::string& ca_id) override;
   std::optional<core::pki::StoredCrl> stored_crl(const std::string& ca_id) override;
+  std::optional<core::pki::StoredCrl> crl_state(const std::string& ca_id) override;
   core::pki::OcspStatus certificate_status(const std::string& ca_id, const std::string& serial_hex, int64_t now) override;
 
  private:

@@ -67,6 +67,23 @@ EvpPkeyPtr PkiService::ca_key(const CaRecord& ca) const {
   return unwrap_private_key(ca.key_ciphertext, kek, aad_for(ca.id));
 }
 
+std::shared_ptr<const PkiService::CaMaterial> PkiService::cached_material(const std::string& ca_id) {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  auto it = materials_.find(ca_id);
+  return it == materials_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const PkiService::CaMaterial> PkiService::material(const CaRecord& ca) {
+  if (auto m = cached_material(ca.id)) return m;
+  auto fresh = std::make_shared<CaMaterial>();
+  fresh->cert = read_cert_pem(ca.cert.pem);
+  check(fresh->cert != nullptr, "CA certificate unreadable");
+  fresh->key = ca_key(ca);
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  if (materials_.size() > 10000) materials_.clear();  // bound memory; entries come back on use
+  return materials_.emplace(ca.id, std::move(fresh)).first->second;
+}
+
 CaRecord PkiService::create_ca(const std::string& tenant_id, CreateCaRequest req, const Actor& actor) {
   const Kek& kek = require_kek();
   const int64_t now = clock_.now_seconds();
@@ -82,8 +99,7 @@ CaRecord PkiService::create_ca(const std::string& tenant_id, CreateCaRequest req
     ca.policy = req.policy;
     CaCertSpec spec{name.get(), key.get(), nullptr, key.get(), now - kBackdate, 0, req.max_path_length};
     std::optional<CaRecord> parent;
-    EvpPkeyPtr parent_key;
-    X509Ptr parent_cert;
+    std::shared_ptr<const CaMaterial> parent_material;
     int64_t days = req.validity_days.value_or(req.type == "root" ? 3650 : 1825);
     spec.not_after = now + days * kDay;
     if (req.type == "intermediate") {
@@ -108,10 +124,9 @@ CaRecord PkiService::create_ca(const std::string& tenant_id, CreateCaRequest req
         }
         spec.not_after = parent->cert.not_after;
       }
-      parent_cert = read_cert_pem(parent->cert.pem);
-      parent_key = ca_key(*parent);
-      spec.issuer_cert = parent_cert.get();
-      spec.issuer_key = parent_key.get();
+      parent_material = material(*parent);
+      spec.issuer_cert = parent_material->cert.get();
+      spec.issuer_key = parent_material->key.get();
       ca.parent_ca_id = parent->id;
     }
     auto cert = build_ca_cert(spec);
@@ -201,10 +216,9 @@ CertRecord PkiService::sign_leaf(PkiTx& tx, const CaRecord& ca, X509_NAME* subje
   int64_t not_after = now + days * kDay;
   if (!validity_days && not_after > ca.cert.not_after) not_after = ca.cert.not_after;  // a default never outlives the CA
   enforce_policy(ca.policy, IssueFacts{&sans, key_type_of(public_key), key_bits(public_key), not_after, days, ca.cert.not_after});
-  auto ca_cert = read_cert_pem(ca.cert.pem);
-  auto signer = ca_key(ca);
+  auto signer = material(ca);
   const std::string base = settings_.public_url + "/pki/" + ca.id;
-  LeafCertSpec spec{subject, sans, public_key, usages, ca_cert.get(), signer.get(), now - kBackdate, not_after,
+  LeafCertSpec spec{subject, sans, public_key, usages, signer->cert.get(), signer->key.get(), now - kBackdate, not_after,
                     base + "/crl", base + "/ocsp", base + "/ca.crt"};
   auto cert = build_leaf_cert(spec);
   CertRecord rec;
@@ -365,9 +379,20 @@ std::string PkiService::ca_certificate_der(const std::string& ca_id) {
 
 std::string PkiService::crl_der(const std::string& ca_id) {
   const int64_t now = clock_.now_seconds();
-  // Fast path: a valid stored CRL that is not close to its nextUpdate.
-  if (auto stored = store_.stored_crl(ca_id); stored && stored->valid && stored->next_update - now > settings_.crl_validity_seconds / 2) {
-    return stored->der;
+  auto fresh_enough = [&](const StoredCrl& c) { return c.valid && c.next_update - now > settings_.crl_validity_seconds / 2; };
+  // Fast paths: this worker's copy when the database says it is still the
+  // current one (a small query, no DER transfer), else the stored DER.
+  if (auto state = store_.crl_state(ca_id); state && fresh_enough(*state)) {
+    {
+      std::lock_guard<std::mutex> lock(cache_mutex_);
+      auto it = crls_.find(ca_id);
+      if (it != crls_.end() && it->second.crl_number == state->crl_number) return it->second.der;
+    }
+    if (auto stored = store_.stored_crl(ca_id); stored && fresh_enough(*stored)) {
+      std::lock_guard<std::mutex> lock(cache_mutex_);
+      crls_[ca_id] = *stored;
+      return stored->der;
+    }
   }
   auto ca = store_.find_ca_public(ca_id);
   if (!ca) throw_not_found("No such CA.");
@@ -378,13 +403,12 @@ std::string PkiService::crl_der(const std::string& ca_id) {
       der = current.der;  // another worker rebuilt it while we waited
       return;
     }
-    auto ca_cert = read_cert_pem(ca->cert.pem);
-    auto key = ca_key(*ca);
+    auto signer = material(*ca);
     StoredCrl fresh;
     fresh.crl_number = current.crl_number + 1;
     fresh.next_update = now + settings_.crl_validity_seconds;
-    fresh.der = build_crl_der(ca_cert.get(), key.get(), tx.revoked_entries(ca_id), fresh.crl_number, now - kBackdate,
-                              fresh.next_update);
+    fresh.der = build_crl_der(signer->cert.get(), signer->key.get(), tx.revoked_entries(ca_id), fresh.crl_number,
+                              now - kBackdate, fresh.next_update);
     fresh.valid = true;
     tx.store_crl(ca_id, fresh, now);
     der = fresh.der;
@@ -393,13 +417,15 @@ std::string PkiService::crl_der(const std::string& ca_id) {
 }
 
 std::string PkiService::ocsp(const std::string& ca_id, const std::string& request_der) {
-  auto ca = store_.find_ca_public(ca_id);
-  if (!ca) throw_not_found("No such CA.");
-  auto ca_cert = read_cert_pem(ca->cert.pem);
-  auto key = ca_key(*ca);
+  auto signer = cached_material(ca_id);  // CA rows are never deleted: a cached CA exists
+  if (!signer) {
+    auto ca = store_.find_ca_public(ca_id);
+    if (!ca) throw_not_found("No such CA.");
+    signer = material(*ca);
+  }
   const int64_t now = clock_.now_seconds();
   return ocsp_respond(
-      request_der, ca_cert.get(), key.get(),
+      request_der, signer->cert.get(), signer->key.get(),
       [&](const std::string& serial) { return store_.certificate_status(ca_id, serial, now); }, now,
       settings_.ocsp_validity_seconds);
 }

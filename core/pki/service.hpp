@@ -1,6 +1,9 @@
 #pragma once
 // The PKI use cases: CAs, issuance, import, revocation, renewal, CRL and
 // OCSP. Crypto from core/pki, storage behind PkiStore, time from Clock.
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -85,6 +88,15 @@ class PkiService {
   int64_t now() const { return clock_.now_seconds(); }
 
  private:
+  // A CA's certificate and key never change for its id, so the parsed,
+  // decrypted objects are cached per worker for its lifetime (OpenSSL 3
+  // decoding costs far more than signing).
+  struct CaMaterial {
+    X509Ptr cert;
+    EvpPkeyPtr key;
+  };
+  std::shared_ptr<const CaMaterial> material(const CaRecord& ca);
+  std::shared_ptr<const CaMaterial> cached_material(const std::string& ca_id);
   EvpPkeyPtr ca_key(const CaRecord& ca) const;
   CertRecord sign_leaf(PkiTx& tx, const CaRecord& ca, X509_NAME* subject, Sans sans, EVP_PKEY* public_key,
                        std::optional<int> validity_days, const std::vector<Usage>& usages);
@@ -95,6 +107,9 @@ class PkiService {
   const Kek* kek_;
   const Clock& clock_;
   PkiSettings settings_;
+  std::mutex cache_mutex_;
+  std::map<std::string, std::shared_ptr<const CaMaterial>> materials_;
+  std::map<std::string, StoredCrl> crls_;  // by CA id: the last CRL this worker served
 };
 
 }  // namespace tenantca::core::pki

@@ -44,6 +44,8 @@ class PkiStore {
   // Public endpoints: a CA by id alone (ids are unguessable UUIDs).
   virtual std::optional<CaRecord> find_ca_public(const std::string& ca_id) = 0;
   virtual std::optional<StoredCrl> stored_crl(const std::string& ca_id) = 0;
+  // The same without the DER bytes: enough to tell whether a cached copy is current.
+  virtual std::optional<StoredCrl> crl_state(const std::string& ca_id) = 0;
   virtual OcspStatus certificate_status(const std::string& ca_id, const std::string& serial_hex, int64_t now) = 0;
 };
 
