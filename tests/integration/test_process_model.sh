@@ -79,14 +79,14 @@ wait_for 5 grep -q "after-rotate" "$T/app.log" && ok "USR1: new lines go to the 
 if grep -q "after-rotate" "$T/app.log.1"; then fail "rotated file no longer written"; else ok "rotated file no longer written"; fi
 
 # --- graceful stop with a request in flight ------------------------------------------------------
-curl -s -m 20 -o /dev/null -w '%{http_code}' "$BASE/api/v1/_test/sleep?ms=2500" >"$T/inflight.code" &
+curl -s -m 20 -o /dev/null -w '%{http_code}' "$BASE/api/v1/_test/sleep?ms=3000" >"$T/inflight.code" &
 INFLIGHT=$!
 sleep 0.5
 kill -TERM "$DAEMON_PID"
 if wait "$DAEMON_PID"; then rc=0; else rc=$?; fi
 DAEMON_PID=""
 wait "$INFLIGHT" || true
-expect_eq "TERM: the in-flight 2.5 s request completes with 200" 200 "$(cat "$T/inflight.code")"
+expect_eq "TERM: the in-flight 3 s request completes with 200" 200 "$(cat "$T/inflight.code")"
 expect_eq "TERM: master exits 0 after the drain" 0 "$rc"
 
 finish
