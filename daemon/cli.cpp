@@ -74,7 +74,22 @@ void check_bind_available(const Config& cfg) {
   if (rc != 0) throw std::runtime_error(fmt::format("bind {}:{}: {}", cfg.bind_host, cfg.bind_port, std::strerror(err)));
 }
 
-int cmd_serve(const SettingFlags& flags) {
+std::vector<int> inherited_worker_pids() {
+  std::vector<int> pids;
+  const char* env = std::getenv(kUpgradeEnv);
+  if (env == nullptr) return pids;
+  std::string list = env;
+  ::unsetenv(kUpgradeEnv);  // our own children must not inherit it
+  std::size_t pos = 0;
+  while (pos < list.size()) {
+    const std::size_t comma = std::min(list.find(',', pos), list.size());
+    if (comma > pos) pids.push_back(std::atoi(list.substr(pos, comma - pos).c_str()));
+    pos = comma + 1;
+  }
+  return pids;
+}
+
+int cmd_serve(const SettingFlags& flags, std::vector<std::string> argv) {
   Config cfg;
   try {
     cfg = flags.load();
@@ -83,9 +98,11 @@ int cmd_serve(const SettingFlags& flags) {
     return kExitConfig;
   }
   setup_logging(LogSettings{cfg.log_level, cfg.log_format, cfg.log_file, "master"});
+  const std::vector<int> inherited = inherited_worker_pids();
   Preloaded preloaded;
   try {
-    check_bind_available(cfg);
+    // After a SIGUSR2 re-exec our old workers hold the port: no probe then.
+    if (inherited.empty()) check_bind_available(cfg);
     preloaded = preload(cfg);
     preloaded.rate_limiter = std::make_shared<core::SharedMemoryRateLimiter>();
     preloaded.health = db::map_shared_health();
@@ -95,7 +112,7 @@ int cmd_serve(const SettingFlags& flags) {
   }
   try {
     PidFile pid(cfg.pid_file);
-    Master master(cfg, std::move(preloaded), [&flags] { return flags.load(); });
+    Master master(cfg, std::move(preloaded), [&flags] { return flags.load(); }, std::move(argv), inherited);
     return master.run();
   } catch (const std::exception& e) {
     spdlog::critical("master failed: {}", e.what());
@@ -178,7 +195,7 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  if (*serve) return cmd_serve(serve_flags);
+  if (*serve) return cmd_serve(serve_flags, std::vector<std::string>(argv, argv + argc));
   if (*migrate) return cmd_migrate(migrate_flags);
   if (*check) return cmd_check_config(check_flags);
   if (*opkey_create) return cmd_operator_key_create(key_flags, key_name);

@@ -29,9 +29,38 @@ std::string describe_status(int status) {
 
 }  // namespace
 
-Master::Master(Config cfg, Preloaded preloaded, ConfigLoader reload)
+Master::Master(Config cfg, Preloaded preloaded, ConfigLoader reload, std::vector<std::string> argv,
+               std::vector<int> inherited_workers)
     : cfg_(std::move(cfg)), preloaded_(std::move(preloaded)), reload_(std::move(reload)),
-      desired_(cfg_.effective_workers()), master_pid_(::getpid()) {}
+      desired_(cfg_.effective_workers()), master_pid_(::getpid()), argv_(std::move(argv)),
+      inherited_workers_(std::move(inherited_workers)) {
+  if (!inherited_workers_.empty()) {
+    spdlog::info("upgrade: running the new binary in place (pid {}), {} workers of the old one keep serving until "
+                 "the new ones listen", master_pid_, inherited_workers_.size());
+  }
+}
+
+// SIGUSR2: exec the (new) binary in this same process, as HAProxy does, so
+// systemd's MAINPID stays right (gunicorn's new-pid upgrade breaks it, #2856).
+// Workers survive exec as our children and keep serving; the new image starts
+// its own generation and then stops them.
+void Master::upgrade() {
+  if (argv_.empty()) return;
+  std::string pids;
+  for (const auto& w : workers_) {
+    if (w.stop_sent_ms == 0) pids += (pids.empty() ? "" : ",") + std::to_string(w.pid);
+  }
+  for (int p : inherited_workers_) pids += (pids.empty() ? "" : ",") + std::to_string(p);
+  spdlog::info("upgrade (SIGUSR2): re-executing /proc/self/exe with {} live workers handed over", workers_.size());
+  sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", static_cast<unsigned long long>(monotonic_ms()) * 1000ULL);
+  ::setenv(kUpgradeEnv, pids.c_str(), 1);
+  std::vector<char*> args;
+  for (auto& a : argv_) args.push_back(a.data());
+  args.push_back(nullptr);
+  ::execv("/proc/self/exe", args.data());
+  spdlog::error("upgrade failed: execv: {}; still running the old binary", std::strerror(errno));
+  ::unsetenv(kUpgradeEnv);
+}
 
 std::vector<Master::Worker*> Master::current_generation() {
   std::vector<Worker*> out;
@@ -111,6 +140,7 @@ void Master::handle_signal(int sig) {
         stop_deadline_ms_ = monotonic_ms() + int64_t{cfg_.graceful_timeout_s} * 1000;
         sd_notify(0, "STOPPING=1");
         for (auto& w : workers_) stop_worker(w, "shutdown");
+        for (int pid : inherited_workers_) ::kill(pid, SIGTERM);
       }
       break;
     case SIGINT:
@@ -132,6 +162,9 @@ void Master::handle_signal(int sig) {
       desired_ = std::max(1, desired_ - 1);
       spdlog::info("SIGTTOU: workers now {}", desired_);
       break;
+    case SIGUSR2:
+      if (!stopping_) upgrade();
+      break;
     case SIGUSR1:
       spdlog::info("SIGUSR1: reopening log files");
       reopen_logs();
@@ -148,7 +181,10 @@ void Master::reap() {
     const pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid <= 0) return;
     auto it = std::find_if(workers_.begin(), workers_.end(), [&](const Worker& w) { return w.pid == pid; });
-    if (it == workers_.end()) continue;
+    if (it == workers_.end()) {
+      spdlog::info("worker pid {} of the previous binary {}", pid, describe_status(status));
+      continue;
+    }
     const bool expected = it->stop_sent_ms != 0 || stopping_;
     const bool boot_failure = !it->ready && !expected;
     if (expected && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -248,6 +284,14 @@ void Master::supervise() {
     spdlog::info("reload finished: generation {} serving", generation_);
     sd_notify(0, "READY=1");
   }
+  if (all_ready && !inherited_workers_.empty()) {
+    for (int pid : inherited_workers_) {
+      spdlog::info("upgrade: stopping old worker pid {} gracefully", pid);
+      ::kill(pid, SIGTERM);
+    }
+    inherited_workers_.clear();
+    spdlog::info("upgrade finished: the new binary serves");
+  }
   if (all_ready && !announced_ready_) {
     announced_ready_ = true;
     sd_notify(0, "READY=1");
@@ -267,7 +311,7 @@ void Master::notify_status() {
 }
 
 int Master::run() {
-  SignalPipe signals{SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGTTIN, SIGTTOU, SIGUSR1, SIGCHLD};
+  SignalPipe signals{SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2, SIGCHLD};
   g_signals = &signals;
   uint64_t watchdog_usec = 0;
   const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
@@ -284,7 +328,7 @@ int Master::run() {
       last_status = now;
     }
     if (stopping_) {
-      if (workers_.empty()) break;
+      if (workers_.empty() && ::waitpid(-1, nullptr, WNOHANG) < 0 && errno == ECHILD) break;
       if (now >= stop_deadline_ms_) {
         for (auto& w : workers_) {
           if (!w.killed) {

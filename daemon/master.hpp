@@ -2,6 +2,7 @@
 // The master process (gunicorn's arbiter): forks workers, supervises them
 // through the worker table, and acts on signals delivered by a self-pipe.
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "daemon/app.hpp"
@@ -16,7 +17,11 @@ using ConfigLoader = std::function<Config()>;
 
 class Master {
  public:
-  Master(Config cfg, Preloaded preloaded, ConfigLoader reload);
+  // argv: the command line to re-exec on SIGUSR2. inherited_workers: pids of
+  // the previous binary's workers after such a re-exec; they are stopped
+  // gracefully once this binary's first generation listens.
+  Master(Config cfg, Preloaded preloaded, ConfigLoader reload, std::vector<std::string> argv,
+         std::vector<int> inherited_workers);
   int run();
 
  private:
@@ -39,6 +44,7 @@ class Master {
   void stop_worker(Worker& w, const char* why);
   void reload();
   void notify_status();
+  void upgrade();
   std::vector<Worker*> current_generation();
 
   Config cfg_;
@@ -57,6 +63,11 @@ class Master {
   int boot_failures_ = 0;
   int64_t next_spawn_ms_ = 0;
   int exit_code_ = 0;
+  std::vector<std::string> argv_;
+  std::vector<int> inherited_workers_;
 };
+
+// Environment variable carrying the old workers' pids across a SIGUSR2 re-exec.
+inline constexpr const char* kUpgradeEnv = "TENANTCA_UPGRADE_WORKERS";
 
 }  // namespace tenantca::daemon
