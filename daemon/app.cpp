@@ -22,7 +22,7 @@ namespace {
 
 class WorkerAppImpl final : public WorkerApp {
  public:
-  WorkerAppImpl(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks) {
+  WorkerAppImpl(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks, MetricsRenderer metrics) {
     if (cfg.testing_fail_worker_boot) throw std::runtime_error("testing.fail_worker_boot is on");
     configure_libpq_environment(cfg);
 
@@ -47,7 +47,8 @@ class WorkerAppImpl final : public WorkerApp {
 
     auto* probe = probe_.get();
     handlers::RouteDeps deps{database, [probe] { return probe->database_ok(); }, default_rate, pki_.get(),
-                             cfg.testing_sleep_endpoint};
+                             cfg.testing_sleep_endpoint, cfg.metrics_enabled,
+                             [probe, metrics] { return metrics(probe->database_ok()); }};
     auto* cache = auth_cache_.get();
     auto authorizer = handlers::make_authorizer([cache](const std::string& id) { return cache->find(id); },
                                                 *preloaded.rate_limiter, default_rate);
@@ -98,8 +99,9 @@ Preloaded preload(const Config& cfg) {
   return p;
 }
 
-std::unique_ptr<WorkerApp> build_worker_app(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks) {
-  return std::make_unique<WorkerAppImpl>(cfg, preloaded, std::move(hooks));
+std::unique_ptr<WorkerApp> build_worker_app(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks,
+                                            MetricsRenderer metrics) {
+  return std::make_unique<WorkerAppImpl>(cfg, preloaded, std::move(hooks), std::move(metrics));
 }
 
 }  // namespace tenantca::daemon

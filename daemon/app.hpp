@@ -1,7 +1,9 @@
 #pragma once
 // The composition root: the one place that wires configuration, database,
 // core services and HTTP handlers together for a worker.
+#include <functional>
 #include <memory>
+#include <string>
 #include <optional>
 
 #include "core/kek.hpp"
@@ -35,7 +37,8 @@ class WorkerApp {
 };
 
 // Builds a worker's resources: call only after fork().
+using MetricsRenderer = std::function<std::string(bool database_ok)>;
 std::unique_ptr<WorkerApp> build_worker_app(const Config& cfg, const Preloaded& preloaded,
-                                            handlers::ServerHooks hooks);
+                                            handlers::ServerHooks hooks, MetricsRenderer metrics);
 
 }  // namespace tenantca::daemon

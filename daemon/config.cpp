@@ -145,9 +145,10 @@ const std::vector<Setting>& settings() {
               "",
               [](Config& c, const std::string& v) {
                 if (!v.empty()) {
-                  std::string h;
-                  int p = 0;
-                  parse_bind(v, h, p);
+                  // Declared by DAEMON.md; a silent no-op would be worse than a refusal.
+                  throw std::invalid_argument(
+                      "a separate metrics listener is not supported yet; /metrics is served on 'bind' "
+                      "(disable it with metrics.enabled = false)");
                 }
                 c.metrics_bind = v;
               },

@@ -86,7 +86,7 @@ void Master::spawn() {
     g_signals->release();
     int code = kExitBootError;
     try {
-      code = run_worker(cfg_, preloaded_, table_.slot(static_cast<std::size_t>(slot)),
+      code = run_worker(cfg_, preloaded_, table_, table_.slot(static_cast<std::size_t>(slot)),
                         WorkerIdentity{slot, generation_, master_pid_});
     } catch (const std::exception& e) {
       spdlog::critical("worker crashed: {}", e.what());
@@ -95,6 +95,7 @@ void Master::spawn() {
     ::_exit(code);
   }
   table_.slot(static_cast<std::size_t>(slot)).pid = pid;
+  ++table_.counters().worker_starts;
   workers_.push_back(Worker{pid, slot, generation_, monotonic_ms()});
   spdlog::info("spawned worker pid {} (generation {}, slot {})", pid, generation_, slot);
 }

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "daemon/logging.hpp"
+#include "daemon/metrics.hpp"
 #include "daemon/signals.hpp"
 
 namespace tenantca::daemon {
@@ -18,8 +19,17 @@ namespace {
 // request still in a handler, so one stuck request stops it.
 class ProgressTracker {
  public:
-  void started() { slot_for_thread().store(monotonic_ms()); }
-  void finished() { slot_for_thread().store(0); ++requests_; }
+  void started() {
+    slot_for_thread().store(monotonic_ms());
+    started_at_ = std::chrono::steady_clock::now();
+  }
+  // Returns the time spent in the handler, in microseconds.
+  uint64_t finished() {
+    slot_for_thread().store(0);
+    ++requests_;
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_at_).count());
+  }
   int64_t heartbeat(int64_t now) const {
     int64_t beat = now;
     for (const auto& s : busy_) {
@@ -39,11 +49,13 @@ class ProgressTracker {
   std::array<std::atomic<int64_t>, kThreads> busy_{};
   std::atomic<int> next_{0};
   std::atomic<uint64_t> requests_{0};
+  static thread_local std::chrono::steady_clock::time_point started_at_;
 };
+thread_local std::chrono::steady_clock::time_point ProgressTracker::started_at_;
 
 }  // namespace
 
-int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerSlot& slot, WorkerIdentity id) {
+int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table, WorkerSlot& slot, WorkerIdentity id) {
   set_log_role(fmt::format("worker {}.{}", id.generation, id.index));
   SignalPipe signals{SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGHUP};
   if (cfg.testing_worker_ignores_abort) ::signal(SIGABRT, SIG_IGN);
@@ -61,9 +73,15 @@ int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerSlot& slot, 
   auto tracker = std::make_shared<ProgressTracker>();
   std::unique_ptr<WorkerApp> app;
   try {
+    auto& counters = table.counters();
     app = build_worker_app(cfg, preloaded,
                            handlers::ServerHooks{[tracker] { tracker->started(); },
-                                                 [tracker](int) { tracker->finished(); }});
+                                                 [tracker, &counters](int status) {
+                                                   const uint64_t us = tracker->finished();
+                                                   if (status >= 100 && status < 600) ++counters.responses_by_class[status / 100];
+                                                   counters.duration_us_sum += us;
+                                                 }},
+                           [&table](bool db_ok) { return render_metrics(table, db_ok); });
     app->server().start();
   } catch (const std::exception& e) {
     spdlog::error("worker boot failed: {}", e.what());

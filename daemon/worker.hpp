@@ -13,7 +13,7 @@ struct WorkerIdentity {
 
 // A worker's whole life after fork(): build resources, serve, drain, return
 // the exit status (kExitBootError when it could not start).
-int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerSlot& slot, WorkerIdentity id);
+int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table, WorkerSlot& slot, WorkerIdentity id);
 
 inline constexpr int kExitBootError = 3;
 

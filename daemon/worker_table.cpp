@@ -15,13 +15,15 @@ int64_t monotonic_ms() {
 
 WorkerTable::WorkerTable() {
   static_assert(std::atomic<int64_t>::is_always_lock_free, "shared atomics must be lock-free");
-  void* mem = ::mmap(nullptr, sizeof(WorkerSlot) * kSlots, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  void* mem = ::mmap(nullptr, sizeof(WorkerSlot) * kSlots + sizeof(InstanceCounters), PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) throw std::runtime_error("mmap of the worker table failed");
   slots_ = static_cast<WorkerSlot*>(mem);
   for (std::size_t i = 0; i < kSlots; ++i) new (&slots_[i]) WorkerSlot{};
+  counters_ = new (slots_ + kSlots) InstanceCounters{};
 }
 
-WorkerTable::~WorkerTable() { ::munmap(slots_, sizeof(WorkerSlot) * kSlots); }
+WorkerTable::~WorkerTable() { ::munmap(slots_, sizeof(WorkerSlot) * kSlots + sizeof(InstanceCounters)); }
 
 int WorkerTable::claim() {
   for (std::size_t i = 0; i < kSlots; ++i) {

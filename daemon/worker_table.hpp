@@ -19,6 +19,14 @@ struct WorkerSlot {
   std::atomic<uint64_t> requests;
 };
 
+// Instance-wide counters, summed over every worker that ever ran under this
+// master (so they stay monotonic when workers are replaced).
+struct InstanceCounters {
+  std::atomic<uint64_t> responses_by_class[6];  // index: status / 100 (0 unused)
+  std::atomic<uint64_t> duration_us_sum;
+  std::atomic<uint64_t> worker_starts;
+};
+
 class WorkerTable {
  public:
   static constexpr std::size_t kSlots = 1024;
@@ -28,12 +36,14 @@ class WorkerTable {
   WorkerTable& operator=(const WorkerTable&) = delete;
 
   WorkerSlot& slot(std::size_t i) { return slots_[i]; }
+  InstanceCounters& counters() { return *counters_; }
   // A free slot index, or -1.
   int claim();
   void release(std::size_t i);
 
  private:
   WorkerSlot* slots_;
+  InstanceCounters* counters_;
 };
 
 int64_t monotonic_ms();

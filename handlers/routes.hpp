@@ -14,6 +14,8 @@ struct RouteDeps {
   core::RateLimitSpec default_rate_limit;
   core::pki::PkiService* pki = nullptr;
   bool test_sleep_endpoint = false;
+  bool metrics_enabled = true;
+  std::function<std::string()> metrics_text;
 };
 
 // Every route of the API. Building it touches no dependency, so tests can

@@ -54,6 +54,17 @@ out=$(curl -sv -o /dev/null -o /dev/null "$BASE/api/v1/health" "$BASE/api/v1/hea
 expect_match "second request reuses the connection" "Re-using existing connection" "$out"
 if grep -qi '^< connection: close' <<<"$out"; then fail "no Connection: close on HTTP/1.1"; else ok "no Connection: close on HTTP/1.1"; fi
 
+# --- metrics, summed over every worker -----------------------------------------------
+metric() { curl -s "$BASE/metrics" | awk -v k="$1" '$1 == k {print $2}'; }
+before=$(metric 'tenantca_http_responses_total{code="2xx"}')
+for _ in $(seq 1 20); do curl -s -o /dev/null "$BASE/api/v1/health"; done
+after=$(metric 'tenantca_http_responses_total{code="2xx"}')
+if [ $((after - before)) -ge 20 ]; then ok "2xx counter counts requests served by any worker (+$((after - before)))"; else fail "2xx counter +$((after - before))"; fi
+expect_eq "metrics show the ready workers" 3 "$(metric 'tenantca_workers{state="ready"}')"
+expect_eq "metrics show the database up" 1 "$(metric tenantca_database_up)"
+api GET /metrics
+expect_match "metrics content type" "^text/plain; version=0.0.4" "$(header Content-Type)"
+
 # --- process model --------------------------------------------------------
 expect_eq "pid file holds the master pid" "$DAEMON_PID" "$(cat "$T/tenantca.pid")"
 mapfile -t pids < <(worker_pids)

@@ -1,0 +1,41 @@
+#include "daemon/metrics.hpp"
+
+#include <fmt/format.h>
+
+#include "tenantca/version.hpp"
+
+namespace tenantca::daemon {
+
+std::string render_metrics(WorkerTable& table, bool database_ok) {
+  auto& c = table.counters();
+  std::string out;
+  out += "# HELP tenantca_http_responses_total HTTP responses sent by all workers of this instance, by status class.\n";
+  out += "# TYPE tenantca_http_responses_total counter\n";
+  uint64_t total = 0;
+  for (int cls = 1; cls <= 5; ++cls) {
+    const uint64_t n = c.responses_by_class[cls].load();
+    total += n;
+    out += fmt::format("tenantca_http_responses_total{{code=\"{}xx\"}} {}\n", cls, n);
+  }
+  out += "# HELP tenantca_http_request_duration_seconds Time spent in request handlers.\n";
+  out += "# TYPE tenantca_http_request_duration_seconds summary\n";
+  out += fmt::format("tenantca_http_request_duration_seconds_sum {:.6f}\n", static_cast<double>(c.duration_us_sum.load()) / 1e6);
+  out += fmt::format("tenantca_http_request_duration_seconds_count {}\n", total);
+  int by_state[5] = {0, 0, 0, 0, 0};
+  for (std::size_t i = 0; i < WorkerTable::kSlots; ++i) {
+    const int st = table.slot(i).state.load();
+    if (st > 0 && st < 5) ++by_state[st];
+  }
+  out += "# HELP tenantca_workers Worker processes of this instance, by state.\n# TYPE tenantca_workers gauge\n";
+  const char* names[5] = {"", "booting", "ready", "draining", "retiring"};
+  for (int st = 1; st < 5; ++st) out += fmt::format("tenantca_workers{{state=\"{}\"}} {}\n", names[st], by_state[st]);
+  out += "# HELP tenantca_worker_starts_total Workers started since the master started.\n# TYPE tenantca_worker_starts_total counter\n";
+  out += fmt::format("tenantca_worker_starts_total {}\n", c.worker_starts.load());
+  out += "# HELP tenantca_database_up Whether the database answered the health probe recently.\n# TYPE tenantca_database_up gauge\n";
+  out += fmt::format("tenantca_database_up {}\n", database_ok ? 1 : 0);
+  out += "# HELP tenantca_build_info Version of the running binary.\n# TYPE tenantca_build_info gauge\n";
+  out += fmt::format("tenantca_build_info{{version=\"{}\"}} 1\n", kVersion);
+  return out;
+}
+
+}  // namespace tenantca::daemon
