@@ -31,6 +31,11 @@ std::shared_ptr<SharedHealth> map_shared_health() {
 HealthProbe::HealthProbe(std::string conninfo, std::chrono::milliseconds interval, std::chrono::milliseconds stale_after,
                          SharedHealth* shared)
     : conninfo_(std::move(conninfo)), interval_(interval), stale_after_(stale_after), shared_(shared ? shared : &local_) {
+  // Nobody in this instance has an answer yet (first start, or the fresh
+  // shared state after an in-place upgrade): get one before listening, so a
+  // reachable database is never reported down. Bounded: boot must not hang.
+  const int64_t until = now_ms() + 2000;
+  while (shared_->last_ok_ms.load() == 0 && shared_->last_hard_failure_ms.load() == 0 && now_ms() < until) step();
   thread_ = std::thread([this] { loop(); });
 }
 

@@ -156,6 +156,9 @@ load_stop() { # sets LOAD_TOTAL and LOAD_FAILED
   LOAD_PIDS=()
   LOAD_TOTAL=$(cat "$T"/load.ka* "$T"/load.nc* 2>/dev/null | wc -l)
   LOAD_FAILED=$(cat "$T"/load.ka* "$T"/load.nc* 2>/dev/null | grep -vc '^200$' || true)
+  if [ "$LOAD_FAILED" -gt 0 ]; then
+    echo "# failed answers by code: $(cat "$T"/load.ka* "$T"/load.nc* | grep -v '^200$' | sort | uniq -c | tr '\n' ' ')"
+  fi
 }
 wait_for() { # seconds command...: polls every 0.1 s
   local deadline=$(( $(date +%s) + $1 )); shift
