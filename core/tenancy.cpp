@@ -2,7 +2,23 @@
 
 #include <stdexcept>
 
+#include "core/uuid.hpp"
+
 namespace tenantca::core {
+
+AuditEvent make_audit_event(const Actor& actor, std::optional<std::string> tenant_id, std::string action,
+                            std::string target_type, std::string target_id, std::string detail_json) {
+  AuditEvent e;
+  e.id = new_uuid();
+  e.tenant_id = std::move(tenant_id);
+  e.actor_key_id = actor.key_id;
+  e.action = std::move(action);
+  e.target_type = std::move(target_type);
+  e.target_id = std::move(target_id);
+  e.request_id = actor.request_id;
+  e.detail_json = std::move(detail_json);
+  return e;
+}
 
 bool valid_tenant_name(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;

@@ -79,17 +79,9 @@ struct NullableText {
 };
 
 core::AuditEvent audit(const core::Actor& actor, std::optional<std::string> tenant_id, std::string action,
-                       std::string target_type, std::string target_id, nlohmann::json detail) {
-  core::AuditEvent e;
-  e.id = core::new_uuid();
-  e.tenant_id = std::move(tenant_id);
-  e.actor_key_id = actor.key_id;
-  e.action = std::move(action);
-  e.target_type = std::move(target_type);
-  e.target_id = std::move(target_id);
-  e.request_id = actor.request_id;
-  e.detail_json = detail.dump();
-  return e;
+                       std::string target_type, std::string target_id, const nlohmann::json& detail) {
+  return core::make_audit_event(actor, std::move(tenant_id), std::move(action), std::move(target_type),
+                                std::move(target_id), detail.dump());
 }
 
 nlohmann::json rate_json(const core::RateLimitSpec& r) {

@@ -170,15 +170,20 @@ std::string cert_der(X509* cert) {
   return out;
 }
 
+std::string serial_hex(const ASN1_INTEGER* serial) {
+  BignumPtr bn(check_ptr(ASN1_INTEGER_to_BN(serial, nullptr), "serial"));
+  char* hex = BN_bn2hex(bn.get());
+  std::string s = hex;
+  OPENSSL_free(hex);
+  for (auto& c : s) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
+  // BN_bn2hex pads to whole bytes; the canonical form has no leading zeros.
+  if (auto first = s.find_first_not_of('0'); first != std::string::npos) s.erase(0, first);
+  return s;
+}
+
 CertInfo describe(X509* cert) {
   CertInfo info;
-  BignumPtr bn(check_ptr(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr), "serial"));
-  char* hex = BN_bn2hex(bn.get());
-  info.serial_hex = hex;
-  OPENSSL_free(hex);
-  for (auto& c : info.serial_hex) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
-  // Canonical form: no leading zeros (BN_bn2hex pads to whole bytes).
-  if (auto first = info.serial_hex.find_first_not_of('0'); first != std::string::npos) info.serial_hex.erase(0, first);
+  info.serial_hex = serial_hex(X509_get0_serialNumber(cert));
   info.subject = subject_of(X509_get_subject_name(cert));
   info.issuer = subject_of(X509_get_issuer_name(cert));
   GeneralNamesPtr gens(static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));

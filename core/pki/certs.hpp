@@ -18,6 +18,8 @@ X509Ptr read_cert_der(const std::string& der);
 std::string cert_pem(X509* cert);
 std::string cert_der(X509* cert);
 CertInfo describe(X509* cert);
+// Lower-case hex without leading zeros: the form stored and compared everywhere.
+std::string serial_hex(const ASN1_INTEGER* serial);
 
 struct ParsedCsr {
   X509NamePtr subject;

@@ -16,16 +16,6 @@ Asn1IntegerPtr serial_from_hex(const std::string& hex) {
 
 Asn1TimePtr asn1_time(int64_t t) { return Asn1TimePtr(check_ptr(ASN1_TIME_set(nullptr, static_cast<time_t>(t)), "ASN1_TIME_set")); }
 
-std::string serial_hex_of(const ASN1_INTEGER* serial) {
-  BignumPtr bn(check_ptr(ASN1_INTEGER_to_BN(serial, nullptr), "serial"));
-  char* hex = BN_bn2hex(bn.get());
-  std::string s = hex;
-  OPENSSL_free(hex);
-  for (auto& c : s) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
-  if (auto first = s.find_first_not_of('0'); first != std::string::npos) s.erase(0, first);  // canonical, as stored
-  return s;
-}
-
 std::string response_der(OCSP_RESPONSE* resp) {
   unsigned char* der = nullptr;
   const int n = i2d_OCSP_RESPONSE(resp, &der);
@@ -102,7 +92,7 @@ std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY
     OcspStatus status;  // unknown unless the request names this CA
     if (md != nullptr && serial != nullptr) {
       OcspCertIdPtr ours(OCSP_cert_id_new(md, X509_get_subject_name(ca_cert), X509_get0_pubkey_bitstr(ca_cert), serial));
-      if (ours && OCSP_id_issuer_cmp(ours.get(), id) == 0) status = lookup(serial_hex_of(serial));
+      if (ours && OCSP_id_issuer_cmp(ours.get(), id) == 0) status = lookup(serial_hex(serial));
     }
     Asn1TimePtr revoked_time;
     int ocsp_status = V_OCSP_CERTSTATUS_UNKNOWN;

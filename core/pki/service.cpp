@@ -20,17 +20,8 @@ constexpr int64_t kBackdate = 60;  // tolerate clock skew of relying parties
 std::string aad_for(const std::string& ca_id) { return "tenantca/ca-key/v1:" + ca_id; }
 
 AuditEvent audit_event(const Actor& actor, const std::string& tenant_id, std::string action, std::string target_type,
-                       std::string target_id, nlohmann::json detail) {
-  AuditEvent e;
-  e.id = new_uuid();
-  e.tenant_id = tenant_id;
-  e.actor_key_id = actor.key_id;
-  e.action = std::move(action);
-  e.target_type = std::move(target_type);
-  e.target_id = std::move(target_id);
-  e.request_id = actor.request_id;
-  e.detail_json = detail.dump();
-  return e;
+                       std::string target_id, const nlohmann::json& detail) {
+  return make_audit_event(actor, tenant_id, std::move(action), std::move(target_type), std::move(target_id), detail.dump());
 }
 
 CaRecord require_ca(PkiTx& tx, const std::string& tenant_id, const std::string& ca_id, bool lock = false) {
