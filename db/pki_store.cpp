@@ -5,6 +5,7 @@
 #include "core/errors.hpp"
 #include "core/pki/json.hpp"
 #include "core/random.hpp"
+#include "db/prepared.hpp"
 #include "db/tenancy_store.hpp"
 
 namespace tenantca::db {
@@ -95,10 +96,10 @@ constexpr const char* kStoreCrl =
 constexpr const char* kRevokedEntries =
     "SELECT coalesce(string_agg(serial || ' ' || floor(extract(epoch FROM revoked_at))::bigint || ' ' || "
     "revocation_reason, E'\\n'), '') FROM certificates WHERE ca_id = CAST(:id AS uuid) AND revoked_at IS NOT NULL";
+// Prepared (libpq): OCSP answers this once per request.
 constexpr const char* kStatusBySerial =
-    "SELECT floor(extract(epoch FROM revoked_at))::bigint, coalesce(revocation_reason, ''), "
-    "floor(extract(epoch FROM not_after))::bigint "
-    "FROM certificates WHERE ca_id = CAST(:id AS uuid) AND serial = :serial";
+    "SELECT coalesce(floor(extract(epoch FROM revoked_at))::bigint, -1), coalesce(revocation_reason, '') "
+    "FROM certificates WHERE ca_id = $1::uuid AND serial = $2";
 
 // ---- mapping ---------------------------------------------------------------
 int hex_digit(char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
@@ -330,13 +331,14 @@ std::optional<core::pki::StoredCrl> SqlPkiStore::crl_state(const std::string& ca
 core::pki::OcspStatus SqlPkiStore::certificate_status(const std::string& ca_id, const std::string& serial_hex, int64_t) {
   core::pki::OcspStatus out;
   db_.with_session("ocsp.status", [&](soci::session& s) {
-    soci::row r;
-    s << kStatusBySerial, soci::use(ca_id), soci::use(serial_hex), soci::into(r);
-    if (!s.got_data()) return;  // never issued by this CA: unknown
-    if (r.get_indicator(0) != soci::i_null) {
+    out = core::pki::OcspStatus{};
+    auto r = exec_prepared(s, "tca_ocsp_status", kStatusBySerial, {ca_id, serial_hex});
+    if (PQntuples(r.get()) != 1) return;  // never issued by this CA: unknown
+    const long long revoked_at = std::strtoll(PQgetvalue(r.get(), 0, 0), nullptr, 10);
+    if (revoked_at >= 0) {
       out.kind = core::pki::OcspStatus::Kind::revoked;
-      out.revoked_at = r.get<long long>(0);
-      out.reason = core::pki::parse_revocation_reason(r.get<std::string>(1)).value_or(core::pki::RevocationReason::unspecified);
+      out.revoked_at = revoked_at;
+      out.reason = core::pki::parse_revocation_reason(PQgetvalue(r.get(), 0, 1)).value_or(core::pki::RevocationReason::unspecified);
     } else {
       // An expired certificate is still "good" in OCSP terms (RFC 6960 2.2): not revoked.
       out.kind = core::pki::OcspStatus::Kind::good;

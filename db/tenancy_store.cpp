@@ -4,6 +4,7 @@
 
 #include "core/random.hpp"
 #include "core/uuid.hpp"
+#include "db/prepared.hpp"
 
 namespace tenantca::db {
 namespace {
@@ -12,9 +13,10 @@ namespace {
 constexpr const char* kInsertTenant =
     "INSERT INTO tenants (id, name, rate_rps, rate_burst) VALUES (CAST(:id AS uuid), :name, :rps, :burst) "
     "RETURNING id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * 1000000)::bigint";
-constexpr const char* kSelectTenant =
+// The same lookup as a server-side prepared statement (the hot read path).
+constexpr const char* kSelectTenantPrepared =
     "SELECT id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * 1000000)::bigint "
-    "FROM tenants WHERE id = CAST(:id AS uuid)";
+    "FROM tenants WHERE id = $1::uuid";
 constexpr const char* kSelectTenantForUpdate =
     "SELECT id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * 1000000)::bigint "
     "FROM tenants WHERE id = CAST(:id AS uuid) FOR UPDATE";
@@ -118,9 +120,17 @@ core::Tenant create_tenant(Database& db, const std::string& name, core::RateLimi
 std::optional<core::Tenant> find_tenant(Database& db, const std::string& id) {
   std::optional<core::Tenant> out;
   db.with_session("tenants.get", [&](soci::session& s) {
-    soci::row r;
-    s << kSelectTenant, soci::use(id), soci::into(r);
-    if (s.got_data()) out = tenant_from(r);
+    out.reset();
+    auto r = exec_prepared(s, "tca_tenant_get", kSelectTenantPrepared, {id});
+    if (PQntuples(r.get()) != 1) return;
+    core::Tenant t;
+    t.id = PQgetvalue(r.get(), 0, 0);
+    t.name = PQgetvalue(r.get(), 0, 1);
+    t.rate_limit.requests_per_second = std::atoi(PQgetvalue(r.get(), 0, 2));
+    t.rate_limit.burst = std::atoi(PQgetvalue(r.get(), 0, 3));
+    t.disabled = std::atoi(PQgetvalue(r.get(), 0, 4)) != 0;
+    t.created_us = std::strtoll(PQgetvalue(r.get(), 0, 5), nullptr, 10);
+    out = t;
   });
   return out;
 }
