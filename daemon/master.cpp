@@ -147,7 +147,7 @@ void Master::handle_signal(int sig) {
     case SIGINT:
     case SIGQUIT:
       spdlog::info("quick shutdown ({})", sig == SIGINT ? "SIGINT" : "SIGQUIT");
-      stopping_ = quick_ = true;
+      stopping_ = true;
       stop_deadline_ms_ = monotonic_ms() + 2000;
       sd_notify(0, "STOPPING=1");
       for (auto& w : workers_) ::kill(w.pid, SIGQUIT);

@@ -56,7 +56,6 @@ class Master {
   int desired_;
   int master_pid_;
   bool stopping_ = false;
-  bool quick_ = false;
   int64_t stop_deadline_ms_ = 0;
   bool reloading_ = false;
   bool announced_ready_ = false;
