@@ -15,10 +15,7 @@ TID=$(curl -s -H "Authorization: Bearer $OP" -H 'Content-Type: application/json'
 cat >"$W/auth.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $OP"
 LUA
-out=$(wrk -t2 -c64 -d"${DURATION}s" -s "$W/auth.lua" "http://127.0.0.1:$port/api/v1/tenants/$TID" 2>&1)
-t_rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-t_err=$(awk '/Non-2xx/ {e += $NF} /Socket errors/ {gsub(",", ""); e += $4 + $6 + $8 + $10} END {print e + 0}' <<<"$out")
-t_lat=$(awk '/Latency/ {print $2; exit}' <<<"$out")
+read -r t_rps t_err _ t_lat < <(wrk -t2 -c64 -d"${DURATION}s" -s "$W/auth.lua" "http://127.0.0.1:$port/api/v1/tenants/$TID" 2>&1 | wrk_summary)
 
 "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U tenantca pgbench
 "$PGBIN/pgbench" -h 127.0.0.1 -p "$PGPORT" -U tenantca -i -s 10 -q pgbench >/dev/null 2>&1

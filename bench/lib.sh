@@ -37,12 +37,13 @@ start_tenantca() {
   echo "tenantca did not start"; tail "$W/tenantca-$port.log"; return 1
 }
 
-# wrk_rps ARGS...: runs wrk, prints "requests/s errors" from its summary.
-wrk_rps() {
-  local out; out=$(wrk "$@" 2>&1)
-  local rps errs
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  errs=$(awk '/Non-2xx or 3xx/ {e += $NF} /Socket errors/ {gsub(",", ""); e += $4 + $6 + $8 + $10} END {print e + 0}' <<<"$out")
-  echo "$rps $errs"
+# wrk_summary: wrk's report on stdin -> "requests/s errors requests mean-latency"
+# (errors = non-2xx/3xx answers + socket errors).
+wrk_summary() {
+  awk '/requests in/ {r = $1} /Requests\/sec/ {rps = $2} /Latency/ && !lat {lat = $2}
+       /Non-2xx or 3xx/ {e += $NF} /Socket errors/ {gsub(",", ""); e += $4 + $6 + $8 + $10}
+       END {print rps, e + 0, r, lat}'
 }
+# wrk_rps ARGS...: runs wrk, prints "requests/s errors".
+wrk_rps() { wrk "$@" 2>&1 | wrk_summary | cut -d' ' -f1,2; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }

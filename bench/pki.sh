@@ -31,10 +31,7 @@ wrk.headers["Authorization"] = "Bearer $KEY"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"ca_id":"$CA","csr_pem":' .. [==[$csr_json]==] .. ',"validity_days":30}'
 LUA
-out=$(wrk -t2 -c16 -d"${DURATION}s" -s "$W/issue.lua" "$U/api/v1/certificates" 2>&1)
-i_rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-i_err=$(awk '/Non-2xx/ {e += $NF} /Socket errors/ {gsub(",", ""); e += $4 + $6 + $8 + $10} END {print e + 0}' <<<"$out")
-i_req=$(awk '/requests in/ {print $1}' <<<"$out")
+read -r i_rps i_err i_req _ < <(wrk -t2 -c16 -d"${DURATION}s" -s "$W/issue.lua" "$U/api/v1/certificates" 2>&1 | wrk_summary)
 committed=$(( $("${PSQL[@]}" -c "SELECT count(*) FROM certificates") - before ))
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/cfssl-ca.key" -subj "/CN=cfssl CA" -days 365 \
@@ -51,9 +48,7 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"certificate_request":' .. [==[$csr_json]==] .. '}'
 LUA
-out=$(wrk -t2 -c16 -d"${DURATION}s" -s "$W/cfssl.lua" "http://127.0.0.1:$cport/api/v1/cfssl/sign" 2>&1)
-c_rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-c_err=$(awk '/Non-2xx/ {e += $NF} /Socket errors/ {gsub(",", ""); e += $4 + $6 + $8 + $10} END {print e + 0}' <<<"$out")
+read -r c_rps c_err _ _ < <(wrk -t2 -c16 -d"${DURATION}s" -s "$W/cfssl.lua" "http://127.0.0.1:$cport/api/v1/cfssl/sign" 2>&1 | wrk_summary)
 curl -s -d "{\"certificate_request\":$csr_json}" "http://127.0.0.1:$cport/api/v1/cfssl/sign" | jq -e '.success' >/dev/null \
   || echo "  (warning: cfssl did not sign the CSR; its figure is not comparable)"
 
@@ -69,9 +64,7 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/ocsp-request"
 wrk.body = (hex:gsub("..", function(c) return string.char(tonumber(c, 16)) end))
 LUA
-out=$(wrk -t2 -c64 -d"${DURATION}s" -s "$W/ocsp.lua" "$U/pki/$CA/ocsp" 2>&1)
-o_rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-o_err=$(awk '/Non-2xx/ {e += $NF} /Socket errors/ {gsub(",", ""); e += $4 + $6 + $8 + $10} END {print e + 0}' <<<"$out")
+read -r o_rps o_err _ _ < <(wrk -t2 -c64 -d"${DURATION}s" -s "$W/ocsp.lua" "$U/pki/$CA/ocsp" 2>&1 | wrk_summary)
 curl -s -H 'Content-Type: application/ocsp-request' --data-binary @"$W/ocsp.der" "$U/pki/$CA/ocsp" -o "$W/ocsp-resp.der"
 openssl ocsp -respin "$W/ocsp-resp.der" -issuer "$W/ca.pem" -cert "$W/leaf.pem" -CAfile "$W/ca.pem" 2>&1 | grep -q ': good' \
   || echo "  (warning: the benchmarked OCSP answer did not verify as good)"

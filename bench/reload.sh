@@ -13,9 +13,7 @@ url="http://127.0.0.1:$port/api/v1/health"
 
 run_wrk() { wrk -t2 -c32 -d"${DURATION}s" "$url" 2>&1; }
 summarize() { # wrk output -> "requests errors rps"
-  awk '/requests in/ {r=$1} /Requests\/sec/ {rps=$2}
-       /Socket errors/ {gsub(",", ""); e += $4 + $6 + $8 + $10} /Non-2xx/ {e += $NF}
-       END {print r, e + 0, rps}' <<<"$1"
+  wrk_summary <<<"$1" | awk '{print $3, $2, $1}'
 }
 
 read -r base_req base_err base_rps < <(summarize "$(run_wrk)")
