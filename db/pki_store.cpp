@@ -79,18 +79,20 @@ constexpr const char* kListCerts =
     "ORDER BY created_at DESC, id DESC LIMIT :lim";
 
 constexpr const char* kInvalidateCrl = "UPDATE ca_crls SET valid = false WHERE ca_id = CAST(:id AS uuid)";
+// CRL rows travel through libpq in binary (see db/prepared.hpp): numbers are
+// cast to text, the DER is raw bytea.
 constexpr const char* kLockCrl =
-    "SELECT crl_number, coalesce(encode(der, 'hex'), ''), coalesce(floor(extract(epoch FROM next_update))::bigint, 0), "
-    "valid::int FROM ca_crls WHERE ca_id = CAST(:id AS uuid) FOR UPDATE";
+    "SELECT crl_number::text, coalesce(floor(extract(epoch FROM next_update))::bigint, 0)::text, valid::int::text, "
+    "coalesce(der, ''::bytea) FROM ca_crls WHERE ca_id = $1::uuid FOR UPDATE";
 constexpr const char* kSelectCrl =
-    "SELECT crl_number, coalesce(encode(der, 'hex'), ''), coalesce(floor(extract(epoch FROM next_update))::bigint, 0), "
-    "valid::int FROM ca_crls WHERE ca_id = CAST(:id AS uuid)";
+    "SELECT crl_number::text, coalesce(floor(extract(epoch FROM next_update))::bigint, 0)::text, valid::int::text, "
+    "coalesce(der, ''::bytea) FROM ca_crls WHERE ca_id = $1::uuid";
 constexpr const char* kCrlState =
     "SELECT crl_number, coalesce(floor(extract(epoch FROM next_update))::bigint, 0), (valid AND der IS NOT NULL)::int "
     "FROM ca_crls WHERE ca_id = CAST(:id AS uuid)";
 constexpr const char* kStoreCrl =
-    "UPDATE ca_crls SET crl_number = :num, der = decode(:der, 'hex'), this_update = to_timestamp(:tu), "
-    "next_update = to_timestamp(:nu), valid = true WHERE ca_id = CAST(:id AS uuid)";
+    "UPDATE ca_crls SET crl_number = $1::bigint, der = $2, this_update = to_timestamp($3::bigint), "
+    "next_update = to_timestamp($4::bigint), valid = true WHERE ca_id = $5::uuid";
 // One row for the whole list: fetching 100k rows one by one through SOCI
 // costs more than building the CRL.
 constexpr const char* kRevokedEntries =
@@ -172,12 +174,16 @@ std::optional<CaRecord> select_ca(soci::session& s, const char* sql, const std::
   return ca_from(r);
 }
 
-core::pki::StoredCrl crl_from(const soci::row& r) {
+std::string field(const PGresult* r, int col) {
+  return std::string(PQgetvalue(r, 0, col), static_cast<std::size_t>(PQgetlength(r, 0, col)));
+}
+
+core::pki::StoredCrl crl_from(const PGresult* r) {
   core::pki::StoredCrl c;
-  c.crl_number = r.get<long long>(0);
-  c.der = from_hex(r.get<std::string>(1));
-  c.next_update = r.get<long long>(2);
-  c.valid = r.get<int>(3) != 0 && !c.der.empty();
+  c.crl_number = std::stoll(field(r, 0));
+  c.next_update = std::stoll(field(r, 1));
+  c.der = field(r, 3);
+  c.valid = field(r, 2) == "1" && !c.der.empty();
   return c;
 }
 
@@ -253,10 +259,9 @@ class SqlPkiTx final : public core::pki::PkiTx {
   void audit(const core::AuditEvent& event) override { insert_audit(s_, event); }
 
   core::pki::StoredCrl lock_crl(const std::string& ca_id) override {
-    soci::row r;
-    s_ << kLockCrl, soci::use(ca_id), soci::into(r);
-    if (!s_.got_data()) core::throw_not_found("No such CA.");
-    return crl_from(r);
+    auto r = exec_params(s_, kLockCrl, {{ca_id}}, true);
+    if (PQntuples(r.get()) != 1) core::throw_not_found("No such CA.");
+    return crl_from(r.get());
   }
 
   std::vector<core::pki::RevokedEntry> revoked_entries(const std::string& ca_id) override {
@@ -279,9 +284,10 @@ class SqlPkiTx final : public core::pki::PkiTx {
   }
 
   void store_crl(const std::string& ca_id, const core::pki::StoredCrl& crl, int64_t this_update) override {
-    const long long num = crl.crl_number, tu = this_update, nu = crl.next_update;
-    const std::string der = to_hex(crl.der);
-    s_ << kStoreCrl, soci::use(num), soci::use(der), soci::use(tu), soci::use(nu), soci::use(ca_id);
+    exec_params(s_, kStoreCrl,
+                {{std::to_string(crl.crl_number)}, {crl.der, true}, {std::to_string(this_update)},
+                 {std::to_string(crl.next_update)}, {ca_id}},
+                false);
   }
 
  private:
@@ -306,9 +312,8 @@ std::optional<CaRecord> SqlPkiStore::find_ca_public(const std::string& ca_id) {
 std::optional<core::pki::StoredCrl> SqlPkiStore::stored_crl(const std::string& ca_id) {
   std::optional<core::pki::StoredCrl> out;
   db_.with_session("crl.get", [&](soci::session& s) {
-    soci::row r;
-    s << kSelectCrl, soci::use(ca_id), soci::into(r);
-    if (s.got_data()) out = crl_from(r);
+    auto r = exec_params(s, kSelectCrl, {{ca_id}}, true);
+    if (PQntuples(r.get()) == 1) out = crl_from(r.get());
   });
   return out;
 }

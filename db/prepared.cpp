@@ -64,4 +64,20 @@ PgResult exec_prepared(soci::session& session, const char* name, const char* sql
   throw SqlStateError(std::string(name) + ": could not execute");
 }
 
+PgResult exec_params(soci::session& session, const char* sql, const std::vector<PqParam>& params, bool binary_result) {
+  PGconn* conn = conn_of(session);
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  for (const auto& p : params) {
+    values.push_back(p.value.data());
+    lengths.push_back(static_cast<int>(p.value.size()));
+    formats.push_back(p.binary ? 1 : 0);
+  }
+  PgResult r(PQexecParams(conn, sql, static_cast<int>(params.size()), nullptr, values.data(), lengths.data(),
+                          formats.data(), binary_result ? 1 : 0));
+  const auto st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) throw SqlStateError(std::string("statement failed: ") + PQerrorMessage(conn));
+  return r;
+}
+
 }  // namespace tenantca::db

@@ -18,4 +18,14 @@ namespace tenantca::db {
 // its statements (server restart, reconnect) is prepared again.
 PgResult exec_prepared(soci::session& session, const char* name, const char* sql, const std::vector<std::string>& params);
 
+// One unprepared statement on the session's libpq connection with parameters
+// that may be binary (bytea without hex round trips: a 100k-entry CRL is
+// 3.5 MB of DER, 7 MB as hex text). With binary_result every column comes
+// back raw: cast numbers to text in SQL and read them as strings.
+struct PqParam {
+  std::string value;
+  bool binary = false;
+};
+PgResult exec_params(soci::session& session, const char* sql, const std::vector<PqParam>& params, bool binary_result);
+
 }  // namespace tenantca::db
