@@ -27,7 +27,6 @@ class AuthCache {
   AuthCache& operator=(const AuthCache&) = delete;
 
   std::optional<core::KeyRecord> find(const std::string& key_id);
-  bool listening() const { return listening_.load(); }
 
  private:
   void listen_loop();

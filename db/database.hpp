@@ -38,7 +38,6 @@ class Database {
   // `work` must not have side effects outside the database.
   void in_transaction(const char* what, const std::function<void(soci::session&)>& work);
 
-  const DatabaseOptions& options() const { return options_; }
 
  private:
   void run(const char* what, bool transactional, const std::function<void(soci::session&)>& work);

@@ -148,13 +148,6 @@ std::vector<X509Ptr> read_cert_chain_pem(const std::string& pem) {
   return out;
 }
 
-X509Ptr read_cert_der(const std::string& der) {
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  ERR_clear_error();
-  return cert;
-}
-
 std::string cert_pem(X509* cert) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   check(PEM_write_bio_X509(bio.get(), cert) == 1, "PEM_write_bio_X509");

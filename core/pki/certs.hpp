@@ -14,7 +14,6 @@ Subject subject_of(const X509_NAME* name);
 
 X509Ptr read_cert_pem(const std::string& pem);                  // nullptr when none
 std::vector<X509Ptr> read_cert_chain_pem(const std::string& pem);  // every CERTIFICATE block, in order
-X509Ptr read_cert_der(const std::string& der);
 std::string cert_pem(X509* cert);
 std::string cert_der(X509* cert);
 CertInfo describe(X509* cert);

@@ -45,8 +45,10 @@ const Kek& PkiService::require_kek() const {
   return *kek_;
 }
 
-std::string PkiService::wrap(EVP_PKEY* key, const std::string& ca_id) const {
-  return wrap_private_key(key, require_kek(), aad_for(ca_id));
+void PkiService::seal_key(CaRecord& ca, EVP_PKEY* key) const {
+  const Kek& kek = require_kek();
+  ca.key_ciphertext = wrap_private_key(key, kek, aad_for(ca.id));
+  ca.key_kek_id = kek.id;
 }
 
 EvpPkeyPtr PkiService::ca_key(const CaRecord& ca) const {
@@ -76,7 +78,7 @@ std::shared_ptr<const PkiService::CaMaterial> PkiService::material(const CaRecor
 }
 
 CaRecord PkiService::create_ca(const std::string& tenant_id, CreateCaRequest req, const Actor& actor) {
-  const Kek& kek = require_kek();
+  require_kek();  // fail before generating anything when no KEK is configured
   const int64_t now = clock_.now_seconds();
   auto key = generate_key(req.key);
   auto name = make_name(req.subject);
@@ -122,8 +124,7 @@ CaRecord PkiService::create_ca(const std::string& tenant_id, CreateCaRequest req
     }
     auto cert = build_ca_cert(spec);
     ca.cert = describe(cert.get());
-    ca.key_ciphertext = wrap_private_key(key.get(), kek, aad_for(ca.id));
-    ca.key_kek_id = kek.id;
+    seal_key(ca, key.get());
     tx.insert_ca(ca);
     tx.audit(audit_event(actor, tenant_id, "ca.create", "ca", ca.id,
                          {{"name", ca.name}, {"type", ca.type}, {"serial", ca.cert.serial_hex},
@@ -134,7 +135,7 @@ CaRecord PkiService::create_ca(const std::string& tenant_id, CreateCaRequest req
 }
 
 CaRecord PkiService::import_ca(const std::string& tenant_id, ImportCaRequest req, const Actor& actor) {
-  const Kek& kek = require_kek();
+  require_kek();  // fail before parsing anything when no KEK is configured
   X509Ptr cert;
   EvpPkeyPtr key;
   if (!req.pkcs12_der.empty()) {
@@ -164,8 +165,7 @@ CaRecord PkiService::import_ca(const std::string& tenant_id, ImportCaRequest req
     ca.type = "imported";
     ca.cert = info;
     ca.policy = req.policy;
-    ca.key_ciphertext = wrap_private_key(key.get(), kek, aad_for(ca.id));
-    ca.key_kek_id = kek.id;
+    seal_key(ca, key.get());
     tx.insert_ca(ca);
     tx.audit(audit_event(actor, tenant_id, "ca.import", "ca", ca.id,
                          {{"name", ca.name}, {"serial", info.serial_hex}, {"fingerprint_sha256", info.fingerprint_sha256}}));

@@ -100,7 +100,8 @@ class PkiService {
   EvpPkeyPtr ca_key(const CaRecord& ca) const;
   CertRecord sign_leaf(PkiTx& tx, const CaRecord& ca, X509_NAME* subject, Sans sans, EVP_PKEY* public_key,
                        std::optional<int> validity_days, const std::vector<Usage>& usages);
-  std::string wrap(EVP_PKEY* key, const std::string& ca_id) const;
+  // Encrypts `key` under the KEK into ca.key_ciphertext / ca.key_kek_id.
+  void seal_key(CaRecord& ca, EVP_PKEY* key) const;
   const Kek& require_kek() const;
 
   PkiStore& store_;

@@ -63,6 +63,8 @@ start_daemon() {
   DAEMON_PID=$!
   wait_healthy
 }
+# Prints a new operator key for the test database.
+operator_key() { "$TENANTCA_BIN" operator-key create --database-url "$DB_URL" --name ci 2>/dev/null; }
 wait_healthy() {
   for _ in $(seq 1 100); do
     if curl -fsS -o /dev/null "$BASE/api/v1/health" 2>/dev/null; then return 0; fi

@@ -11,3 +11,14 @@ setup_tenant() { # name -> sets OWNER ISSUER READER TENANT_ID for that tenant
   READER=$(jget .secret)
 }
 pem_of() { jq -r .certificate_pem <<<"$BODY"; }
+
+# A migrated database, a running daemon, an operator key (OPKEY) and the
+# tenant "acme" with OWNER/ISSUER/READER keys.
+start_with_tenant() {
+  new_database
+  migrate
+  write_config
+  start_daemon
+  OPKEY=$(operator_key)
+  setup_tenant acme
+}

@@ -4,12 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pki_lib.sh"
 
-new_database
-migrate
-write_config
-start_daemon
-OPKEY=$("$TENANTCA_BIN" operator-key create --database-url "$DB_URL" --name ci 2>/dev/null)
-setup_tenant acme
+start_with_tenant
 U=00000000-0000-4000-8000-000000000000
 
 # level: operator | owner | issuer | reader | public

@@ -18,7 +18,7 @@ CLEANUPS+=("kill -TERM $B_PID; wait $B_PID")
 B_BASE="http://127.0.0.1:$B_PORT"
 wait_for 10 curl -fs -o /dev/null "$B_BASE/api/v1/health" && ok "second instance up" || fail "second instance up"
 
-OPKEY=$("$TENANTCA_BIN" operator-key create --database-url "$DB_URL" --name ci 2>/dev/null)
+OPKEY=$(operator_key)
 setup_tenant acme
 on_b() { BASE=$B_BASE api "$@"; }
 # Warm the reader key into B's workers' caches.

@@ -5,12 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pki_lib.sh"
 
-new_database
-migrate
-write_config
-start_daemon
-OPKEY=$("$TENANTCA_BIN" operator-key create --database-url "$DB_URL" --name ci 2>/dev/null)
-setup_tenant acme
+start_with_tenant
 cd "$T"
 
 API_KEY=$OWNER api POST /api/v1/cas '{"name":"root","type":"root","subject":{"common_name":"mTLS Root"},"max_path_length":1,"policy":{"max_validity_days":30}}'

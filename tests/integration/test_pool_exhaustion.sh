@@ -10,7 +10,7 @@ sed -i 's/^pool_size = 4$/pool_size = 1/' "$T/tenantca.toml"
 # also delays the connections that thread owns: 8 threads make it likely that
 # the probes below land on free threads, which must then answer 503 quickly.
 start_daemon --threads 8
-OPKEY=$("$TENANTCA_BIN" operator-key create --database-url "$DB_URL" --name ci 2>/dev/null)
+OPKEY=$(operator_key)
 API_KEY=$OPKEY api POST /api/v1/tenants '{"name":"acme"}'
 TID=$(jget .id)
 API_KEY=$OPKEY api GET "/api/v1/tenants/$TID"   # warms the key cache: later requests need no session to authenticate

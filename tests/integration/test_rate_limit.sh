@@ -6,7 +6,7 @@ new_database
 migrate
 WORKERS=4 write_config
 start_daemon
-OPKEY=$("$TENANTCA_BIN" operator-key create --database-url "$DB_URL" --name ci 2>/dev/null)
+OPKEY=$(operator_key)
 API_KEY=$OPKEY api POST /api/v1/tenants '{"name":"slow","rate_limit":{"requests_per_second":1,"burst":10}}'
 T_ID=$(jget .id)
 API_KEY=$OPKEY api POST "/api/v1/tenants/$T_ID/api-keys" '{"name":"o","role":"owner"}'
