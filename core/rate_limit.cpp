@@ -16,6 +16,16 @@ int64_t monotonic_micros() {
              std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+RateDecision decision_after_take(double tokens_left, bool allowed, int rate, int burst) {
+  RateDecision d;
+  d.limit = burst;
+  d.allowed = allowed;
+  if (!allowed) d.retry_after_seconds = std::max(1, static_cast<int>(std::ceil((1.0 - tokens_left) / rate)));
+  d.remaining = static_cast<int>(std::floor(tokens_left));
+  d.reset_seconds = static_cast<int>(std::ceil((burst - tokens_left) / rate));
+  return d;
+}
+
 RateDecision token_bucket_take(BucketState& s, int rate, int burst, int64_t now_us) {
   if (s.last_us == 0) {
     s.tokens = burst;
@@ -23,18 +33,9 @@ RateDecision token_bucket_take(BucketState& s, int rate, int burst, int64_t now_
     s.tokens = std::min<double>(burst, s.tokens + static_cast<double>(now_us - s.last_us) * rate / 1e6);
   }
   s.last_us = std::max(s.last_us, now_us);
-  RateDecision d;
-  d.limit = burst;
-  if (s.tokens >= 1.0) {
-    s.tokens -= 1.0;
-    d.allowed = true;
-  } else {
-    d.allowed = false;
-    d.retry_after_seconds = std::max(1, static_cast<int>(std::ceil((1.0 - s.tokens) / rate)));
-  }
-  d.remaining = static_cast<int>(std::floor(s.tokens));
-  d.reset_seconds = static_cast<int>(std::ceil((burst - s.tokens) / rate));
-  return d;
+  const bool allowed = s.tokens >= 1.0;
+  if (allowed) s.tokens -= 1.0;
+  return decision_after_take(s.tokens, allowed, rate, burst);
 }
 
 namespace {

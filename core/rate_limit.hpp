@@ -3,6 +3,7 @@
 // the store behind the RateLimiter interface decides how far the limit holds
 // (one process, one instance through shared memory, or several instances
 // through a shared store such as Redis).
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -25,6 +26,19 @@ struct BucketState {
 // Refills `state` for the time elapsed up to now_us and takes one token if
 // there is one. A fresh state (last_us == 0) starts full.
 RateDecision token_bucket_take(BucketState& state, int rate_per_second, int burst, int64_t now_us);
+
+// The headers' numbers once a take left `tokens_left` in the bucket; shared
+// by every store so they all answer alike.
+RateDecision decision_after_take(double tokens_left, bool allowed, int rate_per_second, int burst);
+
+// How an instance's limiter is doing, for /metrics: decisions made by the
+// shared store, decisions made locally because it was unreachable, and
+// whether it answered last time (-1: no shared store configured).
+struct RateLimiterStats {
+  std::atomic<uint64_t> shared_decisions{0};
+  std::atomic<uint64_t> fallback_decisions{0};
+  std::atomic<int> shared_store_up{-1};
+};
 
 class RateLimiter {
  public:

@@ -11,6 +11,7 @@
 #include "core/pki/service.hpp"
 #include "db/auth_cache.hpp"
 #include "db/pki_store.hpp"
+#include "db/redis_rate_limiter.hpp"
 #include "db/tenancy_store.hpp"
 #include "handlers/authorizer.hpp"
 #include "handlers/dispatcher.hpp"
@@ -22,7 +23,8 @@ namespace {
 
 class WorkerAppImpl final : public WorkerApp {
  public:
-  WorkerAppImpl(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks, MetricsRenderer metrics) {
+  WorkerAppImpl(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks, MetricsRenderer metrics,
+                core::RateLimiterStats& rate_limit_stats) {
     if (cfg.testing_fail_worker_boot) throw std::runtime_error("testing.fail_worker_boot is on");
     configure_libpq_environment(cfg);
 
@@ -50,8 +52,16 @@ class WorkerAppImpl final : public WorkerApp {
                              cfg.testing_sleep_endpoint, cfg.metrics_enabled,
                              [probe, metrics] { return metrics(probe->database_ok()); }};
     auto* cache = auth_cache_.get();
+    core::RateLimiter* limiter = preloaded.rate_limiter.get();
+    if (cfg.rate_limit_backend == "redis") {
+      // The instance's shared-memory table stays as the fallback while Redis is away.
+      redis_limiter_ = std::make_unique<db::RedisRateLimiter>(
+          db::parse_redis_url(cfg.rate_limit_redis_url), std::chrono::milliseconds(cfg.rate_limit_redis_timeout_ms),
+          *preloaded.rate_limiter, &rate_limit_stats);
+      limiter = redis_limiter_.get();
+    }
     auto authorizer = handlers::make_authorizer([cache](const std::string& id) { return cache->find(id); },
-                                                *preloaded.rate_limiter, default_rate);
+                                                *limiter, default_rate);
     auto dispatcher = std::make_shared<const handlers::Dispatcher>(
         handlers::build_router(deps), authorizer,
         handlers::DispatcherOptions{static_cast<std::size_t>(cfg.max_body_bytes)});
@@ -69,6 +79,7 @@ class WorkerAppImpl final : public WorkerApp {
   std::unique_ptr<db::Database> database_;
   std::unique_ptr<db::HealthProbe> probe_;
   std::unique_ptr<db::AuthCache> auth_cache_;
+  std::unique_ptr<db::RedisRateLimiter> redis_limiter_;
   core::SystemClock clock_;
   std::unique_ptr<db::SqlPkiStore> pki_store_;
   std::unique_ptr<core::pki::PkiService> pki_;
@@ -100,8 +111,8 @@ Preloaded preload(const Config& cfg) {
 }
 
 std::unique_ptr<WorkerApp> build_worker_app(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks,
-                                            MetricsRenderer metrics) {
-  return std::make_unique<WorkerAppImpl>(cfg, preloaded, std::move(hooks), std::move(metrics));
+                                            MetricsRenderer metrics, core::RateLimiterStats& rate_limit_stats) {
+  return std::make_unique<WorkerAppImpl>(cfg, preloaded, std::move(hooks), std::move(metrics), rate_limit_stats);
 }
 
 }  // namespace tenantca::daemon

@@ -39,6 +39,7 @@ class WorkerApp {
 // Builds a worker's resources: call only after fork().
 using MetricsRenderer = std::function<std::string(bool database_ok)>;
 std::unique_ptr<WorkerApp> build_worker_app(const Config& cfg, const Preloaded& preloaded,
-                                            handlers::ServerHooks hooks, MetricsRenderer metrics);
+                                            handlers::ServerHooks hooks, MetricsRenderer metrics,
+                                            core::RateLimiterStats& rate_limit_stats);
 
 }  // namespace tenantca::daemon

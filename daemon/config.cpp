@@ -12,6 +12,8 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "db/redis_rate_limiter.hpp"
+
 namespace tenantca::daemon {
 namespace {
 
@@ -60,6 +62,11 @@ void parse_bind(const std::string& v, std::string& host, int& port) {
   host = v.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   port = static_cast<int>(parse_int(v.substr(colon + 1), 1, 65535));
+}
+
+std::string mask_redis_url(const std::string& url) {
+  static const std::regex password(R"(^(redis://:)[^@]*@)");
+  return std::regex_replace(url, password, "$1****@");
 }
 
 #define INT_SETTING(NAME, FIELD, LO, HI, HELP)                                                   \
@@ -134,6 +141,19 @@ const std::vector<Setting>& settings() {
               [](const Config& c) { return c.security_kek_file; }},
       INT_SETTING("rate_limit.default_requests_per_second", rate_limit_default_rps, 1, 1000000, "default per-key refill rate"),
       INT_SETTING("rate_limit.default_burst", rate_limit_default_burst, 1, 1000000, "default per-key bucket size"),
+      Setting{{"rate_limit.backend", "local (one instance, shared memory) or redis (all instances)", false},
+              "local",
+              [](Config& c, const std::string& v) { c.rate_limit_backend = one_of(v, {"local", "redis"}); },
+              [](const Config& c) { return c.rate_limit_backend; }},
+      Setting{{"rate_limit.redis_url", "redis://[:password@]host[:port][/db] for backend = redis", true},
+              Config{}.rate_limit_redis_url,
+              [](Config& c, const std::string& v) {
+                db::parse_redis_url(v);  // throws std::invalid_argument with the reason
+                c.rate_limit_redis_url = v;
+              },
+              [](const Config& c) { return mask_redis_url(c.rate_limit_redis_url); }},
+      INT_SETTING("rate_limit.redis_timeout_ms", rate_limit_redis_timeout_ms, 1, 60000,
+                  "milliseconds to wait for Redis before answering from the local limiter"),
       INT_SETTING("pki.crl_next_update_hours", pki_crl_next_update_hours, 1, 24 * 365, "CRL nextUpdate - thisUpdate, in hours"),
       INT_SETTING("pki.ocsp_validity_minutes", pki_ocsp_validity_minutes, 1, 7 * 24 * 60, "OCSP nextUpdate - thisUpdate, in minutes"),
       BOOL_SETTING("metrics.enabled", metrics_enabled, "serve GET /metrics"),

@@ -38,6 +38,9 @@ struct Config {
   std::string security_kek_file;
   int rate_limit_default_rps = 50;
   int rate_limit_default_burst = 100;
+  std::string rate_limit_backend = "local";  // local | redis
+  std::string rate_limit_redis_url = "redis://127.0.0.1:6379";
+  int rate_limit_redis_timeout_ms = 100;
   int pki_crl_next_update_hours = 24;
   int pki_ocsp_validity_minutes = 60;
   bool metrics_enabled = true;

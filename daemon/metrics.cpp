@@ -33,6 +33,16 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
   out += fmt::format("tenantca_worker_starts_total {}\n", c.worker_starts.load());
   out += "# HELP tenantca_database_up Whether the database answered the health probe recently.\n# TYPE tenantca_database_up gauge\n";
   out += fmt::format("tenantca_database_up {}\n", database_ok ? 1 : 0);
+  out += "# HELP tenantca_rate_limit_decisions_total Rate-limit decisions, by the store that made them "
+         "(shared: Redis; local_fallback: this instance's table while Redis was unreachable).\n"
+         "# TYPE tenantca_rate_limit_decisions_total counter\n";
+  out += fmt::format("tenantca_rate_limit_decisions_total{{store=\"shared\"}} {}\n", c.rate_limit.shared_decisions.load());
+  out += fmt::format("tenantca_rate_limit_decisions_total{{store=\"local_fallback\"}} {}\n", c.rate_limit.fallback_decisions.load());
+  if (const int up = c.rate_limit.shared_store_up.load(); up >= 0) {
+    out += "# HELP tenantca_rate_limit_shared_store_up Whether Redis answered the last rate-limit request.\n"
+           "# TYPE tenantca_rate_limit_shared_store_up gauge\n";
+    out += fmt::format("tenantca_rate_limit_shared_store_up {}\n", up);
+  }
   out += "# HELP tenantca_build_info Version of the running binary.\n# TYPE tenantca_build_info gauge\n";
   out += fmt::format("tenantca_build_info{{version=\"{}\"}} 1\n", kVersion);
   return out;

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/rate_limit.hpp"
+
 namespace tenantca::daemon {
 
 // retiring: the worker wants to be replaced (max_requests); it keeps serving
@@ -25,6 +27,7 @@ struct InstanceCounters {
   std::atomic<uint64_t> responses_by_class[6];  // index: status / 100 (0 unused)
   std::atomic<uint64_t> duration_us_sum;
   std::atomic<uint64_t> worker_starts;
+  core::RateLimiterStats rate_limit;
 };
 
 class WorkerTable {
