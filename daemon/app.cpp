@@ -24,7 +24,7 @@ namespace {
 class WorkerAppImpl final : public WorkerApp {
  public:
   WorkerAppImpl(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks, MetricsRenderer metrics,
-                core::RateLimiterStats& rate_limit_stats) {
+                InstanceCounters& counters) {
     if (cfg.testing_fail_worker_boot) throw std::runtime_error("testing.fail_worker_boot is on");
     configure_libpq_environment(cfg);
 
@@ -36,6 +36,7 @@ class WorkerAppImpl final : public WorkerApp {
                                                std::chrono::milliseconds(10000), preloaded.health.get());
 
     auto* database = database_.get();
+    if (!cfg.database_replica_url.empty()) attach_replica(cfg, preloaded, counters.reads);
     auth_cache_ = std::make_unique<db::AuthCache>(
         cfg.database_url, [database](const std::string& id) { return db::find_key_record(*database, id); },
         std::chrono::seconds(30));
@@ -57,19 +58,52 @@ class WorkerAppImpl final : public WorkerApp {
       // The instance's shared-memory table stays as the fallback while Redis is away.
       redis_limiter_ = std::make_unique<db::RedisRateLimiter>(
           db::parse_redis_url(cfg.rate_limit_redis_url), std::chrono::milliseconds(cfg.rate_limit_redis_timeout_ms),
-          *preloaded.rate_limiter, &rate_limit_stats);
+          *preloaded.rate_limiter, &counters.rate_limit);
       limiter = redis_limiter_.get();
     }
     auto authorizer = handlers::make_authorizer([cache](const std::string& id) { return cache->find(id); },
                                                 *limiter, default_rate);
     auto dispatcher = std::make_shared<const handlers::Dispatcher>(
         handlers::build_router(deps), authorizer,
-        handlers::DispatcherOptions{static_cast<std::size_t>(cfg.max_body_bytes)});
+        handlers::DispatcherOptions{static_cast<std::size_t>(cfg.max_body_bytes), read_routing(cfg, preloaded)});
     server_ = std::make_unique<handlers::HttpServer>(
         handlers::ServerOptions{cfg.bind_host, cfg.bind_port, cfg.threads,
                                 static_cast<std::size_t>(cfg.max_body_bytes) + 65536, cfg.log_access},
         dispatcher, std::move(hooks));
   }
+  static handlers::ReadRouting read_routing(const Config& cfg, const Preloaded& preloaded) {
+    if (cfg.database_replica_url.empty() || !preloaded.recent_writes) return {};
+    auto writes = preloaded.recent_writes;
+    const int64_t pin_ms = cfg.database_replica_pin_ms;
+    return handlers::ReadRouting{
+        [writes, pin_ms](const std::string& tenant) { return writes->wrote_since(tenant, monotonic_ms() - pin_ms); },
+        [writes](const std::string& tenant) { writes->note_write(tenant, monotonic_ms()); }};
+  }
+
+  void attach_replica(const Config& cfg, const Preloaded& preloaded, db::ReadStats& stats) {
+    const int64_t max_lag_ms = cfg.database_replica_max_lag_ms;
+    // Lag as the replica sees it: 0 when it has replayed all it received (an
+    // idle primary leaves an old replay timestamp), else the age of the last
+    // replayed transaction. A server that is not in recovery (promoted) has none.
+    db::ProbeCheck check{"read replica probe",
+                         "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0"
+                         " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+                         " ELSE COALESCE((EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000)::bigint, 0) END",
+                         [max_lag_ms](const char* value, std::string& why_not) {
+                           const int64_t lag = std::strtoll(value, nullptr, 10);
+                           if (lag <= max_lag_ms) return true;
+                           why_not = fmt::format("replica is {} ms behind (limit {} ms); reading from the primary", lag, max_lag_ms);
+                           return false;
+                         }};
+    replica_probe_ = std::make_unique<db::HealthProbe>(cfg.database_replica_url, std::chrono::milliseconds(250),
+                                                       std::chrono::milliseconds(2000), preloaded.replica_health.get(),
+                                                       std::move(check));
+    auto* probe = replica_probe_.get();
+    database_->attach_replica(std::make_unique<db::Database>(db::DatabaseOptions{
+                                  cfg.database_replica_url, cfg.database_pool_size, 2000, cfg.database_slow_query_ms}),
+                              [probe] { return probe->database_ok(); }, &stats);
+  }
+
   ~WorkerAppImpl() override {
     server_.reset();  // stop serving before the resources handlers use go away
   }
@@ -78,6 +112,7 @@ class WorkerAppImpl final : public WorkerApp {
  private:
   std::unique_ptr<db::Database> database_;
   std::unique_ptr<db::HealthProbe> probe_;
+  std::unique_ptr<db::HealthProbe> replica_probe_;
   std::unique_ptr<db::AuthCache> auth_cache_;
   std::unique_ptr<db::RedisRateLimiter> redis_limiter_;
   core::SystemClock clock_;
@@ -111,8 +146,8 @@ Preloaded preload(const Config& cfg) {
 }
 
 std::unique_ptr<WorkerApp> build_worker_app(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks,
-                                            MetricsRenderer metrics, core::RateLimiterStats& rate_limit_stats) {
-  return std::make_unique<WorkerAppImpl>(cfg, preloaded, std::move(hooks), std::move(metrics), rate_limit_stats);
+                                            MetricsRenderer metrics, InstanceCounters& counters) {
+  return std::make_unique<WorkerAppImpl>(cfg, preloaded, std::move(hooks), std::move(metrics), counters);
 }
 
 }  // namespace tenantca::daemon

@@ -9,7 +9,9 @@
 #include "core/kek.hpp"
 #include "core/rate_limit.hpp"
 #include "daemon/config.hpp"
+#include "daemon/worker_table.hpp"
 #include "db/health_probe.hpp"
+#include "db/read_routing.hpp"
 #include "handlers/http_server.hpp"
 
 namespace tenantca::daemon {
@@ -22,6 +24,10 @@ struct Preloaded {
   std::shared_ptr<core::RateLimiter> rate_limiter;
   // The database health the workers' probes share.
   std::shared_ptr<db::SharedHealth> health;
+  // The same for the read replica's probes (lag within the limit).
+  std::shared_ptr<db::SharedHealth> replica_health;
+  // Tenants that wrote through this instance lately: their reads skip the replica.
+  std::shared_ptr<db::RecentWrites> recent_writes;
 };
 
 // libpq settings every connection of this process gets (timeouts, UTC).
@@ -40,6 +46,6 @@ class WorkerApp {
 using MetricsRenderer = std::function<std::string(bool database_ok)>;
 std::unique_ptr<WorkerApp> build_worker_app(const Config& cfg, const Preloaded& preloaded,
                                             handlers::ServerHooks hooks, MetricsRenderer metrics,
-                                            core::RateLimiterStats& rate_limit_stats);
+                                            InstanceCounters& counters);
 
 }  // namespace tenantca::daemon

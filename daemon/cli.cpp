@@ -106,6 +106,8 @@ int cmd_serve(const SettingFlags& flags, std::vector<std::string> argv) {
     preloaded = preload(cfg);
     preloaded.rate_limiter = std::make_shared<core::SharedMemoryRateLimiter>();
     preloaded.health = db::map_shared_health();
+    preloaded.replica_health = db::map_shared_health();
+    preloaded.recent_writes = db::RecentWrites::map_shared();
   } catch (const std::exception& e) {
     spdlog::critical("cannot start: {}", e.what());
     return kExitStartup;

@@ -124,6 +124,8 @@ void Master::reload() {
   // The rate limit table outlives generations: buckets stay exact across reloads.
   fresh_preloaded.rate_limiter = preloaded_.rate_limiter;
   fresh_preloaded.health = preloaded_.health;
+  fresh_preloaded.replica_health = preloaded_.replica_health;
+  fresh_preloaded.recent_writes = preloaded_.recent_writes;
   preloaded_ = std::move(fresh_preloaded);
   desired_ = cfg_.effective_workers();
   ++generation_;

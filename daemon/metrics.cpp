@@ -43,6 +43,14 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
            "# TYPE tenantca_rate_limit_shared_store_up gauge\n";
     out += fmt::format("tenantca_rate_limit_shared_store_up {}\n", up);
   }
+  out += "# HELP tenantca_database_reads_total Lag-tolerant reads, by the pool that answered them.\n"
+         "# TYPE tenantca_database_reads_total counter\n";
+  out += fmt::format("tenantca_database_reads_total{{pool=\"replica\"}} {}\n", c.reads.replica_reads.load());
+  out += fmt::format("tenantca_database_reads_total{{pool=\"primary\"}} {}\n", c.reads.primary_reads.load());
+  out += "# HELP tenantca_database_replica_fallbacks_total Reads sent to the replica that the primary answered "
+         "(replica unreachable, or the row not replayed yet).\n"
+         "# TYPE tenantca_database_replica_fallbacks_total counter\n";
+  out += fmt::format("tenantca_database_replica_fallbacks_total {}\n", c.reads.replica_fallbacks.load());
   out += "# HELP tenantca_build_info Version of the running binary.\n# TYPE tenantca_build_info gauge\n";
   out += fmt::format("tenantca_build_info{{version=\"{}\"}} 1\n", kVersion);
   return out;

@@ -81,7 +81,7 @@ int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table
                                                    if (status >= 100 && status < 600) ++counters.responses_by_class[status / 100];
                                                    counters.duration_us_sum += us;
                                                  }},
-                           [&table](bool db_ok) { return render_metrics(table, db_ok); }, counters.rate_limit);
+                           [&table](bool db_ok) { return render_metrics(table, db_ok); }, counters);
     app->server().start();
   } catch (const std::exception& e) {
     spdlog::error("worker boot failed: {}", e.what());

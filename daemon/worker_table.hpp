@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/rate_limit.hpp"
+#include "db/read_routing.hpp"
 
 namespace tenantca::daemon {
 
@@ -28,6 +29,7 @@ struct InstanceCounters {
   std::atomic<uint64_t> duration_us_sum;
   std::atomic<uint64_t> worker_starts;
   core::RateLimiterStats rate_limit;
+  db::ReadStats reads;
 };
 
 class WorkerTable {

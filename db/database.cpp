@@ -5,6 +5,8 @@
 
 #include <thread>
 
+#include "db/read_routing.hpp"
+
 namespace tenantca::db {
 namespace {
 
@@ -95,6 +97,34 @@ void Database::with_session(const char* what, const std::function<void(soci::ses
 
 void Database::in_transaction(const char* what, const std::function<void(soci::session&)>& work) {
   run(what, true, work);
+}
+
+void Database::attach_replica(std::unique_ptr<Database> replica, std::function<bool()> usable, ReadStats* stats) {
+  replica_ = std::move(replica);
+  replica_usable_ = std::move(usable);
+  read_stats_ = stats;
+}
+
+void Database::read(const char* what, const std::function<void(soci::session&)>& work,
+                    const std::function<bool()>& found) {
+  if (replica_ && ReplicaReadScope::allowed() && replica_usable_()) {
+    try {
+      replica_->run(what, false, work);
+      if (!found || found()) {
+        if (read_stats_) ++read_stats_->replica_reads;
+        return;
+      }
+      // Not there yet: it may have been written a moment ago, elsewhere.
+    } catch (const core::DomainError& e) {
+      if (e.code() != core::ErrorCode::unavailable) throw;
+      spdlog::debug("replica read {} failed, using the primary: {}", what, e.internal());
+    } catch (const soci::soci_error& e) {
+      spdlog::debug("replica read {} failed, using the primary: {}", what, e.what());
+    }
+    if (read_stats_) ++read_stats_->replica_fallbacks;
+  }
+  if (read_stats_) ++read_stats_->primary_reads;
+  run(what, false, work);
 }
 
 void Database::run(const char* what, bool transactional, const std::function<void(soci::session&)>& work) {

@@ -5,6 +5,7 @@
 // work once), retries of serialization failures, and slow-operation logging.
 #include <soci/soci.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "db/read_routing.hpp"
 
 namespace tenantca::db {
 
@@ -38,6 +40,15 @@ class Database {
   // `work` must not have side effects outside the database.
   void in_transaction(const char* what, const std::function<void(soci::session&)>& work);
 
+  // A read that tolerates replication lag (lists, gets, CRL and OCSP
+  // lookups). It goes to the attached replica when one is attached, healthy
+  // (`usable`) and the request allows it (ReplicaReadScope); otherwise, or
+  // when the replica fails, or when `found` says the replica lacked the row
+  // (not replayed yet), to this primary pool. `work` may run twice.
+  void read(const char* what, const std::function<void(soci::session&)>& work,
+            const std::function<bool()>& found = {});
+  void attach_replica(std::unique_ptr<Database> replica, std::function<bool()> usable, ReadStats* stats);
+
 
  private:
   void run(const char* what, bool transactional, const std::function<void(soci::session&)>& work);
@@ -45,6 +56,9 @@ class Database {
   void give_back(std::size_t pos, bool broken);
 
   DatabaseOptions options_;
+  std::unique_ptr<Database> replica_;
+  std::function<bool()> replica_usable_;
+  ReadStats* read_stats_ = nullptr;
   soci::connection_pool pool_;
   std::mutex opened_mutex_;
   std::vector<bool> opened_;

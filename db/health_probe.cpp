@@ -29,8 +29,8 @@ std::shared_ptr<SharedHealth> map_shared_health() {
 }
 
 HealthProbe::HealthProbe(std::string conninfo, std::chrono::milliseconds interval, std::chrono::milliseconds stale_after,
-                         SharedHealth* shared)
-    : conninfo_(std::move(conninfo)), interval_(interval), stale_after_(stale_after), shared_(shared ? shared : &local_) {
+                         SharedHealth* shared, ProbeCheck check)
+    : conninfo_(std::move(conninfo)), check_(std::move(check)), interval_(interval), stale_after_(stale_after), shared_(shared ? shared : &local_) {
   // Nobody in this instance has an answer yet (first start, or the fresh
   // shared state after an in-place upgrade): get one before listening, so a
   // reachable database is never reported down. Bounded: boot must not hang.
@@ -60,7 +60,7 @@ void HealthProbe::drop(const char* why, bool hard) {
   connecting_ = in_flight_ = false;
   if (hard) shared_->last_hard_failure_ms = now_ms();
   if (!reported_down_) {
-    spdlog::warn("database health probe: {}", detail);
+    spdlog::warn("{}: {}", check_.name, detail);
     reported_down_ = true;
   }
 }
@@ -103,7 +103,7 @@ void HealthProbe::step() {
     }
   }
   if (!connecting_ && !in_flight_ && now - sent_ms_ >= interval_.count()) {
-    if (!PQsendQuery(conn, "SELECT 1")) {
+    if (!PQsendQuery(conn, check_.query.c_str())) {
       drop("connection lost", true);
       return;
     }
@@ -126,10 +126,17 @@ void HealthProbe::step() {
       in_flight_ = false;
       break;
     }
-    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+    std::string why_not;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK &&
+        (!check_.accept || (PQntuples(r) == 1 && check_.accept(PQgetvalue(r, 0, 0), why_not)))) {
       shared_->last_ok_ms = now_ms();
-      if (reported_down_) spdlog::info("database health probe: reachable again");
+      if (reported_down_) spdlog::info("{}: answering again", check_.name);
       reported_down_ = false;
+    } else if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+      // Reachable but not fit for use (a replica too far behind).
+      shared_->last_hard_failure_ms = now_ms();
+      if (!reported_down_) spdlog::warn("{}: {}", check_.name, why_not.empty() ? "unacceptable answer" : why_not);
+      reported_down_ = true;
     }
     PQclear(r);
   }

@@ -8,6 +8,7 @@
 // `stale_after` — a busy machine delays answers, a hung server never gives one.
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,10 +25,19 @@ struct SharedHealth {
 };
 std::shared_ptr<SharedHealth> map_shared_health();
 
+// What the probe sends and what counts as a good answer. The default asks
+// "are you there?"; the read-replica probe asks for the replication lag and
+// refuses an answer above the limit (a hard failure, counted at once).
+struct ProbeCheck {
+  std::string name = "database health probe";
+  std::string query = "SELECT 1";
+  std::function<bool(const char* first_value, std::string& why_not)> accept;  // empty: any row is good
+};
+
 class HealthProbe {
  public:
   HealthProbe(std::string conninfo, std::chrono::milliseconds interval, std::chrono::milliseconds stale_after,
-              SharedHealth* shared);
+              SharedHealth* shared, ProbeCheck check = {});
   ~HealthProbe();
   HealthProbe(const HealthProbe&) = delete;
   HealthProbe& operator=(const HealthProbe&) = delete;
@@ -40,6 +50,7 @@ class HealthProbe {
   void drop(const char* why, bool hard);
 
   std::string conninfo_;
+  ProbeCheck check_;
   std::chrono::milliseconds interval_;
   std::chrono::milliseconds stale_after_;
   SharedHealth local_;

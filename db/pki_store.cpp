@@ -305,22 +305,25 @@ void SqlPkiStore::transact(const char* what, const std::function<void(core::pki:
 
 std::optional<CaRecord> SqlPkiStore::find_ca_public(const std::string& ca_id) {
   std::optional<CaRecord> out;
-  db_.with_session("cas.get_public", [&](soci::session& s) { out = select_ca(s, kSelectCaPublic, ca_id, nullptr); });
+  db_.read("cas.get_public", [&](soci::session& s) { out = select_ca(s, kSelectCaPublic, ca_id, nullptr); },
+           [&] { return out.has_value(); });
   return out;
 }
 
 std::optional<core::pki::StoredCrl> SqlPkiStore::stored_crl(const std::string& ca_id) {
   std::optional<core::pki::StoredCrl> out;
-  db_.with_session("crl.get", [&](soci::session& s) {
+  db_.read("crl.get", [&](soci::session& s) {
+    out.reset();
     auto r = exec_params(s, kSelectCrl, {{ca_id}}, true);
     if (PQntuples(r.get()) == 1) out = crl_from(r.get());
-  });
+  }, [&] { return out.has_value(); });
   return out;
 }
 
 std::optional<core::pki::StoredCrl> SqlPkiStore::crl_state(const std::string& ca_id) {
   std::optional<core::pki::StoredCrl> out;
-  db_.with_session("crl.state", [&](soci::session& s) {
+  db_.read("crl.state", [&](soci::session& s) {
+    out.reset();
     soci::row r;
     s << kCrlState, soci::use(ca_id), soci::into(r);
     if (!s.got_data()) return;
@@ -329,13 +332,13 @@ std::optional<core::pki::StoredCrl> SqlPkiStore::crl_state(const std::string& ca
     c.next_update = r.get<long long>(1);
     c.valid = r.get<int>(2) != 0;
     out = c;
-  });
+  }, [&] { return out.has_value(); });
   return out;
 }
 
 core::pki::OcspStatus SqlPkiStore::certificate_status(const std::string& ca_id, const std::string& serial_hex, int64_t) {
   core::pki::OcspStatus out;
-  db_.with_session("ocsp.status", [&](soci::session& s) {
+  db_.read("ocsp.status", [&](soci::session& s) {
     out = core::pki::OcspStatus{};
     auto r = exec_prepared(s, "tca_ocsp_status", kStatusBySerial, {ca_id, serial_hex});
     if (PQntuples(r.get()) != 1) return;  // never issued by this CA: unknown
@@ -348,19 +351,20 @@ core::pki::OcspStatus SqlPkiStore::certificate_status(const std::string& ca_id, 
       // An expired certificate is still "good" in OCSP terms (RFC 6960 2.2): not revoked.
       out.kind = core::pki::OcspStatus::Kind::good;
     }
-  });
+  }, [&] { return out.kind != core::pki::OcspStatus::Kind::unknown; });
   return out;
 }
 
 std::optional<CaRecord> find_ca(Database& db, const std::string& tenant_id, const std::string& ca_id) {
   std::optional<CaRecord> out;
-  db.with_session("cas.get", [&](soci::session& s) { out = select_ca(s, kSelectCa, ca_id, &tenant_id); });
+  db.read("cas.get", [&](soci::session& s) { out = select_ca(s, kSelectCa, ca_id, &tenant_id); },
+          [&] { return out.has_value(); });
   return out;
 }
 
 core::Page<CaRecord> list_cas(Database& db, const std::string& tenant_id, const core::PageRequest& page) {
   std::vector<CaRecord> rows;
-  db.with_session("cas.list", [&](soci::session& s) {
+  db.read("cas.list", [&](soci::session& s) {
     rows.clear();
     const long long micros = core::bound_micros(page);
     const std::string aid = core::bound_id(page);
@@ -374,18 +378,19 @@ core::Page<CaRecord> list_cas(Database& db, const std::string& tenant_id, const 
 
 std::optional<CertRecord> find_certificate(Database& db, const std::string& tenant_id, const std::string& id) {
   std::optional<CertRecord> out;
-  db.with_session("certificates.get", [&](soci::session& s) {
+  db.read("certificates.get", [&](soci::session& s) {
+    out.reset();
     soci::row r;
     s << kSelectCert, soci::use(id), soci::use(tenant_id), soci::into(r);
     if (s.got_data()) out = cert_from(r);
-  });
+  }, [&] { return out.has_value(); });
   return out;
 }
 
 core::Page<CertRecord> list_certificates(Database& db, const std::string& tenant_id, const CertificateFilter& f,
                                          const core::PageRequest& page, int64_t now) {
   std::vector<CertRecord> rows;
-  db.with_session("certificates.list", [&](soci::session& s) {
+  db.read("certificates.list", [&](soci::session& s) {
     rows.clear();
     const long long micros = core::bound_micros(page);
     const std::string aid = core::bound_id(page);

@@ -119,7 +119,7 @@ core::Tenant create_tenant(Database& db, const std::string& name, core::RateLimi
 
 std::optional<core::Tenant> find_tenant(Database& db, const std::string& id) {
   std::optional<core::Tenant> out;
-  db.with_session("tenants.get", [&](soci::session& s) {
+  db.read("tenants.get", [&](soci::session& s) {
     out.reset();
     auto r = exec_prepared(s, "tca_tenant_get", kSelectTenantPrepared, {id});
     if (PQntuples(r.get()) != 1) return;
@@ -131,13 +131,13 @@ std::optional<core::Tenant> find_tenant(Database& db, const std::string& id) {
     t.disabled = std::atoi(PQgetvalue(r.get(), 0, 4)) != 0;
     t.created_us = std::strtoll(PQgetvalue(r.get(), 0, 5), nullptr, 10);
     out = t;
-  });
+  }, [&] { return out.has_value(); });
   return out;
 }
 
 core::Page<core::Tenant> list_tenants(Database& db, const core::PageRequest& page) {
   std::vector<core::Tenant> rows;
-  db.with_session("tenants.list", [&](soci::session& s) {
+  db.read("tenants.list", [&](soci::session& s) {
     rows.clear();
     const long long micros = core::bound_micros(page);
     const std::string aid = core::bound_id(page);
@@ -214,7 +214,7 @@ CreatedApiKey create_api_key(Database& db, const std::optional<std::string>& ten
 
 core::Page<core::ApiKeyInfo> list_api_keys(Database& db, const std::string& tenant_id, const core::PageRequest& page) {
   std::vector<core::ApiKeyInfo> rows;
-  db.with_session("api_keys.list", [&](soci::session& s) {
+  db.read("api_keys.list", [&](soci::session& s) {
     rows.clear();
     const long long micros = core::bound_micros(page);
     const std::string aid = core::bound_id(page);
@@ -268,7 +268,7 @@ std::optional<core::KeyRecord> find_key_record(Database& db, const std::string& 
 
 core::Page<core::AuditEvent> list_audit_events(Database& db, const std::string& tenant_id, const core::PageRequest& page) {
   std::vector<core::AuditEvent> rows;
-  db.with_session("audit.list", [&](soci::session& s) {
+  db.read("audit.list", [&](soci::session& s) {
     rows.clear();
     const long long micros = core::bound_micros(page);
     const std::string aid = core::bound_id(page);

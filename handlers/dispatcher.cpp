@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/request_id.hpp"
+#include "db/read_routing.hpp"
 #include "handlers/problem.hpp"
 
 namespace tenantca::handlers {
@@ -52,7 +53,19 @@ HttpResponse Dispatcher::dispatch(const HttpRequest& request) const {
           throw core::DomainError(core::ErrorCode::unsupported_media_type,
                                   "Request bodies here must be sent as Content-Type: " + wanted + ".");
         }
-        response = match.route->handler(ctx);
+        const bool reading = request.method == "GET" || request.method == "HEAD";
+        const auto& routing = options_.read_routing;
+        const std::string* tenant = ctx.principal && ctx.principal->tenant_id ? &*ctx.principal->tenant_id : nullptr;
+        bool replica = false;
+        if (reading && routing.wrote_lately) {
+          replica = match.route->access == Access::public_ || (tenant != nullptr && !routing.wrote_lately(*tenant));
+        }
+        {
+          db::ReplicaReadScope scope(replica);
+          response = match.route->handler(ctx);
+        }
+        // Pinned before the answer leaves, so the client's next read cannot overtake it.
+        if (!reading && tenant != nullptr && routing.note_write) routing.note_write(*tenant);
       }
     }
   } catch (...) {

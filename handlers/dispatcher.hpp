@@ -12,8 +12,18 @@ namespace tenantca::handlers {
 // ctx.principal and ctx.response_headers or throws a DomainError.
 using Authorizer = std::function<void(RequestContext&, Access)>;
 
+// Read-your-own-writes with a read replica: GET requests read from the
+// replica (through db::ReplicaReadScope) unless their tenant wrote lately;
+// public endpoints always may; operators never do (rare, and they expect
+// what they just changed). Empty functions: no replica, nothing to decide.
+struct ReadRouting {
+  std::function<bool(const std::string& tenant_id)> wrote_lately;
+  std::function<void(const std::string& tenant_id)> note_write;
+};
+
 struct DispatcherOptions {
   std::size_t max_body_bytes = 1 << 20;
+  ReadRouting read_routing{};
 };
 
 class Dispatcher {

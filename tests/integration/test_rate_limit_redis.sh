@@ -91,5 +91,5 @@ start_redis
 sleep 1.2
 for _ in 1 2 3 4 5 6; do API_KEY=$KEY api GET /api/v1/api-keys; done
 wait_for 5 bash -c "redis-cli -p $REDIS_PORT --scan --pattern 'tenantca:ratelimit:*' | grep -q ." && ok "buckets are kept in Redis again" || fail "Redis not used after it came back"
-if grep -q "reachable again" "$T/daemon.log"; then ok "the recovery is logged"; else fail "no recovery line in the log"; fi
+if grep -q "Redis 127.0.0.1:$REDIS_PORT reachable again" "$T/daemon.log"; then ok "the recovery is logged"; else fail "no recovery line in the log"; fi
 finish
