@@ -136,19 +136,21 @@ finish() {
 # --- continuous client load --------------------------------------------------
 # load_start KEEPALIVE_CLIENTS NEW_CONNECTION_CLIENTS PATH: each client loops
 # until load_stop, writing one HTTP status per request (000 = failed).
+# With LOAD_KEY set, requests carry it as a bearer token.
 LOAD_PIDS=()
 load_start() {
   local ka=$1 nc=$2 path=$3 i
   rm -f "$T"/load.*
   touch "$T/load.run"
-  local urls=()
+  local urls=() auth=()
+  [ -n "${LOAD_KEY:-}" ] && auth=(-H "Authorization: Bearer $LOAD_KEY")
   for i in $(seq 1 50); do urls+=(-o /dev/null "$BASE$path"); done
   for i in $(seq 1 "$ka"); do
-    ( while [ -f "$T/load.run" ]; do curl -s -w '%{http_code}\n' "${urls[@]}" 2>/dev/null || echo 000; done >"$T/load.ka$i" ) &
+    ( while [ -f "$T/load.run" ]; do curl -s "${auth[@]}" -w '%{http_code}\n' "${urls[@]}" 2>/dev/null || echo 000; done >"$T/load.ka$i" ) &
     LOAD_PIDS+=($!)
   done
   for i in $(seq 1 "$nc"); do
-    ( while [ -f "$T/load.run" ]; do curl -s -o /dev/null -w '%{http_code}\n' "$BASE$path" 2>/dev/null || echo 000; done >"$T/load.nc$i" ) &
+    ( while [ -f "$T/load.run" ]; do curl -s "${auth[@]}" -o /dev/null -w '%{http_code}\n' "$BASE$path" 2>/dev/null || echo 000; done >"$T/load.nc$i" ) &
     LOAD_PIDS+=($!)
   done
 }

@@ -1,7 +1,8 @@
 # Helpers for PKI tests: a tenant with owner/issuer/reader keys.
 setup_tenant() { # name -> sets OWNER ISSUER READER TENANT_ID for that tenant
   local name=$1
-  API_KEY=$OPKEY api POST /api/v1/tenants "{\"name\":\"$name\",\"rate_limit\":{\"requests_per_second\":1000,\"burst\":1000}}"
+  local rps=${TENANT_RPS:-1000}
+  API_KEY=$OPKEY api POST /api/v1/tenants "{\"name\":\"$name\",\"rate_limit\":{\"requests_per_second\":$rps,\"burst\":$rps}}"
   TENANT_ID=$(jget .id)
   API_KEY=$OPKEY api POST "/api/v1/tenants/$TENANT_ID/api-keys" '{"name":"owner","role":"owner"}'
   OWNER=$(jget .secret)

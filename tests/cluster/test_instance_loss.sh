@@ -1,0 +1,50 @@
+# Health-aware routing through HAProxy: under continuous client load, a
+# SIGKILLed instance is taken out of rotation and costs at most the requests
+# in flight on it at that instant; restarted, it comes back; a graceful stop
+# (TERM) costs nothing.
+source "$(dirname "$0")/cluster_lib.sh"
+
+OPKEY=$(operator_key)
+TENANT_RPS=1000000 setup_tenant loadco
+API_KEY=$OWNER api POST /api/v1/cas '{"name":"root","type":"root","subject":{"common_name":"Loadco Root"}}'
+expect_status 201 "CA created through HAProxy"
+LOAD_KEY=$READER
+CLIENTS_KA=3; CLIENTS_NC=3
+
+for n in 1 2 3; do wait_for 10 backend_is "instance$n" UP && ok "instance$n in rotation" || fail "instance$n is $(backend_state instance$n)"; done
+
+# --- SIGKILL ------------------------------------------------------------------
+load_start $CLIENTS_KA $CLIENTS_NC /api/v1/cas
+sleep 2
+killed_at=$(date +%s%N)
+cluster instance kill 2
+wait_for 10 backend_is instance2 DOWN && ok "HAProxy took the killed instance out" || fail "instance2 is $(backend_state instance2)"
+echo "# instance2 marked DOWN $(( ($(date +%s%N) - killed_at) / 1000000 )) ms after SIGKILL"
+sleep 2
+cluster instance start 2
+wait_for 15 backend_is instance2 UP && ok "restarted instance back in rotation" || fail "instance2 is $(backend_state instance2)"
+sleep 2
+load_stop
+echo "# SIGKILL of one of 3 instances under load: $LOAD_TOTAL requests, $LOAD_FAILED failed (at most $((CLIENTS_KA + CLIENTS_NC)) can be in flight at once)"
+if [ "$LOAD_TOTAL" -gt 500 ]; then ok "load ran ($LOAD_TOTAL requests)"; else fail "only $LOAD_TOTAL requests"; fi
+if [ "$LOAD_FAILED" -le $((CLIENTS_KA + CLIENTS_NC)) ]; then
+  ok "no failures beyond the requests in flight ($LOAD_FAILED)"
+else
+  fail "$LOAD_FAILED failed requests, more than the $((CLIENTS_KA + CLIENTS_NC)) that can be in flight"
+fi
+served_by_2=$(grep -c "access" "$TENANTCA_CLUSTER_DIR/instance2.log" || true)
+
+# --- graceful stop --------------------------------------------------------------
+load_start $CLIENTS_KA $CLIENTS_NC /api/v1/cas
+sleep 2
+cluster instance stop 3
+wait_for 10 backend_is instance3 DOWN && ok "HAProxy took the stopped instance out" || fail "instance3 is $(backend_state instance3)"
+sleep 1
+cluster instance start 3
+wait_for 15 backend_is instance3 UP && ok "instance3 back in rotation" || fail "instance3 is $(backend_state instance3)"
+sleep 2
+load_stop
+echo "# TERM of one of 3 instances under load: $LOAD_TOTAL requests, $LOAD_FAILED failed"
+expect_eq "a graceful stop fails no request" 0 "$LOAD_FAILED"
+if [ "$LOAD_TOTAL" -gt 500 ]; then ok "load ran ($LOAD_TOTAL requests)"; else fail "only $LOAD_TOTAL requests"; fi
+finish
