@@ -12,6 +12,10 @@ namespace tenantca::db {
 namespace {
 
 constexpr int64_t kConnectTimeoutMs = 3000;
+// After a refused or failed connect, try again soon: during a failover the
+// new primary is usually there within a second, and health (hence the load
+// balancer) should see it as soon as requests could.
+constexpr auto kRetryAfterHardFailure = std::chrono::milliseconds(200);
 constexpr int64_t kHungQueryMs = 15000;  // then reconnect: the server may be gone without a FIN
 
 int64_t now_ms() {
@@ -78,7 +82,7 @@ void HealthProbe::step() {
     conn_ = conn;
     if (conn == nullptr || PQstatus(conn) == CONNECTION_BAD) {
       drop("cannot connect", true);
-      std::this_thread::sleep_for(interval_);
+      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(interval_, kRetryAfterHardFailure));
       return;
     }
     connecting_ = true;
@@ -89,7 +93,7 @@ void HealthProbe::step() {
     const auto st = PQconnectPoll(conn);
     if (st == PGRES_POLLING_FAILED) {
       drop("cannot connect", true);
-      std::this_thread::sleep_for(interval_);
+      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(interval_, kRetryAfterHardFailure));
       return;
     }
     if (st == PGRES_POLLING_OK) {
