@@ -10,6 +10,7 @@
 #include "core/clock.hpp"
 #include "core/pki/service.hpp"
 #include "db/auth_cache.hpp"
+#include "db/change_listener.hpp"
 #include "db/pki_store.hpp"
 #include "db/redis_rate_limiter.hpp"
 #include "db/tenancy_store.hpp"
@@ -38,8 +39,7 @@ class WorkerAppImpl final : public WorkerApp {
     auto* database = database_.get();
     if (!cfg.database_replica_url.empty()) attach_replica(cfg, preloaded, counters.reads);
     auth_cache_ = std::make_unique<db::AuthCache>(
-        cfg.database_url, [database](const std::string& id) { return db::find_key_record(*database, id); },
-        std::chrono::seconds(30));
+        [database](const std::string& id) { return db::find_key_record(*database, id); }, std::chrono::seconds(30));
     const core::RateLimitSpec default_rate{cfg.rate_limit_default_rps, cfg.rate_limit_default_burst};
 
     pki_store_ = std::make_unique<db::SqlPkiStore>(*database);
@@ -66,17 +66,42 @@ class WorkerAppImpl final : public WorkerApp {
     auto dispatcher = std::make_shared<const handlers::Dispatcher>(
         handlers::build_router(deps), authorizer,
         handlers::DispatcherOptions{static_cast<std::size_t>(cfg.max_body_bytes), read_routing(cfg, preloaded)});
+    listen_for_changes(cfg, preloaded);
     server_ = std::make_unique<handlers::HttpServer>(
         handlers::ServerOptions{cfg.bind_host, cfg.bind_port, cfg.threads,
                                 static_cast<std::size_t>(cfg.max_body_bytes) + 65536, cfg.log_access},
         dispatcher, std::move(hooks));
   }
-  static handlers::ReadRouting read_routing(const Config& cfg, const Preloaded& preloaded) {
+  // One LISTEN connection feeds every cache of this worker.
+  void listen_for_changes(const Config& cfg, const Preloaded& preloaded) {
+    listener_ = std::make_unique<db::ChangeListener>(cfg.database_url);
+    auto* cache = auth_cache_.get();
+    auto* pki = pki_.get();
+    listener_->subscribe("tenantca_auth", [cache](const std::string& payload) { cache->invalidate(payload); });
+    listener_->subscribe("tenantca_pki", [pki](const std::string& payload) {
+      if (payload.rfind("revoked:", 0) == 0) pki->on_revocation_notice(payload.substr(8));
+    });
+    if (auto writes = preloaded.recent_writes; writes && !cfg.database_replica_url.empty()) {
+      listener_->subscribe("tenantca_write",
+                           [writes](const std::string& tenant) { writes->note_write(tenant, monotonic_ms()); });
+    }
+    listener_->on_connection([cache, pki](bool listening) {
+      cache->set_listening(listening);
+      pki->set_change_feed(listening);
+    });
+    listener_->start();
+  }
+
+  handlers::ReadRouting read_routing(const Config& cfg, const Preloaded& preloaded) {
     if (cfg.database_replica_url.empty() || !preloaded.recent_writes) return {};
     auto writes = preloaded.recent_writes;
     const int64_t pin_ms = cfg.database_replica_pin_ms;
+    // Without the listener, other instances' writes go unheard: every tenant
+    // counts as having written lately, so its reads stay on the primary.
     return handlers::ReadRouting{
-        [writes, pin_ms](const std::string& tenant) { return writes->wrote_since(tenant, monotonic_ms() - pin_ms); },
+        [this, writes, pin_ms](const std::string& tenant) {
+          return !listener_ || !listener_->listening() || writes->wrote_since(tenant, monotonic_ms() - pin_ms);
+        },
         [writes](const std::string& tenant) { writes->note_write(tenant, monotonic_ms()); }};
   }
 
@@ -106,6 +131,7 @@ class WorkerAppImpl final : public WorkerApp {
 
   ~WorkerAppImpl() override {
     server_.reset();  // stop serving before the resources handlers use go away
+    listener_.reset();  // its callbacks use the caches below
   }
   handlers::HttpServer& server() override { return *server_; }
 
@@ -119,6 +145,7 @@ class WorkerAppImpl final : public WorkerApp {
   std::unique_ptr<db::SqlPkiStore> pki_store_;
   std::unique_ptr<core::pki::PkiService> pki_;
   std::unique_ptr<handlers::HttpServer> server_;
+  std::unique_ptr<db::ChangeListener> listener_;
 };
 
 }  // namespace

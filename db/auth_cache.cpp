@@ -1,21 +1,11 @@
 #include "db/auth_cache.hpp"
 
-#include <poll.h>
 #include <spdlog/spdlog.h>
 
-#include "db/pq.hpp"
 
 namespace tenantca::db {
 
-AuthCache::AuthCache(std::string conninfo, Loader loader, std::chrono::seconds ttl)
-    : conninfo_(std::move(conninfo)), loader_(std::move(loader)), ttl_(ttl) {
-  thread_ = std::thread([this] { listen_loop(); });
-}
-
-AuthCache::~AuthCache() {
-  stop_ = true;
-  thread_.join();
-}
+AuthCache::AuthCache(Loader loader, std::chrono::seconds ttl) : loader_(std::move(loader)), ttl_(ttl) {}
 
 std::optional<core::KeyRecord> AuthCache::find(const std::string& key_id) {
   const auto now = std::chrono::steady_clock::now();
@@ -56,43 +46,12 @@ void AuthCache::invalidate(const std::string& payload) {
   }
 }
 
-void AuthCache::listen_loop() {
-  while (!stop_) {
-    PgConn conn;
-    try {
-      conn = pq_connect(conninfo_);
-      pq_exec(conn.get(), "LISTEN tenantca_auth");
-    } catch (const std::exception& e) {
-      spdlog::warn("auth cache: cannot listen for invalidations, bypassing the cache: {}", e.what());
-      for (int i = 0; i < 20 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      continue;
-    }
-    {
-      // Anything may have changed while we were not listening.
-      std::lock_guard<std::mutex> lock(mutex_);
-      entries_.clear();
-      ++epoch_;
-    }
-    listening_ = true;
-    while (!stop_) {
-      pollfd pfd{PQsocket(conn.get()), POLLIN, 0};
-      const int rc = ::poll(&pfd, 1, 200);
-      if (rc < 0) continue;
-      if (rc > 0 && !PQconsumeInput(conn.get())) break;
-      if (PQstatus(conn.get()) != CONNECTION_OK) break;
-      while (PGnotify* n = PQnotifies(conn.get())) {
-        invalidate(n->extra ? n->extra : "");
-        PQfreemem(n);
-      }
-    }
-    listening_ = false;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      entries_.clear();
-      ++epoch_;
-    }
-    if (!stop_) spdlog::warn("auth cache: invalidation connection lost; bypassing the cache until it is back");
-  }
+void AuthCache::set_listening(bool listening) {
+  // Either way, anything cached may have missed a change: start empty.
+  std::lock_guard<std::mutex> lock(mutex_);
+  entries_.clear();
+  ++epoch_;
+  listening_ = listening;
 }
 
 }  // namespace tenantca::db

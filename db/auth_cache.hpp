@@ -1,6 +1,6 @@
 #pragma once
 // A worker's cache of API key records, so a hot key costs no database round
-// trip. Invalidation is pushed: a LISTEN connection receives the
+// trip. Invalidation is pushed: the worker's ChangeListener hears the
 // 'tenantca_auth' notifications that triggers send when a key is deleted or a
 // tenant changes, from any worker of any instance, and drops the entries
 // within milliseconds. While that connection is down the cache is bypassed
@@ -11,7 +11,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <unordered_map>
 
 #include "core/tenancy.hpp"
@@ -21,30 +20,27 @@ namespace tenantca::db {
 class AuthCache {
  public:
   using Loader = std::function<std::optional<core::KeyRecord>(const std::string& key_id)>;
-  AuthCache(std::string conninfo, Loader loader, std::chrono::seconds ttl);
-  ~AuthCache();
+  AuthCache(Loader loader, std::chrono::seconds ttl);
   AuthCache(const AuthCache&) = delete;
   AuthCache& operator=(const AuthCache&) = delete;
 
   std::optional<core::KeyRecord> find(const std::string& key_id);
+  // From the ChangeListener: a 'tenantca_auth' payload ("api_keys:<id>",
+  // "tenants:<id>"), and whether notifications are being received.
+  void invalidate(const std::string& payload);
+  void set_listening(bool listening);
 
  private:
-  void listen_loop();
-  void invalidate(const std::string& payload);
-
   struct Entry {
     core::KeyRecord record;
     std::chrono::steady_clock::time_point loaded;
   };
-  std::string conninfo_;
   Loader loader_;
   std::chrono::seconds ttl_;
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
   uint64_t epoch_ = 0;  // bumped on every invalidation, so a load racing one is not cached
   std::atomic<bool> listening_{false};
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
 };
 
 }  // namespace tenantca::db

@@ -72,7 +72,8 @@ std::string build_crl_der(X509* ca_cert, EVP_PKEY* ca_key, const std::vector<Rev
 }
 
 std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY* ca_key, const OcspLookup& lookup,
-                         int64_t now, int64_t validity_seconds) {
+                         int64_t now, int64_t validity_seconds, bool* repeatable) {
+  if (repeatable) *repeatable = false;
   const auto* p = reinterpret_cast<const unsigned char*>(request_der.data());
   OcspRequestPtr req(d2i_OCSP_REQUEST(nullptr, &p, static_cast<long>(request_der.size())));
   if (!req || p != reinterpret_cast<const unsigned char*>(request_der.data()) + request_der.size() ||
@@ -83,6 +84,7 @@ std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY
   OcspBasicRespPtr basic(check_ptr(OCSP_BASICRESP_new(), "OCSP_BASICRESP_new"));
   auto this_update = asn1_time(now);
   auto next_update = asn1_time(now + validity_seconds);
+  bool all_known = true;
   for (int i = 0; i < OCSP_request_onereq_count(req.get()); ++i) {
     OCSP_CERTID* id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req.get(), i));
     ASN1_OBJECT* md_oid = nullptr;
@@ -97,6 +99,7 @@ std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY
     Asn1TimePtr revoked_time;
     int ocsp_status = V_OCSP_CERTSTATUS_UNKNOWN;
     int reason = -1;
+    if (status.kind == OcspStatus::Kind::unknown) all_known = false;
     if (status.kind == OcspStatus::Kind::good) ocsp_status = V_OCSP_CERTSTATUS_GOOD;
     if (status.kind == OcspStatus::Kind::revoked) {
       ocsp_status = V_OCSP_CERTSTATUS_REVOKED;
@@ -111,6 +114,7 @@ std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY
   check(OCSP_basic_sign(basic.get(), ca_cert, ca_key, signing_digest(ca_key), nullptr, OCSP_NOCERTS) == 1,
         "OCSP_basic_sign");
   OcspResponsePtr resp(check_ptr(OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()), "OCSP_response_create"));
+  if (repeatable) *repeatable = all_known && OCSP_REQUEST_get_ext_by_NID(req.get(), NID_id_pkix_OCSP_Nonce, -1) < 0;
   return response_der(resp.get());
 }
 

@@ -27,7 +27,9 @@ using OcspLookup = std::function<OcspStatus(const std::string& serial_hex)>;
 
 // Answers a DER OCSP request; a request that cannot be parsed gets a
 // malformedRequest response (never an exception).
+// `repeatable` (when given) says whether the same answer may be sent again
+// for the same request bytes: no nonce, and no status "unknown".
 std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY* ca_key, const OcspLookup& lookup,
-                         int64_t now, int64_t validity_seconds);
+                         int64_t now, int64_t validity_seconds, bool* repeatable = nullptr);
 
 }  // namespace tenantca::core::pki

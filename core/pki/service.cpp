@@ -331,6 +331,8 @@ CertRecord PkiService::revoke(const std::string& tenant_id, const std::string& c
     cert->revocation_reason = reason;
     out = *cert;
   });
+  // This worker at once; the others (and other instances) by notification.
+  if (out.ca_id) ocsp_cache_.invalidate_ca(*out.ca_id, clock_.now_seconds());
   return out;
 }
 
@@ -415,10 +417,19 @@ std::string PkiService::ocsp(const std::string& ca_id, const std::string& reques
     signer = material(*ca);
   }
   const int64_t now = clock_.now_seconds();
-  return ocsp_respond(
+  if (auto hit = ocsp_cache_.find(ca_id, request_der, now)) return *hit;
+  const uint64_t generation = ocsp_cache_.generation();
+  bool repeatable = false;
+  std::string der = ocsp_respond(
       request_der, signer->cert.get(), signer->key.get(),
       [&](const std::string& serial) { return store_.certificate_status(ca_id, serial, now); }, now,
-      settings_.ocsp_validity_seconds);
+      settings_.ocsp_validity_seconds, &repeatable);
+  if (repeatable) ocsp_cache_.store(ca_id, request_der, der, now, now + settings_.ocsp_validity_seconds / 2, generation);
+  return der;
 }
+
+void PkiService::on_revocation_notice(const std::string& ca_id) { ocsp_cache_.invalidate_ca(ca_id, clock_.now_seconds()); }
+
+void PkiService::set_change_feed(bool listening) { ocsp_cache_.set_enabled(listening); }
 
 }  // namespace tenantca::core::pki

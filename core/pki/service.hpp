@@ -12,6 +12,7 @@
 #include "core/clock.hpp"
 #include "core/kek.hpp"
 #include "core/pki/model.hpp"
+#include "core/pki/ocsp_cache.hpp"
 #include "core/pki/store.hpp"
 #include "core/tenancy.hpp"
 
@@ -85,6 +86,12 @@ class PkiService {
   std::string crl_der(const std::string& ca_id);
   std::string ocsp(const std::string& ca_id, const std::string& request_der);
 
+  // Change notifications from other workers and instances (ChangeListener):
+  // a revocation under `ca_id`, and whether notifications arrive at all
+  // (the OCSP answer cache is only used while they do).
+  void on_revocation_notice(const std::string& ca_id);
+  void set_change_feed(bool listening);
+
   int64_t now() const { return clock_.now_seconds(); }
 
  private:
@@ -111,6 +118,7 @@ class PkiService {
   std::mutex cache_mutex_;
   std::map<std::string, std::shared_ptr<const CaMaterial>> materials_;
   std::map<std::string, StoredCrl> crls_;  // by CA id: the last CRL this worker served
+  OcspResponseCache ocsp_cache_;
 };
 
 }  // namespace tenantca::core::pki

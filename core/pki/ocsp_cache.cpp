@@ -1,0 +1,62 @@
+#include "core/pki/ocsp_cache.hpp"
+
+#include <algorithm>
+
+namespace tenantca::core::pki {
+namespace {
+std::string key_of(const std::string& ca_id, const std::string& request_der) { return ca_id + '\n' + request_der; }
+}  // namespace
+
+OcspResponseCache::OcspResponseCache(OcspCacheSettings settings) : settings_(settings) {}
+
+std::optional<std::string> OcspResponseCache::find(const std::string& ca_id, const std::string& request_der, int64_t now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!enabled_) return std::nullopt;
+  auto it = entries_.find(key_of(ca_id, request_der));
+  if (it == entries_.end()) return std::nullopt;
+  if (now >= it->second.expires_at) {
+    entries_.erase(it);
+    return std::nullopt;
+  }
+  return it->second.response_der;
+}
+
+uint64_t OcspResponseCache::generation() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return generation_;
+}
+
+void OcspResponseCache::store(const std::string& ca_id, const std::string& request_der, std::string response_der,
+                              int64_t now, int64_t expires_at, uint64_t generation_seen) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!enabled_ || generation_seen != generation_) return;
+  if (auto q = quiet_until_.find(ca_id); q != quiet_until_.end()) {
+    if (now < q->second) return;
+    quiet_until_.erase(q);
+  }
+  if (entries_.size() >= settings_.max_entries) entries_.clear();  // bound memory; hot requests come back at once
+  entries_[key_of(ca_id, request_der)] = Entry{ca_id, std::move(response_der), std::min(expires_at, now + settings_.max_age_seconds)};
+}
+
+void OcspResponseCache::invalidate_ca(const std::string& ca_id, int64_t now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++generation_;
+  quiet_until_[ca_id] = now + settings_.quiet_seconds;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    it = it->second.ca_id == ca_id ? entries_.erase(it) : std::next(it);
+  }
+}
+
+void OcspResponseCache::set_enabled(bool enabled) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++generation_;
+  entries_.clear();
+  enabled_ = enabled;
+}
+
+std::size_t OcspResponseCache::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return entries_.size();
+}
+
+}  // namespace tenantca::core::pki
