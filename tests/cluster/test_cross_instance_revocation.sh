@@ -1,0 +1,63 @@
+# Caches across instances: OCSP answers and CRLs are cached per worker; a
+# revocation through instance 1 shows in instance 2's and 3's OCSP answers
+# (cached ones included) and CRLs within 1 s.
+source "$(dirname "$0")/cluster_lib.sh"
+
+OPKEY=$(operator_key)
+TENANT_RPS=100000 setup_tenant revco
+API_KEY=$OWNER api POST /api/v1/cas '{"name":"root","type":"root","subject":{"common_name":"Revco Root"},"key":{"type":"ec","curve":"P-256"}}'
+CA=$(jget .id)
+curl -s "$BASE/pki/$CA/ca.crt" -o "$T/ca.der"
+openssl x509 -inform DER -in "$T/ca.der" -out "$T/ca.pem"
+API_KEY=$ISSUER api POST /api/v1/certificates "{\"ca_id\":\"$CA\",\"subject\":{\"common_name\":\"svc-1\"},\"usage\":[\"client_auth\"],\"validity_days\":7}"
+LEAF=$(jget .id)
+SERIAL=$(jget .serial)
+pem_of >"$T/leaf.pem"
+openssl ocsp -issuer "$T/ca.pem" -cert "$T/leaf.pem" -no_nonce -reqout "$T/req.der" >/dev/null 2>&1
+
+ocsp_status() { # base-url: status of the leaf in a nonce-less OCSP answer from that instance
+  curl -s -H 'Content-Type: application/ocsp-request' --data-binary @"$T/req.der" "$1/pki/$CA/ocsp" -o "$T/resp.der"
+  openssl ocsp -respin "$T/resp.der" -issuer "$T/ca.pem" -cert "$T/leaf.pem" -CAfile "$T/ca.pem" 2>/dev/null \
+    | sed -n "s|^$T/leaf.pem: ||p"
+}
+crl_lists_leaf() { # base-url
+  curl -s "$1/pki/$CA/crl" -o "$T/crl.der"
+  # openssl prints whole bytes in upper case; the API gives the canonical form (no leading zeros)
+  openssl crl -inform DER -in "$T/crl.der" -noout -text 2>/dev/null | tr -d ' ' | sed -n 's/^SerialNumber://p' \
+    | tr 'A-F' 'a-f' | sed 's/^0*//' | grep -qx "$SERIAL"
+}
+all_say() { # status: every worker of instances 2 and 3 (4 asks each) answers it
+  local n i url_var
+  for n in 2 3; do
+    url_var="INSTANCE${n}_URL"
+    for i in 1 2 3 4; do [ "$(ocsp_status "${!url_var}")" = "$1" ] || return 1; done
+  done
+}
+
+sleep 6  # past the quiet period that follows the CA's creation-time invalidations, if any
+all_say good && ok "instances 2 and 3 answer good" || fail "OCSP not good before revocation"
+# ECDSA signatures differ on every signing: byte-identical answers were cached.
+for _ in $(seq 1 8); do
+  curl -s -H 'Content-Type: application/ocsp-request' --data-binary @"$T/req.der" "$INSTANCE2_URL/pki/$CA/ocsp" | sha256sum
+done | sort -u >"$T/answers"
+distinct=$(wc -l <"$T/answers")
+if [ "$distinct" -lt 8 ]; then ok "OCSP answers are cached ($distinct distinct of 8 from 2 workers)"; else fail "8 asks, 8 different answers: nothing cached"; fi
+crl_lists_leaf "$INSTANCE2_URL" && fail "CRL lists the leaf before revocation" || ok "instance 2's CRL (now cached) does not list the leaf"
+crl_lists_leaf "$INSTANCE3_URL" >/dev/null || true
+
+API_KEY=$ISSUER BASE=$INSTANCE1_URL api POST "/api/v1/certificates/$LEAF/revoke" '{"reason":"key_compromise"}'
+expect_status 200 "revoked through instance 1"
+revoked_ms=$(date +%s%3N)
+wait_for 5 all_say revoked
+seen_ms=$(( $(date +%s%3N) - revoked_ms ))
+echo "# every worker of instances 2 and 3 answered revoked $seen_ms ms after the revoke returned"
+if [ "$seen_ms" -le 1000 ]; then ok "OCSP on other instances says revoked within 1 s"; else fail "OCSP took $seen_ms ms"; fi
+sleep 0.3
+for n in 2 3; do
+  url_var="INSTANCE${n}_URL"
+  crl_lists_leaf "${!url_var}" && ok "instance $n's CRL lists the revoked leaf" || fail "instance $n's CRL lacks the revoked leaf"
+done
+hits=0
+for _ in $(seq 1 20); do [ "$(ocsp_status "$INSTANCE2_URL")" = revoked ] && hits=$((hits + 1)); done
+expect_eq "revoked answers stay revoked (no stale cached good)" 20 "$hits"
+finish
