@@ -2,6 +2,7 @@
 # migrated database, and helpers to run tenantca and wrk. Figures are printed,
 # never asserted.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/wrk.sh"
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=$ROOT/build/daemon/tenantca
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
@@ -25,7 +26,6 @@ DB_URL="host=127.0.0.1 port=$PGPORT user=tenantca dbname=tenantca"
 "$BIN" migrate --database-url "$DB_URL" >/dev/null
 (umask 077; openssl rand -base64 32 >"$W/kek")
 
-free_port() { local p; while :; do p=$(( 20000 + RANDOM % 12000 )); ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }; done; }
 
 # start_tenantca PORT [extra flags...]: serves in the background, waits for health.
 start_tenantca() {
@@ -37,13 +37,3 @@ start_tenantca() {
   echo "tenantca did not start"; tail "$W/tenantca-$port.log"; return 1
 }
 
-# wrk_summary: wrk's report on stdin -> "requests/s errors requests mean-latency"
-# (errors = non-2xx/3xx answers + socket errors).
-wrk_summary() {
-  awk '/requests in/ {r = $1} /Requests\/sec/ {rps = $2} /Latency/ && !lat {lat = $2}
-       /Non-2xx or 3xx/ {e += $NF} /Socket errors/ {gsub(",", ""); e += $4 + $6 + $8 + $10}
-       END {print rps, e + 0, r, lat}'
-}
-# wrk_rps ARGS...: runs wrk, prints "requests/s errors".
-wrk_rps() { wrk "$@" 2>&1 | wrk_summary | cut -d' ' -f1,2; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }

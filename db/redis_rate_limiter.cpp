@@ -71,51 +71,82 @@ RedisEndpoint parse_redis_url(const std::string& url) {
 RedisRateLimiter::RedisRateLimiter(RedisEndpoint endpoint, std::chrono::milliseconds timeout,
                                    core::RateLimiter& fallback, core::RateLimiterStats* stats)
     : endpoint_(std::move(endpoint)), timeout_(timeout), fallback_(fallback), stats_(stats) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  connect();  // failure is not fatal: the worker serves with the local limiter meanwhile
+  // Connect once now so a misconfiguration shows in the log at boot; a
+  // failure is not fatal: the worker limits locally meanwhile.
+  if (auto c = lease()) give_back(std::move(c));
 }
 
-RedisRateLimiter::~RedisRateLimiter() {
-  if (ctx_) redisFree(ctx_);
+RedisRateLimiter::~RedisRateLimiter() = default;
+
+RedisRateLimiter::Connection::~Connection() {
+  if (ctx) redisFree(ctx);
 }
 
-bool RedisRateLimiter::connect() {
+std::unique_ptr<RedisRateLimiter::Connection> RedisRateLimiter::connect(std::string& why) {
+  auto c = std::make_unique<Connection>();
   const timeval tv = to_timeval(timeout_);
-  ctx_ = redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, tv);
-  if (ctx_ == nullptr || ctx_->err) {
-    disconnect(ctx_ ? ctx_->errstr : "cannot allocate a connection");
-    return false;
+  c->ctx = redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, tv);
+  if (c->ctx == nullptr || c->ctx->err) {
+    why = c->ctx ? c->ctx->errstr : "cannot allocate a connection";
+    return nullptr;
   }
-  redisSetTimeout(ctx_, tv);
-  if (!endpoint_.password.empty()) {
-    Reply r(static_cast<redisReply*>(redisCommand(ctx_, "AUTH %s", endpoint_.password.c_str())));
-    if (!r || r->type == REDIS_REPLY_ERROR) {
-      disconnect(r ? std::string("AUTH refused: ") + r->str : ctx_->errstr);
-      return false;
+  redisSetTimeout(c->ctx, tv);
+  auto command = [&](const char* what, Reply r, int want_type) {
+    if (r && r->type == want_type) return r;
+    why = r && r->type == REDIS_REPLY_ERROR ? std::string(what) + " refused: " + std::string(r->str, r->len) : c->ctx->errstr;
+    return Reply();
+  };
+  if (!endpoint_.password.empty() &&
+      !command("AUTH", Reply(static_cast<redisReply*>(redisCommand(c->ctx, "AUTH %s", endpoint_.password.c_str()))),
+               REDIS_REPLY_STATUS)) {
+    return nullptr;
+  }
+  if (endpoint_.database != 0 &&
+      !command("SELECT", Reply(static_cast<redisReply*>(redisCommand(c->ctx, "SELECT %d", endpoint_.database))),
+               REDIS_REPLY_STATUS)) {
+    return nullptr;
+  }
+  Reply sha = command("SCRIPT LOAD", Reply(static_cast<redisReply*>(redisCommand(c->ctx, "SCRIPT LOAD %s", kTakeScript))),
+                      REDIS_REPLY_STRING);
+  if (!sha) return nullptr;
+  c->script_sha.assign(sha->str, sha->len);
+  return c;
+}
+
+std::unique_ptr<RedisRateLimiter::Connection> RedisRateLimiter::lease() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      auto c = std::move(idle_.back());
+      idle_.pop_back();
+      return c;
     }
+    if (std::chrono::steady_clock::now() < retry_at_) return nullptr;  // down: try again later, not per request
   }
-  if (endpoint_.database != 0) {
-    Reply r(static_cast<redisReply*>(redisCommand(ctx_, "SELECT %d", endpoint_.database)));
-    if (!r || r->type == REDIS_REPLY_ERROR) {
-      disconnect(r ? std::string("SELECT refused: ") + r->str : ctx_->errstr);
-      return false;
-    }
+  std::string why;
+  auto c = connect(why);
+  if (!c) {
+    went_down(why);
+    return nullptr;
   }
-  Reply r(static_cast<redisReply*>(redisCommand(ctx_, "SCRIPT LOAD %s", kTakeScript)));
-  if (!r || r->type != REDIS_REPLY_STRING) {
-    disconnect(r && r->type == REDIS_REPLY_ERROR ? std::string("SCRIPT LOAD refused: ") + r->str : ctx_->errstr);
-    return false;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (reported_down_) {
+    spdlog::info("rate limiting: Redis {}:{} reachable again; limits are shared across instances", endpoint_.host, endpoint_.port);
   }
-  script_sha_.assign(r->str, r->len);
-  if (reported_down_) spdlog::info("rate limiting: Redis {}:{} reachable again; limits are shared across instances", endpoint_.host, endpoint_.port);
   reported_down_ = false;
   if (stats_) stats_->shared_store_up = 1;
-  return true;
+  return c;
 }
 
-void RedisRateLimiter::disconnect(const std::string& why) {
-  if (ctx_) redisFree(ctx_);
-  ctx_ = nullptr;
+void RedisRateLimiter::give_back(std::unique_ptr<Connection> c) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  idle_.push_back(std::move(c));
+}
+
+void RedisRateLimiter::went_down(const std::string& why) {
+  std::vector<std::unique_ptr<Connection>> dropped;
+  std::lock_guard<std::mutex> lock(mutex_);
+  dropped.swap(idle_);  // they lead to the same server: do not wait on each in turn
   retry_at_ = std::chrono::steady_clock::now() + kRetryInterval;
   if (stats_) stats_->shared_store_up = 0;
   if (!reported_down_) {
@@ -125,37 +156,38 @@ void RedisRateLimiter::disconnect(const std::string& why) {
   }
 }
 
-bool RedisRateLimiter::eval(const std::string& key, int rate, int burst, bool& allowed, double& tokens) {
+bool RedisRateLimiter::eval(Connection& c, const std::string& key, int rate, int burst, bool& allowed, double& tokens,
+                            std::string& why) {
   const std::string bucket = "tenantca:ratelimit:" + key;
   const std::string rate_s = std::to_string(rate);
   const std::string burst_s = std::to_string(burst);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    Reply r(static_cast<redisReply*>(redisCommand(ctx_, "EVALSHA %s 1 %b %s %s", script_sha_.c_str(), bucket.data(),
+    Reply r(static_cast<redisReply*>(redisCommand(c.ctx, "EVALSHA %s 1 %b %s %s", c.script_sha.c_str(), bucket.data(),
                                                   bucket.size(), rate_s.c_str(), burst_s.c_str())));
     if (!r) {
-      disconnect(ctx_->errstr);
+      why = c.ctx->errstr;
       return false;
     }
     if (r->type == REDIS_REPLY_ERROR && std::string(r->str, r->len).rfind("NOSCRIPT", 0) == 0 && attempt == 0) {
       // Redis restarted or its scripts were flushed: load it again.
-      Reply load(static_cast<redisReply*>(redisCommand(ctx_, "SCRIPT LOAD %s", kTakeScript)));
+      Reply load(static_cast<redisReply*>(redisCommand(c.ctx, "SCRIPT LOAD %s", kTakeScript)));
       if (!load || load->type != REDIS_REPLY_STRING) {
-        disconnect("SCRIPT LOAD failed");
+        why = "SCRIPT LOAD failed";
         return false;
       }
-      script_sha_.assign(load->str, load->len);
+      c.script_sha.assign(load->str, load->len);
       continue;
     }
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_INTEGER ||
         r->element[1]->type != REDIS_REPLY_STRING) {
-      disconnect(r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len) : "unexpected reply to the bucket script");
+      why = r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len) : "unexpected reply to the bucket script";
       return false;
     }
     allowed = r->element[0]->integer == 1;
     const char* s = r->element[1]->str;
     const auto [p, ec] = std::from_chars(s, s + r->element[1]->len, tokens);
     if (ec != std::errc()) {
-      disconnect("unparsable token count");
+      why = "unparsable token count";
       return false;
     }
     return true;
@@ -164,15 +196,16 @@ bool RedisRateLimiter::eval(const std::string& key, int rate, int burst, bool& a
 }
 
 core::RateDecision RedisRateLimiter::take(const std::string& key, int rate, int burst) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (ctx_ == nullptr && std::chrono::steady_clock::now() >= retry_at_) connect();
+  if (auto c = lease()) {
     bool allowed = false;
     double tokens = 0;
-    if (ctx_ != nullptr && eval(key, rate, burst, allowed, tokens)) {
+    std::string why;
+    if (eval(*c, key, rate, burst, allowed, tokens, why)) {
+      give_back(std::move(c));
       if (stats_) ++stats_->shared_decisions;
       return core::decision_after_take(tokens, allowed, rate, burst);
     }
+    went_down(why);  // the failed connection is dropped with c
   }
   if (stats_) ++stats_->fallback_decisions;
   return fallback_.take(key, rate, burst);

@@ -9,6 +9,8 @@
 // Lives beside the PostgreSQL code because it is the other shared store;
 // it is its own library (tenantca_redis), so only the daemon links hiredis.
 #include <chrono>
+#include <memory>
+#include <vector>
 #include <mutex>
 #include <string>
 
@@ -38,17 +40,25 @@ class RedisRateLimiter final : public core::RateLimiter {
   core::RateDecision take(const std::string& key, int rate_per_second, int burst) override;
 
  private:
-  bool connect();  // with mutex_ held
-  void disconnect(const std::string& why);  // with mutex_ held
-  bool eval(const std::string& key, int rate, int burst, bool& allowed, double& tokens);  // with mutex_ held
+  // A hiredis context is not thread-safe: each request leases one, so the
+  // worker's threads wait on Redis in parallel, not behind one another.
+  struct Connection {
+    redisContext* ctx = nullptr;
+    std::string script_sha;
+    ~Connection();
+  };
+  std::unique_ptr<Connection> lease();
+  void give_back(std::unique_ptr<Connection> c);
+  std::unique_ptr<Connection> connect(std::string& why);
+  bool eval(Connection& c, const std::string& key, int rate, int burst, bool& allowed, double& tokens, std::string& why);
+  void went_down(const std::string& why);
 
   RedisEndpoint endpoint_;
   std::chrono::milliseconds timeout_;
   core::RateLimiter& fallback_;
   core::RateLimiterStats* stats_;
-  std::mutex mutex_;  // one connection per worker; hiredis contexts are not thread-safe
-  redisContext* ctx_ = nullptr;
-  std::string script_sha_;
+  std::mutex mutex_;  // guards the fields below
+  std::vector<std::unique_ptr<Connection>> idle_;
   std::chrono::steady_clock::time_point retry_at_{};
   bool reported_down_ = false;
 };

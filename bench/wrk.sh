@@ -1,0 +1,12 @@
+# Helpers every benchmark uses: wrk report parsing, ratios, free ports.
+free_port() { local p; while :; do p=$(( 20000 + RANDOM % 12000 )); ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }; done; }
+# wrk_summary: wrk's report on stdin -> "requests/s errors requests mean-latency"
+# (errors = non-2xx/3xx answers + socket errors).
+wrk_summary() {
+  awk '/requests in/ {r = $1} /Requests\/sec/ {rps = $2} /Latency/ && !lat {lat = $2}
+       /Non-2xx or 3xx/ {e += $NF} /Socket errors/ {gsub(",", ""); e += $4 + $6 + $8 + $10}
+       END {print rps, e + 0, r, lat}'
+}
+# wrk_rps ARGS...: runs wrk, prints "requests/s errors".
+wrk_rps() { wrk "$@" 2>&1 | wrk_summary | cut -d' ' -f1,2; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
