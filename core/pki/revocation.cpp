@@ -3,27 +3,24 @@
 #include <openssl/err.h>
 
 #include "core/pki/certs.hpp"
+#include "core/pki/crl_entries_der.hpp"
 
 namespace tenantca::core::pki {
 namespace {
 
-Asn1IntegerPtr serial_from_hex(const std::string& hex) {
-  BIGNUM* raw = nullptr;
-  check(BN_hex2bn(&raw, hex.c_str()) > 0, "BN_hex2bn");
-  BignumPtr bn(raw);
-  return Asn1IntegerPtr(check_ptr(BN_to_ASN1_INTEGER(bn.get(), nullptr), "BN_to_ASN1_INTEGER"));
-}
-
 Asn1TimePtr asn1_time(int64_t t) { return Asn1TimePtr(check_ptr(ASN1_TIME_set(nullptr, static_cast<time_t>(t)), "ASN1_TIME_set")); }
 
-std::string response_der(OCSP_RESPONSE* resp) {
+template <typename T, typename Encoder>
+std::string der_of(T* object, Encoder encode) {
   unsigned char* der = nullptr;
-  const int n = i2d_OCSP_RESPONSE(resp, &der);
-  check(n > 0, "i2d_OCSP_RESPONSE");
+  const int n = encode(object, &der);
+  check(n > 0, "DER encoding");
   std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
   OPENSSL_free(der);
   return out;
 }
+
+std::string response_der(OCSP_RESPONSE* resp) { return der_of(resp, i2d_OCSP_RESPONSE); }
 
 std::string status_only(int status) {
   OcspResponsePtr resp(check_ptr(OCSP_response_create(status, nullptr), "OCSP_response_create"));
@@ -34,6 +31,9 @@ std::string status_only(int status) {
 
 std::string build_crl_der(X509* ca_cert, EVP_PKEY* ca_key, const std::vector<RevokedEntry>& revoked, int64_t crl_number,
                           int64_t this_update, int64_t next_update) {
+  // OpenSSL builds, encodes and signs the CRL without its entries; the
+  // entries are then written by hand into its TBSCertList and that is signed
+  // (crl_entries_der.hpp says why).
   X509CrlPtr crl(check_ptr(X509_CRL_new(), "X509_CRL_new"));
   check(X509_CRL_set_version(crl.get(), X509_CRL_VERSION_2) == 1, "CRL version");
   check(X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca_cert)) == 1, "CRL issuer");
@@ -41,19 +41,6 @@ std::string build_crl_der(X509* ca_cert, EVP_PKEY* ca_key, const std::vector<Rev
   auto next = asn1_time(next_update);
   check(X509_CRL_set1_lastUpdate(crl.get(), last.get()) == 1, "lastUpdate");
   check(X509_CRL_set1_nextUpdate(crl.get(), next.get()) == 1, "nextUpdate");
-  for (const auto& r : revoked) {
-    X509RevokedPtr rev(check_ptr(X509_REVOKED_new(), "X509_REVOKED_new"));
-    auto serial = serial_from_hex(r.serial_hex);
-    check(X509_REVOKED_set_serialNumber(rev.get(), serial.get()) == 1, "revoked serial");
-    auto when = asn1_time(r.revoked_at);
-    check(X509_REVOKED_set_revocationDate(rev.get(), when.get()) == 1, "revocationDate");
-    if (r.reason != RevocationReason::unspecified) {  // RFC 5280: reasonCode unspecified SHOULD be absent
-      std::unique_ptr<ASN1_ENUMERATED, Deleter<ASN1_ENUMERATED_free>> code(ASN1_ENUMERATED_new());
-      ASN1_ENUMERATED_set(code.get(), static_cast<long>(r.reason));
-      check(X509_REVOKED_add1_ext_i2d(rev.get(), NID_crl_reason, code.get(), 0, 0) == 1, "reasonCode");
-    }
-    check(X509_CRL_add0_revoked(crl.get(), rev.release()) == 1, "X509_CRL_add0_revoked");
-  }
   Asn1IntegerPtr number(ASN1_INTEGER_new());
   ASN1_INTEGER_set_int64(number.get(), crl_number);
   check(X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0, 0) == 1, "crlNumber");
@@ -61,14 +48,23 @@ std::string build_crl_der(X509* ca_cert, EVP_PKEY* ca_key, const std::vector<Rev
   X509V3_set_ctx(&ctx, ca_cert, nullptr, nullptr, crl.get(), 0);
   X509ExtPtr aki(check_ptr(X509V3_EXT_conf_nid(nullptr, &ctx, NID_authority_key_identifier, "keyid:always"), "AKI"));
   check(X509_CRL_add_ext(crl.get(), aki.get(), -1) == 1, "CRL AKI");
-  X509_CRL_sort(crl.get());
-  check(X509_CRL_sign(crl.get(), ca_key, signing_digest(ca_key)) > 0, "X509_CRL_sign");
-  unsigned char* der = nullptr;
-  const int n = i2d_X509_CRL(crl.get(), &der);
-  check(n > 0, "i2d_X509_CRL");
-  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
-  OPENSSL_free(der);
-  return out;
+  const EVP_MD* md = signing_digest(ca_key);
+  check(X509_CRL_sign(crl.get(), ca_key, md) > 0, "X509_CRL_sign");  // also fills in the signature algorithm
+  if (revoked.empty()) return der_of(crl.get(), i2d_X509_CRL);  // RFC 5280: no empty revokedCertificates
+
+  const std::string tbs = splice_into_tbs(der_of(crl.get(), i2d_re_X509_CRL_tbs), encode_revoked_certificates(revoked));
+  EvpMdCtxPtr sign_ctx(check_ptr(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
+  check(EVP_DigestSignInit(sign_ctx.get(), nullptr, md, nullptr, ca_key) == 1, "EVP_DigestSignInit");
+  const auto* data = reinterpret_cast<const unsigned char*>(tbs.data());
+  std::size_t sig_len = 0;
+  check(EVP_DigestSign(sign_ctx.get(), nullptr, &sig_len, data, tbs.size()) == 1, "EVP_DigestSign (size)");
+  std::string signature(sig_len, '\0');
+  check(EVP_DigestSign(sign_ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &sig_len, data, tbs.size()) == 1,
+        "EVP_DigestSign");
+  signature.resize(sig_len);
+  const X509_ALGOR* algorithm = nullptr;
+  X509_CRL_get0_signature(crl.get(), nullptr, &algorithm);
+  return assemble_certificate_list(tbs, der_of(algorithm, i2d_X509_ALGOR), signature);
 }
 
 std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY* ca_key, const OcspLookup& lookup,
