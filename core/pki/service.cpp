@@ -332,7 +332,7 @@ CertRecord PkiService::revoke(const std::string& tenant_id, const std::string& c
     out = *cert;
   });
   // This worker at once; the others (and other instances) by notification.
-  if (out.ca_id) ocsp_cache_.invalidate_ca(*out.ca_id, clock_.now_seconds());
+  if (out.ca_id) on_revocation_notice(*out.ca_id);
   return out;
 }
 
@@ -373,17 +373,32 @@ std::string PkiService::ca_certificate_der(const std::string& ca_id) {
 std::string PkiService::crl_der(const std::string& ca_id) {
   const int64_t now = clock_.now_seconds();
   auto fresh_enough = [&](const StoredCrl& c) { return c.valid && c.next_update - now > settings_.crl_validity_seconds / 2; };
-  // Fast paths: this worker's copy when the database says it is still the
-  // current one (a small query, no DER transfer), else the stored DER.
+  // Fastest: this worker's copy without asking the database, while
+  // revocations are being heard (a revocation drops the copy) and the copy
+  // was confirmed after the quiet period of the CA's last revocation (a
+  // lagging replica may have confirmed an old one before that).
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    auto it = crls_.find(ca_id);
+    if (change_feed_ && it != crls_.end() && fresh_enough(it->second.crl) &&
+        it->second.confirmed_at >= crl_quiet_until_[ca_id]) {
+      return it->second.crl.der;
+    }
+  }
+  // Then: the copy when the database says it is still the current one (a
+  // small query, no DER transfer), else the stored DER.
   if (auto state = store_.crl_state(ca_id); state && fresh_enough(*state)) {
     {
       std::lock_guard<std::mutex> lock(cache_mutex_);
       auto it = crls_.find(ca_id);
-      if (it != crls_.end() && it->second.crl_number == state->crl_number) return it->second.der;
+      if (it != crls_.end() && it->second.crl.crl_number == state->crl_number) {
+        it->second.confirmed_at = now;
+        return it->second.crl.der;
+      }
     }
     if (auto stored = store_.stored_crl(ca_id); stored && fresh_enough(*stored)) {
       std::lock_guard<std::mutex> lock(cache_mutex_);
-      crls_[ca_id] = *stored;
+      crls_[ca_id] = CachedCrl{*stored, now};
       return stored->der;
     }
   }
@@ -428,8 +443,19 @@ std::string PkiService::ocsp(const std::string& ca_id, const std::string& reques
   return der;
 }
 
-void PkiService::on_revocation_notice(const std::string& ca_id) { ocsp_cache_.invalidate_ca(ca_id, clock_.now_seconds()); }
+void PkiService::on_revocation_notice(const std::string& ca_id) {
+  const int64_t now = clock_.now_seconds();
+  ocsp_cache_.invalidate_ca(ca_id, now);
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  crls_.erase(ca_id);
+  crl_quiet_until_[ca_id] = now + kCacheQuietSeconds;
+}
 
-void PkiService::set_change_feed(bool listening) { ocsp_cache_.set_enabled(listening); }
+void PkiService::set_change_feed(bool listening) {
+  ocsp_cache_.set_enabled(listening);
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  crls_.clear();  // either way, a revocation may have gone unheard
+  change_feed_ = listening;
+}
 
 }  // namespace tenantca::core::pki

@@ -117,8 +117,17 @@ class PkiService {
   PkiSettings settings_;
   std::mutex cache_mutex_;
   std::map<std::string, std::shared_ptr<const CaMaterial>> materials_;
-  std::map<std::string, StoredCrl> crls_;  // by CA id: the last CRL this worker served
-  OcspResponseCache ocsp_cache_;
+  // After a revocation, no cached answer for that CA is trusted without the
+  // database for this long: longer than a read replica may lag.
+  static constexpr int64_t kCacheQuietSeconds = 5;
+  struct CachedCrl {
+    StoredCrl crl;
+    int64_t confirmed_at = 0;  // when the database last said this is the current CRL
+  };
+  std::map<std::string, CachedCrl> crls_;  // by CA id: the last CRL this worker served
+  std::map<std::string, int64_t> crl_quiet_until_;
+  bool change_feed_ = false;
+  OcspResponseCache ocsp_cache_{OcspCacheSettings{300, kCacheQuietSeconds, 50000}};
 };
 
 }  // namespace tenantca::core::pki
