@@ -94,6 +94,33 @@ void add_shared_ext(X509* cert, X509V3_CTX* ctx, int nid, const std::string& val
   built.emplace(std::move(key), std::move(ext));
 }
 
+void copy_public_key_info(X509* cert, const X509_PUBKEY* from) {
+  ASN1_OBJECT* algorithm = nullptr;
+  const unsigned char* key = nullptr;
+  int key_len = 0;
+  X509_ALGOR* alg = nullptr;
+  check(X509_PUBKEY_get0_param(&algorithm, &key, &key_len, &alg, from) == 1, "X509_PUBKEY_get0_param");
+  const ASN1_OBJECT* oid = nullptr;
+  int param_type = V_ASN1_UNDEF;
+  const void* param = nullptr;
+  X509_ALGOR_get0(&oid, &param_type, &param, alg);
+  void* param_copy = nullptr;
+  if (param_type == V_ASN1_OBJECT) {
+    param_copy = check_ptr(OBJ_dup(static_cast<const ASN1_OBJECT*>(param)), "OBJ_dup");
+  } else if (param_type == V_ASN1_SEQUENCE) {
+    param_copy = check_ptr(ASN1_STRING_dup(static_cast<const ASN1_STRING*>(param)), "ASN1_STRING_dup");
+  } else if (param_type != V_ASN1_NULL && param_type != V_ASN1_UNDEF) {
+    throw OpenSslError("unsupported public key parameters");
+  }
+  auto* bits = static_cast<unsigned char*>(check_ptr(OPENSSL_memdup(key, static_cast<std::size_t>(key_len)), "OPENSSL_memdup"));
+  ASN1_OBJECT* oid_copy = check_ptr(OBJ_dup(algorithm), "OBJ_dup");
+  if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), oid_copy, param_type, param_copy, bits, key_len) != 1) {
+    ASN1_OBJECT_free(oid_copy);
+    OPENSSL_free(bits);
+    throw OpenSslError("X509_PUBKEY_set0_param failed");
+  }
+}
+
 // subjectKeyIdentifier "hash" (RFC 5280 4.2.1.2 method 1), without the text parser.
 void add_subject_key_id(X509* cert) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -223,8 +250,7 @@ CertInfo describe(X509* cert) {
   info.sans = sans_from(gens.get());
   info.not_before = asn1_time_to_epoch(X509_get0_notBefore(cert));
   info.not_after = asn1_time_to_epoch(X509_get0_notAfter(cert));
-  EVP_PKEY* pub = X509_get0_pubkey(cert);
-  info.key_type = pub ? key_type_of(pub) : "other";
+  info.key_type = key_type_of(X509_get_X509_PUBKEY(cert));
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   check(X509_digest(cert, EVP_sha256(), md, &len) == 1, "X509_digest");
@@ -261,6 +287,8 @@ ParsedCsr parse_csr(const std::string& pem) {
   }
   EVP_PKEY_up_ref(pub);
   out.public_key.reset(pub);
+  out.public_key_info = X509_REQ_get_X509_PUBKEY(req.get());
+  out.request = std::move(req);
   ERR_clear_error();
   return out;
 }
@@ -323,7 +351,11 @@ X509Ptr build_leaf_cert(const LeafCertSpec& spec) {
   check(X509_set_subject_name(cert.get(), spec.subject) == 1, "subject");
   check(X509_set_issuer_name(cert.get(), X509_get_subject_name(spec.issuer_cert)) == 1, "issuer");
   set_validity(cert.get(), spec.not_before, spec.not_after);
-  check(X509_set_pubkey(cert.get(), spec.public_key) == 1, "pubkey");
+  if (spec.public_key_info != nullptr) {
+    copy_public_key_info(cert.get(), spec.public_key_info);
+  } else {
+    check(X509_set_pubkey(cert.get(), spec.public_key) == 1, "pubkey");
+  }
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, spec.issuer_cert, cert.get(), nullptr, nullptr, 0);
   X509* issuer = spec.issuer_cert;

@@ -34,6 +34,17 @@ std::string key_type_of(EVP_PKEY* key) {
   }
 }
 
+std::string key_type_of(const X509_PUBKEY* key) {
+  ASN1_OBJECT* algorithm = nullptr;
+  if (key == nullptr || X509_PUBKEY_get0_param(&algorithm, nullptr, nullptr, nullptr, key) != 1) return "other";
+  switch (OBJ_obj2nid(algorithm)) {
+    case NID_X9_62_id_ecPublicKey: return "ec";
+    case NID_rsaEncryption: return "rsa";
+    case NID_ED25519: return "ed25519";
+    default: return "other";
+  }
+}
+
 std::string private_key_pem(EVP_PKEY* key) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1, "PEM_write_bio_PrivateKey");

@@ -13,6 +13,8 @@ namespace tenantca::core::pki {
 EvpPkeyPtr generate_key(const KeySpec& spec);
 // "ec" | "rsa" | "ed25519" | "other"
 std::string key_type_of(EVP_PKEY* key);
+// The same from the encoded key's algorithm, without decoding the key.
+std::string key_type_of(const X509_PUBKEY* key);
 std::string private_key_pem(EVP_PKEY* key);
 // PEM private key (PKCS#8 or traditional); nullptr when it cannot be read.
 EvpPkeyPtr read_private_key_pem(const std::string& pem);

@@ -196,7 +196,8 @@ CaRecord PkiService::update_ca(const std::string& tenant_id, const std::string& 
 }
 
 CertRecord PkiService::sign_leaf(PkiTx& tx, const CaRecord& ca, X509_NAME* subject, Sans sans, EVP_PKEY* public_key,
-                                 std::optional<int> validity_days, const std::vector<Usage>& usages) {
+                                 const X509_PUBKEY* public_key_info, std::optional<int> validity_days,
+                                 const std::vector<Usage>& usages) {
   if (ca.disabled) throw_conflict("CA " + ca.id + " is disabled and issues nothing.");
   const int64_t now = clock_.now_seconds();
   normalize_and_validate_sans(sans);
@@ -209,8 +210,8 @@ CertRecord PkiService::sign_leaf(PkiTx& tx, const CaRecord& ca, X509_NAME* subje
   enforce_policy(ca.policy, IssueFacts{&sans, key_type_of(public_key), key_bits(public_key), not_after, days, ca.cert.not_after});
   auto signer = material(ca);
   const std::string base = settings_.public_url + "/pki/" + ca.id;
-  LeafCertSpec spec{subject, sans, public_key, usages, signer->cert.get(), signer->key.get(), now - kBackdate, not_after,
-                    base + "/crl", base + "/ocsp", base + "/ca.crt"};
+  LeafCertSpec spec{subject, sans, public_key, public_key_info, usages, signer->cert.get(), signer->key.get(),
+                    now - kBackdate, not_after, base + "/crl", base + "/ocsp", base + "/ca.crt"};
   auto cert = build_leaf_cert(spec);
   CertRecord rec;
   rec.id = new_uuid();
@@ -226,11 +227,15 @@ Issued PkiService::issue(const std::string& tenant_id, IssueRequest req, const A
   Issued out;
   X509NamePtr subject;
   EvpPkeyPtr public_key;
+  X509ReqPtr csr_request;  // keeps public_key_info alive
+  const X509_PUBKEY* public_key_info = nullptr;
   Sans sans = req.sans;
   if (!req.csr_pem.empty()) {
     ParsedCsr csr = parse_csr(req.csr_pem);
     subject = std::move(csr.subject);
     public_key = std::move(csr.public_key);
+    public_key_info = csr.public_key_info;
+    csr_request = std::move(csr.request);
     sans = csr.sans;
     // A CN that is a DNS name stands in for a missing SAN (RFC 6125 clients ignore the CN).
     if (sans.empty() && !csr.subject_fields.common_name.empty()) {
@@ -250,7 +255,8 @@ Issued PkiService::issue(const std::string& tenant_id, IssueRequest req, const A
   }
   store_.transact("certificates.issue", [&](PkiTx& tx) {
     const CaRecord ca = require_ca(tx, tenant_id, req.ca_id);
-    out.certificate = sign_leaf(tx, ca, subject.get(), sans, public_key.get(), req.validity_days, req.usages);
+    out.certificate =
+        sign_leaf(tx, ca, subject.get(), sans, public_key.get(), public_key_info, req.validity_days, req.usages);
     tx.audit(audit_event(actor, tenant_id, "certificate.issue", "certificate", out.certificate.id,
                          {{"ca_id", ca.id}, {"serial", out.certificate.cert.serial_hex},
                           {"common_name", out.certificate.cert.subject.common_name},
@@ -279,7 +285,8 @@ CertRecord PkiService::renew(const std::string& tenant_id, const std::string& ce
       EXTENDED_KEY_USAGE_free(eku);
     }
     if (usages.empty()) usages.push_back(Usage::server_auth);
-    out = sign_leaf(tx, ca, X509_get_subject_name(x.get()), old->cert.sans, pub.get(), validity_days, usages);
+    out = sign_leaf(tx, ca, X509_get_subject_name(x.get()), old->cert.sans, pub.get(), X509_get_X509_PUBKEY(x.get()),
+                    validity_days, usages);
     tx.audit(audit_event(actor, tenant_id, "certificate.renew", "certificate", out.id,
                          {{"renewed_from", old->id}, {"serial", out.cert.serial_hex}}));
   });

@@ -106,6 +106,7 @@ class PkiService {
   std::shared_ptr<const CaMaterial> cached_material(const std::string& ca_id);
   EvpPkeyPtr ca_key(const CaRecord& ca) const;
   CertRecord sign_leaf(PkiTx& tx, const CaRecord& ca, X509_NAME* subject, Sans sans, EVP_PKEY* public_key,
+                       const X509_PUBKEY* public_key_info,
                        std::optional<int> validity_days, const std::vector<Usage>& usages);
   // Encrypts `key` under the KEK into ca.key_ciphertext / ca.key_kek_id.
   void seal_key(CaRecord& ca, EVP_PKEY* key) const;
