@@ -6,6 +6,7 @@
 // queries go through libpq directly; everything else stays on SOCI.
 #include <soci/soci.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -27,5 +28,29 @@ struct PqParam {
   bool binary = false;
 };
 PgResult exec_params(soci::session& session, const char* sql, const std::vector<PqParam>& params, bool binary_result);
+
+// One row of a libpq text result, read as with soci::row: r.get<T>(column).
+class PgRow {
+ public:
+  PgRow(const PGresult* result, int row) : result_(result), row_(row) {}
+  template <typename T>
+  T get(int column) const;
+
+ private:
+  const PGresult* result_;
+  int row_;
+};
+template <>
+inline std::string PgRow::get<std::string>(int column) const {
+  return std::string(PQgetvalue(result_, row_, column), static_cast<std::size_t>(PQgetlength(result_, row_, column)));
+}
+template <>
+inline long long PgRow::get<long long>(int column) const {
+  return std::strtoll(PQgetvalue(result_, row_, column), nullptr, 10);
+}
+template <>
+inline int PgRow::get<int>(int column) const {
+  return static_cast<int>(std::strtol(PQgetvalue(result_, row_, column), nullptr, 10));
+}
 
 }  // namespace tenantca::db
