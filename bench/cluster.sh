@@ -48,34 +48,14 @@ sleep 1.5
 read -r h3_rps h3_err < <(read_bench "$FRONT_URL")
 
 # --- failover gap ---------------------------------------------------------------------
-W=$CLUSTER_DIR/bench
-mkdir -p "$W"
-touch "$W/run"
-( i=0; while [ -f "$W/run" ]; do
-    i=$((i + 1)); t=$(date +%s%3N)
-    code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $OWNER" -H 'Content-Type: application/json' \
-      --data-binary "{\"ca_id\":\"$CA\",\"subject\":{\"common_name\":\"w-$i\"},\"usage\":[\"client_auth\"],\"validity_days\":7}" \
-      "$FRONT_URL/api/v1/certificates" || true)
-    echo "$t ${code:-000} $(date +%s%3N)" >>"$W/writes"
-    sleep 0.05
-  done ) &
-writer=$!
+source "$ROOT/tests/cluster/failover_lib.sh"
+writer_start "$FRONT_URL" "$OWNER" "$CA" "$CLUSTER_DIR/writes"
 sleep 3
-crash_ms=$(date +%s%3N)
-"$ROOT/scripts/pg-cluster" crash "$CLUSTER_DIR/primary"
-dead_ms=$(date +%s%3N)
-"$ROOT/scripts/pg-cluster" promote "$CLUSTER_DIR/standby"
-promoted_ms=$(date +%s%3N)
-for _ in $(seq 1 300); do
-  awk -v c="$dead_ms" '$1 > c && $2 == 201 {f = 1} END {exit !f}' "$W/writes" && break
-  sleep 0.1
-done
+failover "$CLUSTER_DIR"
+for _ in $(seq 1 300); do writes_recovered "$CLUSTER_DIR/writes" && break; sleep 0.1; done
 sleep 2
-rm -f "$W/run"; wait "$writer" 2>/dev/null || true
-first_ok=$(awk -v c="$dead_ms" '$1 > c && $2 == 201 {print $3; exit}' "$W/writes")
-last_ok=$(awk -v c="$crash_ms" '$3 <= c && $2 == 201 {t = $3} END {print t}' "$W/writes")
-failed=$(awk '$2 != 201' "$W/writes" | wc -l)
-total=$(wc -l <"$W/writes")
+writer_stop
+failover_figures "$CLUSTER_DIR/writes"
 
 echo
 echo "tenantca scale-out on $(nproc) cores (wrk -t2 -c64 -d$DURATION, GET /api/v1/cas, owner key)"
@@ -84,7 +64,6 @@ printf '  HAProxy, 1 instance in rotation    : %9s req/s (errors %s) = %s x base
 printf '  HAProxy, 3 instances in rotation   : %9s req/s (errors %s) = %s x baseline, %s x 1 instance\n' \
   "$h3_rps" "$h3_err" "$(ratio "$h3_rps" "$d_rps")" "$(ratio "$h3_rps" "$h1_rps")"
 echo "failover (crash the primary, pg_ctl promote the standby; a writer every 50 ms through HAProxy)"
-printf '  primary dead after %s ms, standby promoted after %s ms\n' $((dead_ms - crash_ms)) $((promoted_ms - crash_ms))
-printf '  first successful write answered %s ms after the crash; no write succeeded for %s ms\n' \
-  $((first_ok - crash_ms)) $((first_ok - last_ok))
-printf '  writes: %s, failed: %s\n' "$total" "$failed"
+printf '  primary dead after %s ms, standby promoted after %s ms\n' $((DEAD_MS - CRASH_MS)) $((PROMOTED_MS - CRASH_MS))
+printf '  first successful write answered %s ms after the crash; no write succeeded for %s ms\n' "$GAP_MS" "$OUTAGE_MS"
+printf '  writes: %s, failed: %s\n' "$WRITES" "$FAILED"

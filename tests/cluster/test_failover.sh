@@ -4,6 +4,7 @@
 # again within 10 s without a restart; health says 503 meanwhile; nothing
 # committed before the crash and replicated is lost.
 source "$(dirname "$0")/cluster_lib.sh"
+source "$(dirname "$0")/failover_lib.sh"
 
 OPKEY=$(operator_key)
 TENANT_RPS=100000 setup_tenant failco
@@ -20,43 +21,25 @@ wait_for 10 bash -c "[ \"\$('$PGBIN/psql' -h 127.0.0.1 -p $STANDBY_PORT -U tenan
   && ok "standby replayed them" || fail "standby did not catch up"
 
 # A writer issuing certificates through HAProxy, and a poller of one instance's health.
+writer_start "$BASE" "$ISSUER" "$CA" "$T/writes"
 touch "$T/run"
-( i=0; while [ -f "$T/run" ]; do
-    i=$((i + 1)); t=$(date +%s%3N)
-    code=$(curl -s -m 5 -o "$T/w.body" -w '%{http_code}' -H "Authorization: Bearer $ISSUER" -H 'Content-Type: application/json' \
-      --data-binary "{\"ca_id\":\"$CA\",\"subject\":{\"common_name\":\"during-$i\"},\"usage\":[\"client_auth\"],\"validity_days\":7}" \
-      "$BASE/api/v1/certificates" || true)
-    id=$(jq -r '.id // "-"' "$T/w.body" 2>/dev/null || echo -)
-    echo "$t ${code:-000} $id $(date +%s%3N)" >>"$T/writes"
-    sleep 0.05
-  done ) &
-WRITER=$!
 ( while [ -f "$T/run" ]; do
     echo "$(date +%s%3N) $(curl -s -m 2 -o /dev/null -w '%{http_code}' "$INSTANCE1_URL/api/v1/health" || true)" >>"$T/health"
     sleep 0.1
   done ) &
 POLLER=$!
 sleep 2
-crash_ms=$(date +%s%3N)
-"$ROOT/scripts/pg-cluster" crash "$TENANTCA_CLUSTER_DIR/primary"
-dead_ms=$(date +%s%3N)
-"$ROOT/scripts/pg-cluster" promote "$TENANTCA_CLUSTER_DIR/standby"
-promoted_ms=$(date +%s%3N)
-# A write counts as "after" when it started once the old primary was dead.
-recovered() { awk -v c="$dead_ms" '$1 > c && $2 == 201 {found=1} END {exit !found}' "$T/writes" 2>/dev/null; }
-wait_for 30 recovered && ok "writes succeed again after the failover" || fail "no successful write within 30 s of the crash"
+failover "$TENANTCA_CLUSTER_DIR"
+wait_for 30 writes_recovered "$T/writes" && ok "writes succeed again after the failover" || fail "no successful write within 30 s of the crash"
 sleep 2
-rm -f "$T/run"; wait $WRITER $POLLER 2>/dev/null || true
+writer_stop
+rm -f "$T/run"; wait $POLLER 2>/dev/null || true
 
-first_ok_ms=$(awk -v c="$dead_ms" '$1 > c && $2 == 201 {print $4; exit}' "$T/writes")
-last_ok_before_ms=$(awk -v c="$crash_ms" '$4 <= c && $2 == 201 {t=$4} END {print t}' "$T/writes")
-failed=$(awk '$2 != 201' "$T/writes" | wc -l)
-total=$(wc -l <"$T/writes")
-gap_ms=$(( first_ok_ms - crash_ms ))
-echo "# failover: primary dead after $((dead_ms - crash_ms)) ms, standby promoted after $((promoted_ms - crash_ms)) ms; first write started after the crash answered 201 at +$gap_ms ms (last one before it answered at -$((crash_ms - last_ok_before_ms)) ms): write gap $((gap_ms + crash_ms - last_ok_before_ms)) ms"
-echo "# writes during the test: $total, failed $failed ($(awk '$2 != 201 {print $2}' "$T/writes" | sort | uniq -c | tr '\n' ' '))"
-if [ "$gap_ms" -le 10000 ]; then ok "writes served again within 10 s ($gap_ms ms)"; else fail "writes came back after $gap_ms ms"; fi
-unhealthy=$(awk -v c="$crash_ms" '$1 > c && $2 == 503' "$T/health" | wc -l)
+failover_figures "$T/writes"
+echo "# failover: primary dead after $((DEAD_MS - CRASH_MS)) ms, standby promoted after $((PROMOTED_MS - CRASH_MS)) ms; the first write started after the crash answered 201 at +$GAP_MS ms; no write succeeded for $OUTAGE_MS ms"
+echo "# writes during the test: $WRITES, failed $FAILED ($(awk '$2 != 201 {print $2}' "$T/writes" | sort | uniq -c | tr '\n' ' '))"
+if [ "$GAP_MS" -le 10000 ]; then ok "writes served again within 10 s ($GAP_MS ms)"; else fail "writes came back after $GAP_MS ms"; fi
+unhealthy=$(awk -v c="$CRASH_MS" '$1 > c && $2 == 503' "$T/health" | wc -l)
 if [ "$unhealthy" -gt 0 ]; then ok "health said 503 while there was no writable primary ($unhealthy polls)"; else fail "health never said 503 during the failover"; fi
 expect_eq "health is 200 again" 200 "$(tail -n1 "$T/health" | cut -d' ' -f2)"
 
@@ -78,5 +61,5 @@ for n in 1 2 3; do
   url_var="INSTANCE${n}_URL"
   expect_eq "instance$n healthy without a restart" 200 "$(curl -s -o /dev/null -w '%{http_code}' "${!url_var}/api/v1/health")"
 done
-[ -n "${SHOW_TIMELINE:-}" ] && awk -v c="$crash_ms" '{print $1 - c, $2, $4 - c}' "$T/writes" && awk -v c="$crash_ms" '{print "h", $1 - c, $2}' "$T/health"
+[ -n "${SHOW_TIMELINE:-}" ] && awk -v c="$CRASH_MS" '{print $1 - c, $2, $4 - c}' "$T/writes" && awk -v c="$CRASH_MS" '{print "h", $1 - c, $2}' "$T/health"
 finish

@@ -63,6 +63,18 @@ start_daemon() {
   DAEMON_PID=$!
   wait_healthy
 }
+# A second instance (its own master) with the same configuration on another
+# port, on the same database: sets B_BASE and B_PID; stopped at cleanup.
+start_second_instance() {
+  local port
+  port=$(free_port)
+  sed -e "s/127.0.0.1:$PORT/127.0.0.1:$port/" -e "s|$T/tenantca.pid|$T/b.pid|" "$T/tenantca.toml" >"$T/b.toml"
+  "$TENANTCA_BIN" serve --config "$T/b.toml" >>"$T/daemon-b.log" 2>&1 &
+  B_PID=$!
+  CLEANUPS+=("kill -TERM $B_PID; wait $B_PID")
+  B_BASE="http://127.0.0.1:$port"
+  wait_for 10 curl -fs -o /dev/null "$B_BASE/api/v1/health" && ok "second instance up" || fail "second instance up"
+}
 # Prints a new operator key for the test database.
 operator_key() { "$TENANTCA_BIN" operator-key create --database-url "$DB_URL" --name ci 2>/dev/null; }
 wait_healthy() {

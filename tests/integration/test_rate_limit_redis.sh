@@ -21,13 +21,7 @@ migrate
 WORKERS=2 write_config "[rate_limit]" "backend = \"redis\"" "redis_url = \"redis://127.0.0.1:$REDIS_PORT/0\"" "redis_timeout_ms = 200"
 start_daemon
 A_BASE=$BASE
-B_PORT=$(free_port)
-sed -e "s/127.0.0.1:$PORT/127.0.0.1:$B_PORT/" -e "s|$T/tenantca.pid|$T/b.pid|" "$T/tenantca.toml" >"$T/b.toml"
-"$TENANTCA_BIN" serve --config "$T/b.toml" >>"$T/daemon-b.log" 2>&1 &
-B_PID=$!
-CLEANUPS+=("kill -TERM $B_PID; wait $B_PID")
-B_BASE="http://127.0.0.1:$B_PORT"
-wait_for 10 curl -fs -o /dev/null "$B_BASE/api/v1/health" && ok "second instance up" || fail "second instance up"
+start_second_instance
 
 OPKEY=$(operator_key)
 API_KEY=$OPKEY api POST /api/v1/tenants '{"name":"shared","rate_limit":{"requests_per_second":1,"burst":10}}'

@@ -7,6 +7,7 @@
 #include "core/pki/crl_entries_der.hpp"
 #include "core/pki/keys.hpp"
 #include "core/pki/revocation.hpp"
+#include "pki_fixtures.hpp"
 
 using namespace tenantca::core::pki;
 
@@ -58,11 +59,7 @@ TEST(CrlDer, SplicedCrlParsesVerifiesAndFindsEveryEntry) {
   for (KeyType type : {KeyType::ec, KeyType::rsa, KeyType::ed25519}) {
     KeySpec spec;
     spec.type = type;
-    auto key = generate_key(spec);
-    Subject subject;
-    subject.common_name = "CRL test CA";
-    auto name = make_name(subject);
-    auto ca = build_ca_cert(CaCertSpec{name.get(), key.get(), nullptr, key.get(), 1600000000, 2000000000, 0});
+    auto [key, ca] = tenantca::test::make_test_ca("CRL test CA", spec);
     std::vector<RevokedEntry> entries = kSamples;
     for (int i = 0; i < 1000; ++i) entries.push_back({"a" + std::to_string(100000 + i), 1700000000 + i, RevocationReason::superseded});
     const std::string der = build_crl_der(ca.get(), key.get(), entries, 42, 1700000000, 1700086400);
@@ -106,11 +103,7 @@ TEST(CrlDer, SplicedCrlParsesVerifiesAndFindsEveryEntry) {
 }
 
 TEST(CrlDer, NoEntriesMeansNoListAtAll) {
-  auto key = generate_key(KeySpec{});
-  Subject subject;
-  subject.common_name = "Empty";
-  auto name = make_name(subject);
-  auto ca = build_ca_cert(CaCertSpec{name.get(), key.get(), nullptr, key.get(), 1600000000, 2000000000, 0});
+  auto [key, ca] = tenantca::test::make_test_ca("Empty");
   const std::string der = build_crl_der(ca.get(), key.get(), {}, 1, 1700000000, 1700086400);
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));

@@ -4,15 +4,12 @@
 
 #include "core/pki/certs.hpp"
 #include "core/pki/keys.hpp"
+#include "pki_fixtures.hpp"
 
 using namespace tenantca::core::pki;
 
 TEST(LeafCert, CopiedPublicKeyInfoCertifiesTheSameKey) {
-  auto ca_key = generate_key(KeySpec{});
-  Subject ca_subject;
-  ca_subject.common_name = "Leaf test CA";
-  auto ca_name = make_name(ca_subject);
-  auto ca = build_ca_cert(CaCertSpec{ca_name.get(), ca_key.get(), nullptr, ca_key.get(), 1600000000, 2000000000, 0});
+  auto [ca_key, ca] = tenantca::test::make_test_ca("Leaf test CA");
   Subject subject;
   subject.common_name = "leaf.example";
   auto name = make_name(subject);
