@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "db/prepared.hpp"
 #include "db/read_routing.hpp"
 
 namespace tenantca::db {
@@ -12,6 +13,7 @@ namespace {
 
 std::string sqlstate_of(const std::exception& e) {
   if (const auto* pe = dynamic_cast<const soci::postgresql_soci_error*>(&e)) return pe->sqlstate();
+  if (const auto* qe = dynamic_cast<const PqError*>(&e)) return qe->sqlstate();
   return {};
 }
 

@@ -54,13 +54,13 @@ constexpr const char* kUpdateCa =
     "UPDATE cas SET policy = CAST(:policy AS jsonb), disabled = (:disabled = 1) "
     "WHERE id = CAST(:id AS uuid) AND tenant_id = CAST(:tid AS uuid)";
 
+// Prepared once per connection (libpq): every issuance runs it.
 constexpr const char* kInsertCert =
     "INSERT INTO certificates (id, tenant_id, ca_id, source, serial, subject, issuer, common_name, sans, dns_names, "
     "not_before, not_after, key_type, fingerprint_sha256, certificate_pem, chain_pem) "
-    "VALUES (CAST(:id AS uuid), CAST(:tid AS uuid), CAST(NULLIF(:ca, '') AS uuid), :source, :serial, "
-    "CAST(:subject AS jsonb), CAST(:issuer AS jsonb), :cn, CAST(:sans AS jsonb), "
-    "ARRAY(SELECT jsonb_array_elements_text(CAST(:sans2 AS jsonb) -> 'dns')), to_timestamp(:nb), to_timestamp(:na), "
-    ":kt, :fp, :pem, :chain) RETURNING (extract(epoch FROM created_at) * 1000000)::bigint";
+    "VALUES ($1::uuid, $2::uuid, NULLIF($3, '')::uuid, $4, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb, "
+    "ARRAY(SELECT jsonb_array_elements_text($9::jsonb -> 'dns')), to_timestamp($10::bigint), to_timestamp($11::bigint), "
+    "$12, $13, $14, $15)";
 constexpr const char* kSelectCert =
     "SELECT " CERT_COLUMNS " FROM certificates WHERE id = $1::uuid AND tenant_id = $2::uuid";
 constexpr const char* kSelectCertForUpdate =
@@ -249,13 +249,11 @@ class SqlPkiTx final : public core::pki::PkiTx {
     const std::string subject = core::pki::to_json(c.cert.subject).dump();
     const std::string issuer = core::pki::to_json(c.cert.issuer).dump();
     const std::string sans = core::pki::to_json(c.cert.sans).dump();
-    const long long nb = c.cert.not_before, na = c.cert.not_after;
-    long long created = 0;
     try {
-      s_ << kInsertCert, soci::use(c.id), soci::use(c.tenant_id), soci::use(ca), soci::use(c.source),
-          soci::use(c.cert.serial_hex), soci::use(subject), soci::use(issuer), soci::use(c.cert.subject.common_name),
-          soci::use(sans), soci::use(sans), soci::use(nb), soci::use(na), soci::use(c.cert.key_type),
-          soci::use(c.cert.fingerprint_sha256), soci::use(c.cert.pem), soci::use(c.chain_pem), soci::into(created);
+      exec_prepared(s_, "tca_cert_insert", kInsertCert,
+                    {c.id, c.tenant_id, ca, c.source, c.cert.serial_hex, subject, issuer, c.cert.subject.common_name, sans,
+                     std::to_string(c.cert.not_before), std::to_string(c.cert.not_after), c.cert.key_type,
+                     c.cert.fingerprint_sha256, c.cert.pem, c.chain_pem});
     } catch (const soci::soci_error& e) {
       if (is_unique_violation(e)) core::throw_conflict("This certificate is already in the inventory.");
       throw;

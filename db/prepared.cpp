@@ -20,10 +20,10 @@ PGconn* conn_of(soci::session& s) {
   return static_cast<soci::postgresql_session_backend*>(s.get_backend())->conn_;
 }
 
-class SqlStateError : public soci::soci_error {
- public:
-  explicit SqlStateError(const std::string& msg) : soci::soci_error(msg) {}
-};
+std::string sqlstate_of(const PGresult* r) {
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  return state ? state : "";
+}
 
 }  // namespace
 
@@ -43,7 +43,7 @@ PgResult exec_prepared(soci::session& session, const char* name, const char* sql
       const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
       // 42P05: already prepared on this connection (our bookkeeping was reset).
       if (!r || (PQresultStatus(r.get()) != PGRES_COMMAND_OK && !(state && std::string(state) == "42P05"))) {
-        throw SqlStateError(std::string("prepare ") + name + ": " + PQerrorMessage(conn));
+        throw PqError(std::string("prepare ") + name + ": " + PQerrorMessage(conn), sqlstate_of(r.get()));
       }
       std::lock_guard<std::mutex> lock(g_mutex);
       g_prepared.insert(key);
@@ -59,9 +59,9 @@ PgResult exec_prepared(soci::session& session, const char* name, const char* sql
       prepared = false;
       continue;
     }
-    throw SqlStateError(std::string(name) + ": " + PQerrorMessage(conn));
+    throw PqError(std::string(name) + ": " + PQerrorMessage(conn), sqlstate_of(r.get()));
   }
-  throw SqlStateError(std::string(name) + ": could not execute");
+  throw PqError(std::string(name) + ": could not execute", "");
 }
 
 PgResult exec_params(soci::session& session, const char* sql, const std::vector<PqParam>& params, bool binary_result) {
@@ -76,7 +76,9 @@ PgResult exec_params(soci::session& session, const char* sql, const std::vector<
   PgResult r(PQexecParams(conn, sql, static_cast<int>(params.size()), nullptr, values.data(), lengths.data(),
                           formats.data(), binary_result ? 1 : 0));
   const auto st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) throw SqlStateError(std::string("statement failed: ") + PQerrorMessage(conn));
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+    throw PqError(std::string("statement failed: ") + PQerrorMessage(conn), sqlstate_of(r.get()));
+  }
   return r;
 }
 

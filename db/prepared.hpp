@@ -14,6 +14,17 @@
 
 namespace tenantca::db {
 
+// A failed libpq statement, with its SQLSTATE so callers classify it like a
+// SOCI error (unique violation, serialization failure, connection loss).
+class PqError : public soci::soci_error {
+ public:
+  PqError(const std::string& message, std::string sqlstate) : soci::soci_error(message), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+
+ private:
+  std::string sqlstate_;
+};
+
 // Executes `sql` (with $1..$n) as the named prepared statement `name`,
 // preparing it first on this connection when needed. A connection that lost
 // its statements (server restart, reconnect) is prepared again.

@@ -46,9 +46,10 @@ constexpr const char* kSelectKeyRecord =
     "FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id "
     "WHERE k.id = CAST(:id AS uuid) AND k.deleted_at IS NULL";
 
+// Prepared once per connection (libpq): every mutation runs it.
 constexpr const char* kInsertAudit =
     "INSERT INTO audit_events (id, tenant_id, actor_key_id, action, target_type, target_id, request_id, detail) "
-    "VALUES (CAST(:id AS uuid), CAST(:tid AS uuid), CAST(:actor AS uuid), :action, :ttype, :tgt, :rid, CAST(:detail AS jsonb))";
+    "VALUES ($1::uuid, NULLIF($2, '')::uuid, $3::uuid, $4, $5, $6, $7, $8::jsonb)";
 constexpr const char* kListAudit =
     "SELECT id::text, tenant_id::text, (extract(epoch FROM time) * 1000000)::bigint, actor_key_id::text, action, "
     "target_type, coalesce(target_id, ''), request_id, detail::text "
@@ -93,9 +94,9 @@ nlohmann::json rate_json(const core::RateLimitSpec& r) {
 }  // namespace
 
 void insert_audit(soci::session& s, const core::AuditEvent& e) {
-  NullableText tid(e.tenant_id);
-  s << kInsertAudit, soci::use(e.id), soci::use(tid.value, tid.ind), soci::use(e.actor_key_id), soci::use(e.action),
-      soci::use(e.target_type), soci::use(e.target_id), soci::use(e.request_id), soci::use(e.detail_json);
+  exec_prepared(s, "tca_audit_insert", kInsertAudit,
+                {e.id, e.tenant_id.value_or(""), e.actor_key_id, e.action, e.target_type, e.target_id, e.request_id,
+                 e.detail_json});
 }
 
 core::Tenant create_tenant(Database& db, const std::string& name, core::RateLimitSpec rate, const core::Actor& actor) {
