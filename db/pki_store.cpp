@@ -180,10 +180,12 @@ CertRecord cert_from(const PgRow& r) {
   return c;
 }
 
-std::optional<CaRecord> select_ca(soci::session& s, const char* sql, const std::string& id, const std::string* tenant) {
-  std::vector<PqParam> params{{id}};
-  if (tenant) params.push_back({*tenant});
-  auto r = exec_params(s, sql, params, false);
+// By primary key: prepared once per connection (a generic plan is right).
+std::optional<CaRecord> select_ca(soci::session& s, const char* name, const char* sql, const std::string& id,
+                                  const std::string* tenant) {
+  std::vector<std::string> params{id};
+  if (tenant) params.push_back(*tenant);
+  auto r = exec_prepared(s, name, sql, params);
   if (PQntuples(r.get()) != 1) return std::nullopt;
   return ca_from(PgRow(r.get(), 0));
 }
@@ -213,7 +215,8 @@ class SqlPkiTx final : public core::pki::PkiTx {
   explicit SqlPkiTx(soci::session& s) : s_(s) {}
 
   std::optional<CaRecord> find_ca(const std::string& tenant_id, const std::string& ca_id, bool lock) override {
-    return select_ca(s_, lock ? kSelectCaForUpdate : kSelectCa, ca_id, &tenant_id);
+    return lock ? select_ca(s_, "tca_ca_get_for_update", kSelectCaForUpdate, ca_id, &tenant_id)
+                : select_ca(s_, "tca_ca_get", kSelectCa, ca_id, &tenant_id);
   }
 
   void insert_ca(const CaRecord& ca) override {
@@ -321,7 +324,7 @@ void SqlPkiStore::transact(const char* what, const std::function<void(core::pki:
 
 std::optional<CaRecord> SqlPkiStore::find_ca_public(const std::string& ca_id) {
   std::optional<CaRecord> out;
-  db_.read("cas.get_public", [&](soci::session& s) { out = select_ca(s, kSelectCaPublic, ca_id, nullptr); },
+  db_.read("cas.get_public", [&](soci::session& s) { out = select_ca(s, "tca_ca_get_public", kSelectCaPublic, ca_id, nullptr); },
            [&] { return out.has_value(); });
   return out;
 }
@@ -373,7 +376,7 @@ core::pki::OcspStatus SqlPkiStore::certificate_status(const std::string& ca_id, 
 
 std::optional<CaRecord> find_ca(Database& db, const std::string& tenant_id, const std::string& ca_id) {
   std::optional<CaRecord> out;
-  db.read("cas.get", [&](soci::session& s) { out = select_ca(s, kSelectCa, ca_id, &tenant_id); },
+  db.read("cas.get", [&](soci::session& s) { out = select_ca(s, "tca_ca_get", kSelectCa, ca_id, &tenant_id); },
           [&] { return out.has_value(); });
   return out;
 }
