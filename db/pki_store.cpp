@@ -54,13 +54,20 @@ constexpr const char* kUpdateCa =
     "UPDATE cas SET policy = CAST(:policy AS jsonb), disabled = (:disabled = 1) "
     "WHERE id = CAST(:id AS uuid) AND tenant_id = CAST(:tid AS uuid)";
 
-// Prepared once per connection (libpq): every issuance runs it.
-constexpr const char* kInsertCert =
-    "INSERT INTO certificates (id, tenant_id, ca_id, source, serial, subject, issuer, common_name, sans, dns_names, "
-    "not_before, not_after, key_type, fingerprint_sha256, certificate_pem, chain_pem) "
-    "VALUES ($1::uuid, $2::uuid, NULLIF($3, '')::uuid, $4, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb, "
-    "ARRAY(SELECT jsonb_array_elements_text($9::jsonb -> 'dns')), to_timestamp($10::bigint), to_timestamp($11::bigint), "
-    "$12, $13, $14, $15)";
+// Prepared once per connection (libpq).
+#define CERT_INSERT                                                                                               \
+  "INSERT INTO certificates (id, tenant_id, ca_id, source, serial, subject, issuer, common_name, sans, dns_names, " \
+  "not_before, not_after, key_type, fingerprint_sha256, certificate_pem, chain_pem) "                              \
+  "VALUES ($1::uuid, $2::uuid, NULLIF($3, '')::uuid, $4, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb, "                 \
+  "ARRAY(SELECT jsonb_array_elements_text($9::jsonb -> 'dns')), to_timestamp($10::bigint), to_timestamp($11::bigint), " \
+  "$12, $13, $14, $15)"
+constexpr const char* kInsertCert = CERT_INSERT;
+// Issuance: the certificate and its audit event in one statement, so one
+// round trip and atomic without BEGIN/COMMIT.
+constexpr const char* kIssueCert =
+    "WITH cert AS (" CERT_INSERT " RETURNING tenant_id) "
+    "INSERT INTO audit_events (id, tenant_id, actor_key_id, action, target_type, target_id, request_id, detail) "
+    "SELECT $16::uuid, tenant_id, $17::uuid, $18, $19, $20, $21, $22::jsonb FROM cert";
 constexpr const char* kSelectCert =
     "SELECT " CERT_COLUMNS " FROM certificates WHERE id = $1::uuid AND tenant_id = $2::uuid";
 constexpr const char* kSelectCertForUpdate =
@@ -210,6 +217,25 @@ core::pki::StoredCrl crl_from(const PGresult* r) {
   return c;
 }
 
+// $1..$15 of CERT_INSERT.
+std::vector<std::string> cert_params(const CertRecord& c) {
+  return {c.id,
+          c.tenant_id,
+          c.ca_id.value_or(""),
+          c.source,
+          c.cert.serial_hex,
+          core::pki::to_json(c.cert.subject).dump(),
+          core::pki::to_json(c.cert.issuer).dump(),
+          c.cert.subject.common_name,
+          core::pki::to_json(c.cert.sans).dump(),
+          std::to_string(c.cert.not_before),
+          std::to_string(c.cert.not_after),
+          c.cert.key_type,
+          c.cert.fingerprint_sha256,
+          c.cert.pem,
+          c.chain_pem};
+}
+
 class SqlPkiTx final : public core::pki::PkiTx {
  public:
   explicit SqlPkiTx(soci::session& s) : s_(s) {}
@@ -248,15 +274,8 @@ class SqlPkiTx final : public core::pki::PkiTx {
   }
 
   void insert_certificate(const CertRecord& c) override {
-    const std::string ca = c.ca_id.value_or("");
-    const std::string subject = core::pki::to_json(c.cert.subject).dump();
-    const std::string issuer = core::pki::to_json(c.cert.issuer).dump();
-    const std::string sans = core::pki::to_json(c.cert.sans).dump();
     try {
-      exec_prepared(s_, "tca_cert_insert", kInsertCert,
-                    {c.id, c.tenant_id, ca, c.source, c.cert.serial_hex, subject, issuer, c.cert.subject.common_name, sans,
-                     std::to_string(c.cert.not_before), std::to_string(c.cert.not_after), c.cert.key_type,
-                     c.cert.fingerprint_sha256, c.cert.pem, c.chain_pem});
+      exec_prepared(s_, "tca_cert_insert", kInsertCert, cert_params(c));
     } catch (const soci::soci_error& e) {
       if (is_unique_violation(e)) core::throw_conflict("This certificate is already in the inventory.");
       throw;
@@ -320,6 +339,27 @@ void SqlPkiStore::transact(const char* what, const std::function<void(core::pki:
     SqlPkiTx tx(s);
     work(tx);
   });
+}
+
+std::optional<CaRecord> SqlPkiStore::find_ca(const std::string& tenant_id, const std::string& ca_id) {
+  std::optional<CaRecord> out;
+  db_.with_session("cas.get_for_issuance",
+                   [&](soci::session& s) { out = select_ca(s, "tca_ca_get", kSelectCa, ca_id, &tenant_id); });
+  return out;
+}
+
+void SqlPkiStore::insert_issued(const CertRecord& cert, const core::AuditEvent& event) {
+  auto params = cert_params(cert);
+  for (const std::string* p : {&event.id, &event.actor_key_id, &event.action, &event.target_type, &event.target_id,
+                               &event.request_id, &event.detail_json}) {
+    params.push_back(*p);
+  }
+  try {
+    db_.with_session("certificates.issue", [&](soci::session& s) { exec_prepared(s, "tca_cert_issue", kIssueCert, params); });
+  } catch (const soci::soci_error& e) {
+    if (is_unique_violation(e)) core::throw_conflict("This certificate is already in the inventory.");
+    throw;
+  }
 }
 
 std::optional<CaRecord> SqlPkiStore::find_ca_public(const std::string& ca_id) {

@@ -18,6 +18,8 @@ class SqlPkiStore final : public core::pki::PkiStore {
   std::optional<core::pki::StoredCrl> stored_crl(const std::string& ca_id) override;
   std::optional<core::pki::StoredCrl> crl_state(const std::string& ca_id) override;
   core::pki::OcspStatus certificate_status(const std::string& ca_id, const std::string& serial_hex, int64_t now) override;
+  std::optional<core::pki::CaRecord> find_ca(const std::string& tenant_id, const std::string& ca_id) override;
+  void insert_issued(const core::pki::CertRecord& cert, const core::AuditEvent& event) override;
 
  private:
   Database& db_;

@@ -195,7 +195,7 @@ CaRecord PkiService::update_ca(const std::string& tenant_id, const std::string& 
   return out;
 }
 
-CertRecord PkiService::sign_leaf(PkiTx& tx, const CaRecord& ca, X509_NAME* subject, Sans sans, EVP_PKEY* public_key,
+CertRecord PkiService::sign_leaf(const CaRecord& ca, X509_NAME* subject, Sans sans, EVP_PKEY* public_key,
                                  const X509_PUBKEY* public_key_info, std::optional<int> validity_days,
                                  const std::vector<Usage>& usages) {
   if (ca.disabled) throw_conflict("CA " + ca.id + " is disabled and issues nothing.");
@@ -219,7 +219,6 @@ CertRecord PkiService::sign_leaf(PkiTx& tx, const CaRecord& ca, X509_NAME* subje
   rec.ca_id = ca.id;
   rec.source = "issued";
   rec.cert = describe(cert.get());
-  tx.insert_certificate(rec);
   return rec;
 }
 
@@ -253,15 +252,18 @@ Issued PkiService::issue(const std::string& tenant_id, IssueRequest req, const A
     out.private_key_pem = private_key_pem(key.get());
     public_key = std::move(key);
   }
-  store_.transact("certificates.issue", [&](PkiTx& tx) {
-    const CaRecord ca = require_ca(tx, tenant_id, req.ca_id);
-    out.certificate =
-        sign_leaf(tx, ca, subject.get(), sans, public_key.get(), public_key_info, req.validity_days, req.usages);
-    tx.audit(audit_event(actor, tenant_id, "certificate.issue", "certificate", out.certificate.id,
-                         {{"ca_id", ca.id}, {"serial", out.certificate.cert.serial_hex},
-                          {"common_name", out.certificate.cert.subject.common_name},
-                          {"from_csr", !req.csr_pem.empty()}}));
-  });
+  // Two round trips, not five (BEGIN, CA, certificate, audit, COMMIT): the
+  // CA is read, then one atomic statement stores the certificate with its
+  // audit event. Nothing is stored unless both are.
+  const auto ca = store_.find_ca(tenant_id, req.ca_id);
+  if (!ca) throw_not_found("No CA with id " + req.ca_id + ".");
+  out.certificate =
+      sign_leaf(*ca, subject.get(), sans, public_key.get(), public_key_info, req.validity_days, req.usages);
+  store_.insert_issued(out.certificate,
+                       audit_event(actor, tenant_id, "certificate.issue", "certificate", out.certificate.id,
+                                   {{"ca_id", ca->id}, {"serial", out.certificate.cert.serial_hex},
+                                    {"common_name", out.certificate.cert.subject.common_name},
+                                    {"from_csr", !req.csr_pem.empty()}}));
   return out;
 }
 
@@ -285,8 +287,9 @@ CertRecord PkiService::renew(const std::string& tenant_id, const std::string& ce
       EXTENDED_KEY_USAGE_free(eku);
     }
     if (usages.empty()) usages.push_back(Usage::server_auth);
-    out = sign_leaf(tx, ca, X509_get_subject_name(x.get()), old->cert.sans, pub.get(), X509_get_X509_PUBKEY(x.get()),
+    out = sign_leaf(ca, X509_get_subject_name(x.get()), old->cert.sans, pub.get(), X509_get_X509_PUBKEY(x.get()),
                     validity_days, usages);
+    tx.insert_certificate(out);
     tx.audit(audit_event(actor, tenant_id, "certificate.renew", "certificate", out.id,
                          {{"renewed_from", old->id}, {"serial", out.cert.serial_hex}}));
   });

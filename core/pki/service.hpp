@@ -105,7 +105,8 @@ class PkiService {
   std::shared_ptr<const CaMaterial> material(const CaRecord& ca);
   std::shared_ptr<const CaMaterial> cached_material(const std::string& ca_id);
   EvpPkeyPtr ca_key(const CaRecord& ca) const;
-  CertRecord sign_leaf(PkiTx& tx, const CaRecord& ca, X509_NAME* subject, Sans sans, EVP_PKEY* public_key,
+  // Builds and signs a leaf under `ca` after the policy checks; stores nothing.
+  CertRecord sign_leaf(const CaRecord& ca, X509_NAME* subject, Sans sans, EVP_PKEY* public_key,
                        const X509_PUBKEY* public_key_info,
                        std::optional<int> validity_days, const std::vector<Usage>& usages);
   // Encrypts `key` under the KEK into ca.key_ciphertext / ca.key_kek_id.

@@ -47,6 +47,10 @@ class PkiStore {
   // The same without the DER bytes: enough to tell whether a cached copy is current.
   virtual std::optional<StoredCrl> crl_state(const std::string& ca_id) = 0;
   virtual OcspStatus certificate_status(const std::string& ca_id, const std::string& serial_hex, int64_t now) = 0;
+  // Issuance, the hot write: the tenant's CA (from the primary), then the
+  // certificate and its audit event stored by one atomic statement.
+  virtual std::optional<CaRecord> find_ca(const std::string& tenant_id, const std::string& ca_id) = 0;
+  virtual void insert_issued(const CertRecord& cert, const AuditEvent& event) = 0;  // conflict on a duplicate
 };
 
 }  // namespace tenantca::core::pki
