@@ -32,7 +32,8 @@ void RecentWrites::note_write(const std::string& tenant_id, int64_t now_ms) {
 }
 
 bool RecentWrites::wrote_since(const std::string& tenant_id, int64_t since_ms) const {
-  return last_write_ms_[slot_of(tenant_id)].load() >= since_ms;
+  const int64_t last = last_write_ms_[slot_of(tenant_id)].load();
+  return last != 0 && last >= since_ms;  // 0: no write noted in this slot yet
 }
 
 }  // namespace tenantca::db

@@ -86,4 +86,20 @@ sleep 1.2
 for _ in 1 2 3 4 5 6; do API_KEY=$KEY api GET /api/v1/api-keys; done
 wait_for 5 bash -c "redis-cli -p $REDIS_PORT --scan --pattern 'tenantca:ratelimit:*' | grep -q ." && ok "buckets are kept in Redis again" || fail "Redis not used after it came back"
 if grep -q "Redis 127.0.0.1:$REDIS_PORT reachable again" "$T/daemon.log"; then ok "the recovery is logged"; else fail "no recovery line in the log"; fi
+
+# A hung Redis (stopped, not gone): answers still come, bounded by redis_timeout_ms.
+redis_pid=$(cat "$T/redis/redis.pid")
+kill -STOP "$redis_pid"
+CLEANUPS+=("kill -CONT $redis_pid")
+slowest=0; answered=0
+for _ in $(seq 1 6); do
+  out=$(curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}' -H "Authorization: Bearer $KEY" "$A_BASE/api/v1/api-keys" || true)
+  [[ "$out" =~ ^(200|429)\  ]] && answered=$((answered + 1))
+  ms=$(awk -v t="${out#* }" 'BEGIN {printf "%d", t * 1000}')
+  [ "$ms" -gt "$slowest" ] && slowest=$ms
+done
+kill -CONT "$redis_pid"
+echo "# Redis hung: $answered of 6 answered, slowest ${slowest} ms (redis_timeout_ms = 200)"
+expect_eq "a hung Redis does not hang requests" 6 "$answered"
+if [ "$slowest" -lt 2000 ]; then ok "each answered within 2 s (slowest ${slowest} ms)"; else fail "a request took ${slowest} ms"; fi
 finish
