@@ -1,11 +1,12 @@
 #pragma once
-// Signed OCSP answers kept per worker, so a relying party that asks again
-// (the common case: no nonce, the same request bytes) costs neither a
-// database read nor a signature.
+// OCSP data kept per worker under its CA: signed answers, so a relying party
+// that asks again (the common case: no nonce, the same request bytes) costs
+// neither a database read nor a signature; and certificate statuses by
+// serial, so an answer that must be signed afresh (a nonce) needs no read.
 //
-// Only answers that are safe to repeat are kept: no nonce in the request
-// (a nonce must be echoed fresh), and every status good or revoked
-// ("unknown" may become "good" when the serial is issued). Correctness rests
+// Only what is safe to repeat is kept (the caller decides): answers to
+// requests without a nonce, statuses good or revoked ("unknown" may become
+// "good" when the serial is issued). Correctness rests
 // on invalidation: a revocation anywhere sends a notification (migration
 // 0003) and the CA's answers are dropped; until the worker listens for those
 // notifications the cache is off. After an invalidation the CA is not cached

@@ -2,6 +2,8 @@
 
 #include <openssl/err.h>
 
+#include <cstdio>
+
 #include "core/pki/certs.hpp"
 #include "core/pki/crl_entries_der.hpp"
 
@@ -28,6 +30,25 @@ std::string status_only(int status) {
 }
 
 }  // namespace
+
+std::string status_to_text(const OcspStatus& s) {
+  if (s.kind == OcspStatus::Kind::good) return "g";
+  return "r " + std::to_string(s.revoked_at) + " " + std::to_string(static_cast<int>(s.reason));
+}
+
+OcspStatus status_from_text(const std::string& text) {
+  OcspStatus s;
+  long long at = 0;
+  int reason = 0;
+  if (text == "g") {
+    s.kind = OcspStatus::Kind::good;
+  } else if (std::sscanf(text.c_str(), "r %lld %d", &at, &reason) == 2) {
+    s.kind = OcspStatus::Kind::revoked;
+    s.revoked_at = at;
+    s.reason = static_cast<RevocationReason>(reason);
+  }
+  return s;  // anything else: unknown
+}
 
 std::string build_crl_der(X509* ca_cert, EVP_PKEY* ca_key, const std::vector<RevokedEntry>& revoked, int64_t crl_number,
                           int64_t this_update, int64_t next_update) {

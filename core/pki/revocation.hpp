@@ -24,6 +24,9 @@ struct OcspStatus {
   RevocationReason reason = RevocationReason::unspecified;
 };
 using OcspLookup = std::function<OcspStatus(const std::string& serial_hex)>;
+// A known status (good or revoked) as short text and back, for caches.
+std::string status_to_text(const OcspStatus& status);
+OcspStatus status_from_text(const std::string& text);
 
 // Answers a DER OCSP request; a request that cannot be parsed gets a
 // malformedRequest response (never an exception).

@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/pkcs12.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
@@ -31,6 +32,7 @@ CaRecord require_ca(PkiTx& tx, const std::string& tenant_id, const std::string& 
 }
 
 int key_bits(EVP_PKEY* key) { return EVP_PKEY_get_bits(key); }
+
 
 }  // namespace
 
@@ -447,15 +449,26 @@ std::string PkiService::ocsp(const std::string& ca_id, const std::string& reques
   bool repeatable = false;
   std::string der = ocsp_respond(
       request_der, signer->cert.get(), signer->key.get(),
-      [&](const std::string& serial) { return store_.certificate_status(ca_id, serial, now); }, now,
+      [&](const std::string& serial) { return certificate_status(ca_id, serial, now); }, now,
       settings_.ocsp_validity_seconds, &repeatable);
   if (repeatable) ocsp_cache_.store(ca_id, request_der, der, now, now + settings_.ocsp_validity_seconds / 2, generation);
   return der;
 }
 
+// A certificate's revocation status, from this worker's copy when it has a
+// current one (good or revoked; never unknown, which issuance may change).
+OcspStatus PkiService::certificate_status(const std::string& ca_id, const std::string& serial, int64_t now) {
+  if (auto hit = status_cache_.find(ca_id, serial, now)) return status_from_text(*hit);
+  const uint64_t generation = status_cache_.generation();
+  const OcspStatus status = store_.certificate_status(ca_id, serial, now);
+  if (status.kind != OcspStatus::Kind::unknown) status_cache_.store(ca_id, serial, status_to_text(status), now, now + 300, generation);
+  return status;
+}
+
 void PkiService::on_revocation_notice(const std::string& ca_id) {
   const int64_t now = clock_.now_seconds();
   ocsp_cache_.invalidate_ca(ca_id, now);
+  status_cache_.invalidate_ca(ca_id, now);
   std::lock_guard<std::mutex> lock(cache_mutex_);
   crls_.erase(ca_id);
   crl_quiet_until_[ca_id] = now + kCacheQuietSeconds;
@@ -463,6 +476,7 @@ void PkiService::on_revocation_notice(const std::string& ca_id) {
 
 void PkiService::set_change_feed(bool listening) {
   ocsp_cache_.set_enabled(listening);
+  status_cache_.set_enabled(listening);
   std::lock_guard<std::mutex> lock(cache_mutex_);
   crls_.clear();  // either way, a revocation may have gone unheard
   change_feed_ = listening;

@@ -112,6 +112,7 @@ class PkiService {
   // Encrypts `key` under the KEK into ca.key_ciphertext / ca.key_kek_id.
   void seal_key(CaRecord& ca, EVP_PKEY* key) const;
   const Kek& require_kek() const;
+  OcspStatus certificate_status(const std::string& ca_id, const std::string& serial, int64_t now);
 
   PkiStore& store_;
   const Kek* kek_;
@@ -129,7 +130,11 @@ class PkiService {
   std::map<std::string, CachedCrl> crls_;  // by CA id: the last CRL this worker served
   std::map<std::string, int64_t> crl_quiet_until_;
   bool change_feed_ = false;
+  // Signed answers to nonce-less requests, and certificate statuses by
+  // serial (for requests with a nonce, which must be signed afresh); both
+  // dropped on revocation notices and off while those cannot be heard.
   OcspResponseCache ocsp_cache_{OcspCacheSettings{300, kCacheQuietSeconds, 50000}};
+  OcspResponseCache status_cache_{OcspCacheSettings{300, kCacheQuietSeconds, 200000}};
 };
 
 }  // namespace tenantca::core::pki

@@ -20,17 +20,24 @@ ocsp_status() { # base-url: status of the leaf in a nonce-less OCSP answer from 
   openssl ocsp -respin "$T/resp.der" -issuer "$T/ca.pem" -cert "$T/leaf.pem" -CAfile "$T/ca.pem" 2>/dev/null \
     | sed -n "s|^$T/leaf.pem: ||p"
 }
+ocsp_nonce_status() { # base-url: the same asked with a nonce (answer signed afresh; status from the worker's cache)
+  openssl ocsp -issuer "$T/ca.pem" -cert "$T/leaf.pem" -url "$1/pki/$CA/ocsp" -CAfile "$T/ca.pem" 2>/dev/null \
+    | sed -n "s|^$T/leaf.pem: ||p"
+}
 crl_lists_leaf() { # base-url
   curl -s "$1/pki/$CA/crl" -o "$T/crl.der"
   # openssl prints whole bytes in upper case; the API gives the canonical form (no leading zeros)
   openssl crl -inform DER -in "$T/crl.der" -noout -text 2>/dev/null | tr -d ' ' | sed -n 's/^SerialNumber://p' \
     | tr 'A-F' 'a-f' | sed 's/^0*//' | grep -qx "$SERIAL"
 }
-all_say() { # status: every worker of instances 2 and 3 (4 asks each) answers it
+all_say() { # status: every worker of instances 2 and 3 (4 asks each, with and without a nonce) answers it
   local n i url_var
   for n in 2 3; do
     url_var="INSTANCE${n}_URL"
-    for i in 1 2 3 4; do [ "$(ocsp_status "${!url_var}")" = "$1" ] || return 1; done
+    for i in 1 2 3 4; do
+      [ "$(ocsp_status "${!url_var}")" = "$1" ] || return 1
+      [ "$(ocsp_nonce_status "${!url_var}")" = "$1" ] || return 1
+    done
   done
 }
 

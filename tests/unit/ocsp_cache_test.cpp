@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "core/pki/ocsp_cache.hpp"
+#include "core/pki/revocation.hpp"
 
 using tenantca::core::pki::OcspCacheSettings;
 using tenantca::core::pki::OcspResponseCache;
@@ -60,4 +61,20 @@ TEST(OcspCache, BoundedSize) {
   for (int i = 0; i < 10; ++i) c.store("ca", std::to_string(i), "x", 100, 1000, c.generation());
   EXPECT_LE(c.size(), 3u);
   EXPECT_TRUE(c.find("ca", "9", 100));
+}
+
+TEST(OcspStatusText, RoundTrips) {
+  using namespace tenantca::core::pki;
+  OcspStatus good;
+  good.kind = OcspStatus::Kind::good;
+  EXPECT_EQ(status_from_text(status_to_text(good)).kind, OcspStatus::Kind::good);
+  OcspStatus revoked;
+  revoked.kind = OcspStatus::Kind::revoked;
+  revoked.revoked_at = 1700000123;
+  revoked.reason = RevocationReason::key_compromise;
+  const OcspStatus back = status_from_text(status_to_text(revoked));
+  EXPECT_EQ(back.kind, OcspStatus::Kind::revoked);
+  EXPECT_EQ(back.revoked_at, 1700000123);
+  EXPECT_EQ(back.reason, RevocationReason::key_compromise);
+  EXPECT_EQ(status_from_text("garbage").kind, OcspStatus::Kind::unknown);
 }
