@@ -50,7 +50,7 @@ class WorkerAppImpl final : public WorkerApp {
 
     auto* probe = probe_.get();
     handlers::RouteDeps deps{database, [probe] { return probe->database_ok(); }, default_rate, pki_.get(),
-                             cfg.testing_sleep_endpoint, cfg.metrics_enabled,
+                             cfg.testing_sleep_endpoint, cfg.metrics_enabled && cfg.metrics_bind.empty(),
                              [probe, metrics] { return metrics(probe->database_ok()); }};
     auto* cache = auth_cache_.get();
     core::RateLimiter* limiter = preloaded.rate_limiter.get();
@@ -66,6 +66,17 @@ class WorkerAppImpl final : public WorkerApp {
     auto dispatcher = std::make_shared<const handlers::Dispatcher>(
         handlers::build_router(deps), authorizer,
         handlers::DispatcherOptions{static_cast<std::size_t>(cfg.max_body_bytes), read_routing(cfg, preloaded)});
+    if (cfg.metrics_enabled && !cfg.metrics_bind.empty()) {
+      auto metrics_dispatcher = std::make_shared<const handlers::Dispatcher>(
+          handlers::build_metrics_router([probe, metrics] { return metrics(probe->database_ok()); }),
+          [](handlers::RequestContext&, handlers::Access) {
+            throw core::DomainError(core::ErrorCode::not_found, "No such resource.");  // the listener has public routes only
+          },
+          handlers::DispatcherOptions{1024});
+      metrics_server_ = std::make_unique<handlers::HttpServer>(
+          handlers::ServerOptions{cfg.metrics_bind_host, cfg.metrics_bind_port, 1, 65536, false}, metrics_dispatcher,
+          handlers::ServerHooks{});
+    }
     listen_for_changes(cfg, preloaded);
     server_ = std::make_unique<handlers::HttpServer>(
         handlers::ServerOptions{cfg.bind_host, cfg.bind_port, cfg.threads,
@@ -130,10 +141,23 @@ class WorkerAppImpl final : public WorkerApp {
   }
 
   ~WorkerAppImpl() override {
+    metrics_server_.reset();
     server_.reset();  // stop serving before the resources handlers use go away
     listener_.reset();  // its callbacks use the caches below
   }
-  handlers::HttpServer& server() override { return *server_; }
+  void start() override {
+    server_->start();
+    if (metrics_server_) metrics_server_->start();
+  }
+  void stop_accepting() override {
+    server_->stop_accepting();
+    if (metrics_server_) metrics_server_->stop_accepting();
+  }
+  int in_flight() const override { return server_->in_flight() + (metrics_server_ ? metrics_server_->in_flight() : 0); }
+  void shutdown() override {
+    server_->shutdown();
+    if (metrics_server_) metrics_server_->shutdown();
+  }
 
  private:
   std::unique_ptr<db::Database> database_;
@@ -145,6 +169,7 @@ class WorkerAppImpl final : public WorkerApp {
   std::unique_ptr<db::SqlPkiStore> pki_store_;
   std::unique_ptr<core::pki::PkiService> pki_;
   std::unique_ptr<handlers::HttpServer> server_;
+  std::unique_ptr<handlers::HttpServer> metrics_server_;
   std::unique_ptr<db::ChangeListener> listener_;
 };
 

@@ -36,10 +36,15 @@ void configure_libpq_environment(const Config& cfg);
 // Checks that must pass before any worker starts. Throws std::runtime_error.
 Preloaded preload(const Config& cfg);
 
+// A worker's listeners (the API, and /metrics when metrics.bind is set),
+// started, drained and stopped together.
 class WorkerApp {
  public:
   virtual ~WorkerApp() = default;
-  virtual handlers::HttpServer& server() = 0;
+  virtual void start() = 0;
+  virtual void stop_accepting() = 0;
+  virtual int in_flight() const = 0;
+  virtual void shutdown() = 0;
 };
 
 // Builds a worker's resources: call only after fork().

@@ -51,7 +51,9 @@ struct Config {
   bool testing_sleep_endpoint = false;
   bool testing_fail_worker_boot = false;
   bool testing_worker_ignores_abort = false;
-  std::string metrics_bind;
+  std::string metrics_bind;  // empty: /metrics on the main listener
+  std::string metrics_bind_host;
+  int metrics_bind_port = 0;
 
   // Where the configuration came from, for messages.
   std::string config_file;

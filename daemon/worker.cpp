@@ -82,7 +82,7 @@ int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table
                                                    counters.duration_us_sum += us;
                                                  }},
                            [&table](bool db_ok) { return render_metrics(table, db_ok); }, counters);
-    app->server().start();
+    app->start();
   } catch (const std::exception& e) {
     spdlog::error("worker boot failed: {}", e.what());
     return kExitBootError;
@@ -117,12 +117,12 @@ int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table
   if (slot.state.load() == static_cast<int>(WorkerState::retiring)) reason += " after max_requests";
   spdlog::info("worker draining: {}", reason);
   slot.state = static_cast<int>(WorkerState::draining);
-  app->server().stop_accepting();
+  app->stop_accepting();
   const int64_t deadline = monotonic_ms() + int64_t{cfg.graceful_timeout_s} * 1000;
   int64_t idle_since = 0;
   while (monotonic_ms() < deadline) {
     const int64_t now = monotonic_ms();
-    if (app->server().in_flight() == 0) {
+    if (app->in_flight() == 0) {
       if (idle_since == 0) idle_since = now;
       if (now - idle_since >= 100) break;  // let a response just handed to the kernel leave
     } else {
@@ -131,7 +131,7 @@ int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table
     slot.heartbeat_ms = now;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  app->server().shutdown();
+  app->shutdown();
   app.reset();
   spdlog::info("worker exiting after {} requests", tracker->requests());
   return 0;
