@@ -180,7 +180,14 @@ void configure_libpq_environment(const Config& cfg) {
   // form of database.url (URI or key=value); SOCI never sees them, so its
   // whitespace splitting of conninfo strings does not matter (PITFALLS.md).
   ::setenv("PGCONNECT_TIMEOUT", std::to_string(cfg.database_connect_timeout_s).c_str(), 1);
-  ::setenv("PGOPTIONS", fmt::format("-c statement_timeout={} -c TimeZone=UTC", cfg.database_statement_timeout_ms).c_str(), 1);
+  // tenantca.replica_reads: our writes announce themselves to the other
+  // instances (read-your-own-writes), only when replicas are in use
+  // (db/migrations/0004).
+  ::setenv("PGOPTIONS",
+           fmt::format("-c statement_timeout={} -c TimeZone=UTC -c tenantca.replica_reads={}",
+                       cfg.database_statement_timeout_ms, cfg.database_replica_url.empty() ? "off" : "on")
+               .c_str(),
+           1);
   ::setenv("PGAPPNAME", "tenantca", 0);
 }
 
