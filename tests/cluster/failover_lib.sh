@@ -3,10 +3,13 @@
 # 50 ms, the primary crashed and the standby promoted, and the timings.
 #   writer_start URL KEY CA FILE   one line per write: start-ms status id end-ms
 #   writer_stop
-#   failover DIR                   crash + promote; sets CRASH_MS DEAD_MS PROMOTED_MS
+#   failover DIR                   crash, wait PROMOTE_DELAY seconds (default 0:
+#                                  promote at once), promote; sets CRASH_MS
+#                                  DEAD_MS PROMOTED_MS
 #   failover_figures FILE          sets GAP_MS (crash -> first good write started
 #                                  after the primary died), OUTAGE_MS (last good
-#                                  write before -> that one), WRITES, FAILED
+#                                  write before -> that one), AFTER_PROMOTE_MS
+#                                  (promote returned -> that one), WRITES, FAILED
 FAILOVER_LIB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 writer_start() {
@@ -30,6 +33,7 @@ failover() {
   CRASH_MS=$(date +%s%3N)
   "$FAILOVER_LIB_ROOT/scripts/pg-cluster" crash "$1/primary"
   DEAD_MS=$(date +%s%3N)
+  sleep "${PROMOTE_DELAY:-0}"
   "$FAILOVER_LIB_ROOT/scripts/pg-cluster" promote "$1/standby"
   PROMOTED_MS=$(date +%s%3N)
 }
@@ -42,6 +46,7 @@ failover_figures() {
   last=$(awk -v c="$CRASH_MS" '$4 <= c && $2 == 201 {t = $4} END {print t}' "$1")
   GAP_MS=$((first - CRASH_MS))
   OUTAGE_MS=$((first - last))
+  AFTER_PROMOTE_MS=$((first - PROMOTED_MS))
   WRITES=$(wc -l <"$1")
   FAILED=$(awk '$2 != 201' "$1" | wc -l)
 }
