@@ -46,6 +46,7 @@ class PgRow {
   PgRow(const PGresult* result, int row) : result_(result), row_(row) {}
   template <typename T>
   T get(int column) const;
+  bool is_null(int column) const { return PQgetisnull(result_, row_, column) != 0; }
 
  private:
   const PGresult* result_;

@@ -20,10 +20,12 @@ constexpr const char* kSelectTenantPrepared =
 constexpr const char* kSelectTenantForUpdate =
     "SELECT id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * 1000000)::bigint "
     "FROM tenants WHERE id = CAST(:id AS uuid) FOR UPDATE";
+// Lists and the key lookup go through libpq (one round trip; the lookup
+// prepared once per connection), like the PKI reads.
 constexpr const char* kListTenants =
     "SELECT id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * 1000000)::bigint "
-    "FROM tenants WHERE (created_at, id) < (timestamptz 'epoch' + :micros * interval '1 microsecond', CAST(:aid AS uuid)) "
-    "ORDER BY created_at DESC, id DESC LIMIT :lim";
+    "FROM tenants WHERE (created_at, id) < (timestamptz 'epoch' + $1::bigint * interval '1 microsecond', $2::uuid) "
+    "ORDER BY created_at DESC, id DESC LIMIT $3::int";
 constexpr const char* kUpdateTenant =
     "UPDATE tenants SET name = :name, rate_rps = :rps, rate_burst = :burst, disabled = (:disabled = 1) "
     "WHERE id = CAST(:id AS uuid)";
@@ -34,9 +36,9 @@ constexpr const char* kInsertApiKey =
     "RETURNING (extract(epoch FROM created_at) * 1000000)::bigint";
 constexpr const char* kListApiKeys =
     "SELECT id::text, tenant_id::text, name, role, (extract(epoch FROM created_at) * 1000000)::bigint "
-    "FROM api_keys WHERE tenant_id = CAST(:tid AS uuid) AND deleted_at IS NULL "
-    "AND (created_at, id) < (timestamptz 'epoch' + :micros * interval '1 microsecond', CAST(:aid AS uuid)) "
-    "ORDER BY created_at DESC, id DESC LIMIT :lim";
+    "FROM api_keys WHERE tenant_id = $1::uuid AND deleted_at IS NULL "
+    "AND (created_at, id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid) "
+    "ORDER BY created_at DESC, id DESC LIMIT $4::int";
 constexpr const char* kDeleteApiKey =
     "UPDATE api_keys SET deleted_at = clock_timestamp() "
     "WHERE id = CAST(:id AS uuid) AND tenant_id = CAST(:tid AS uuid) AND deleted_at IS NULL RETURNING name, role";
@@ -44,7 +46,7 @@ constexpr const char* kSelectKeyRecord =
     "SELECT k.id::text, k.tenant_id::text, k.role, encode(k.secret_hash, 'hex'), coalesce(t.disabled, false)::int, "
     "coalesce(t.rate_rps, 0), coalesce(t.rate_burst, 0) "
     "FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id "
-    "WHERE k.id = CAST(:id AS uuid) AND k.deleted_at IS NULL";
+    "WHERE k.id = $1::uuid AND k.deleted_at IS NULL";
 
 // Prepared once per connection (libpq): every mutation runs it.
 constexpr const char* kInsertAudit =
@@ -53,24 +55,26 @@ constexpr const char* kInsertAudit =
 constexpr const char* kListAudit =
     "SELECT id::text, tenant_id::text, (extract(epoch FROM time) * 1000000)::bigint, actor_key_id::text, action, "
     "target_type, coalesce(target_id, ''), request_id, detail::text "
-    "FROM audit_events WHERE tenant_id = CAST(:tid AS uuid) "
-    "AND (time, id) < (timestamptz 'epoch' + :micros * interval '1 microsecond', CAST(:aid AS uuid)) "
-    "ORDER BY time DESC, id DESC LIMIT :lim";
+    "FROM audit_events WHERE tenant_id = $1::uuid "
+    "AND (time, id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid) "
+    "ORDER BY time DESC, id DESC LIMIT $4::int";
 
 // ---- row mapping -----------------------------------------------------------
-core::Tenant tenant_from(const soci::row& r) {
+// From a soci::row (writes with RETURNING) or a PgRow (reads).
+template <typename Row>
+core::Tenant tenant_from(const Row& r) {
   core::Tenant t;
-  t.id = r.get<std::string>(0);
-  t.name = r.get<std::string>(1);
-  t.rate_limit.requests_per_second = r.get<int>(2);
-  t.rate_limit.burst = r.get<int>(3);
-  t.disabled = r.get<int>(4) != 0;
-  t.created_us = r.get<long long>(5);
+  t.id = r.template get<std::string>(0);
+  t.name = r.template get<std::string>(1);
+  t.rate_limit.requests_per_second = r.template get<int>(2);
+  t.rate_limit.burst = r.template get<int>(3);
+  t.disabled = r.template get<int>(4) != 0;
+  t.created_us = r.template get<long long>(5);
   return t;
 }
 
-std::optional<std::string> opt_string(const soci::row& r, std::size_t i) {
-  if (r.get_indicator(i) == soci::i_null) return std::nullopt;
+std::optional<std::string> opt_string(const PgRow& r, int i) {
+  if (r.is_null(i)) return std::nullopt;
   return r.get<std::string>(i);
 }
 
@@ -143,8 +147,8 @@ core::Page<core::Tenant> list_tenants(Database& db, const core::PageRequest& pag
     const long long micros = core::bound_micros(page);
     const std::string aid = core::bound_id(page);
     const int lim = page.limit + 1;
-    soci::rowset<soci::row> rs = (s.prepare << kListTenants, soci::use(micros), soci::use(aid), soci::use(lim));
-    for (const auto& r : rs) rows.push_back(tenant_from(r));
+    auto r = exec_params(s, kListTenants, {{std::to_string(micros)}, {aid}, {std::to_string(lim)}}, false);
+    for (int i = 0; i < PQntuples(r.get()); ++i) rows.push_back(tenant_from(PgRow(r.get(), i)));
   });
   return core::make_page(std::move(rows), page.limit,
                          [](const core::Tenant& t) { return std::pair<int64_t, std::string>(t.created_us, t.id); });
@@ -220,9 +224,9 @@ core::Page<core::ApiKeyInfo> list_api_keys(Database& db, const std::string& tena
     const long long micros = core::bound_micros(page);
     const std::string aid = core::bound_id(page);
     const int lim = page.limit + 1;
-    soci::rowset<soci::row> rs =
-        (s.prepare << kListApiKeys, soci::use(tenant_id), soci::use(micros), soci::use(aid), soci::use(lim));
-    for (const auto& r : rs) {
+    auto res = exec_params(s, kListApiKeys, {{tenant_id}, {std::to_string(micros)}, {aid}, {std::to_string(lim)}}, false);
+    for (int i = 0; i < PQntuples(res.get()); ++i) {
+      const PgRow r(res.get(), i);
       core::ApiKeyInfo k;
       k.id = r.get<std::string>(0);
       k.tenant_id = opt_string(r, 1);
@@ -249,9 +253,10 @@ void delete_api_key(Database& db, const std::string& tenant_id, const std::strin
 std::optional<core::KeyRecord> find_key_record(Database& db, const std::string& key_id) {
   std::optional<core::KeyRecord> out;
   db.with_session("api_keys.auth", [&](soci::session& s) {
-    soci::row r;
-    s << kSelectKeyRecord, soci::use(key_id), soci::into(r);
-    if (!s.got_data()) return;
+    out.reset();
+    auto res = exec_prepared(s, "tca_key_record", kSelectKeyRecord, {key_id});
+    if (PQntuples(res.get()) != 1) return;
+    const PgRow r(res.get(), 0);
     core::KeyRecord k;
     k.id = r.get<std::string>(0);
     k.tenant_id = opt_string(r, 1);
@@ -274,9 +279,9 @@ core::Page<core::AuditEvent> list_audit_events(Database& db, const std::string& 
     const long long micros = core::bound_micros(page);
     const std::string aid = core::bound_id(page);
     const int lim = page.limit + 1;
-    soci::rowset<soci::row> rs =
-        (s.prepare << kListAudit, soci::use(tenant_id), soci::use(micros), soci::use(aid), soci::use(lim));
-    for (const auto& r : rs) {
+    auto res = exec_params(s, kListAudit, {{tenant_id}, {std::to_string(micros)}, {aid}, {std::to_string(lim)}}, false);
+    for (int i = 0; i < PQntuples(res.get()); ++i) {
+      const PgRow r(res.get(), i);
       core::AuditEvent e;
       e.id = r.get<std::string>(0);
       e.tenant_id = opt_string(r, 1);
