@@ -134,7 +134,7 @@ class PkiService {
   // serial (for requests with a nonce, which must be signed afresh); both
   // dropped on revocation notices and off while those cannot be heard.
   OcspResponseCache ocsp_cache_{OcspCacheSettings{300, kCacheQuietSeconds, 50000}};
-  OcspResponseCache status_cache_{OcspCacheSettings{300, kCacheQuietSeconds, 200000}};
+  OcspResponseCache status_cache_{OcspCacheSettings{300, kCacheQuietSeconds, 50000}};  // ~10 MB at most
 };
 
 }  // namespace tenantca::core::pki
