@@ -221,14 +221,7 @@ std::string cert_pem(X509* cert) {
   return bio_to_string(bio.get());
 }
 
-std::string cert_der(X509* cert) {
-  unsigned char* der = nullptr;
-  const int n = i2d_X509(cert, &der);
-  check(n > 0, "i2d_X509");
-  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
-  OPENSSL_free(der);
-  return out;
-}
+std::string cert_der(X509* cert) { return der_of(cert, i2d_X509); }
 
 std::string serial_hex(const ASN1_INTEGER* serial) {
   BignumPtr bn(check_ptr(ASN1_INTEGER_to_BN(serial, nullptr), "serial"));

@@ -72,4 +72,15 @@ std::optional<std::string> base64_decode(const std::string& text);
 
 std::string hex_lower(const unsigned char* data, std::size_t n);
 
+// An object's DER encoding through its i2d_* function, as bytes.
+template <typename T, typename Encoder>
+std::string der_of(T* object, Encoder encode) {
+  unsigned char* der = nullptr;
+  const int n = encode(object, &der);
+  check(n > 0, "DER encoding");
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  return out;
+}
+
 }  // namespace tenantca::core::pki

@@ -12,16 +12,6 @@ namespace {
 
 Asn1TimePtr asn1_time(int64_t t) { return Asn1TimePtr(check_ptr(ASN1_TIME_set(nullptr, static_cast<time_t>(t)), "ASN1_TIME_set")); }
 
-template <typename T, typename Encoder>
-std::string der_of(T* object, Encoder encode) {
-  unsigned char* der = nullptr;
-  const int n = encode(object, &der);
-  check(n > 0, "DER encoding");
-  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(n));
-  OPENSSL_free(der);
-  return out;
-}
-
 std::string response_der(OCSP_RESPONSE* resp) { return der_of(resp, i2d_OCSP_RESPONSE); }
 
 std::string status_only(int status) {
