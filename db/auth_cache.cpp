@@ -1,8 +1,5 @@
 #include "db/auth_cache.hpp"
 
-#include <spdlog/spdlog.h>
-
-
 namespace tenantca::db {
 
 AuthCache::AuthCache(Loader loader, std::chrono::seconds ttl) : loader_(std::move(loader)), ttl_(ttl) {}

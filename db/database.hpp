@@ -5,7 +5,6 @@
 // work once), retries of serialization failures, and slow-operation logging.
 #include <soci/soci.h>
 
-#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>

@@ -1,7 +1,8 @@
 #pragma once
 // Keeps a fresh answer to "can we reach the database?" so GET /api/v1/health
 // never waits on the database: a background thread keeps one connection and
-// sends a SELECT 1 every second; the handler only reads the result.
+// sends its check (SELECT 1, or a read replica's lag) every interval; the
+// handler only reads the result.
 //
 // Two kinds of failure: a hard one (connection refused or lost) counts at
 // once; a slow answer only counts once no answer has come for

@@ -3,7 +3,6 @@
 #include <openssl/err.h>
 #include <openssl/pkcs12.h>
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
