@@ -30,8 +30,11 @@ std::optional<std::string> b64url_decode(std::string in) {
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                 reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
   if (n < 0) return std::nullopt;
+  // Padding is at most two '=' and only at the end; anything else (e.g.
+  // "====", which EVP_DecodeBlock accepts) is not a cursor we wrote.
   std::size_t pad = 0;
   while (pad < in.size() && in[in.size() - 1 - pad] == '=') ++pad;
+  if (pad > 2 || in.find('=') < in.size() - pad || static_cast<std::size_t>(n) < pad) return std::nullopt;
   out.resize(static_cast<std::size_t>(n) - pad);
   return out;
 }

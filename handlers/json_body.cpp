@@ -38,6 +38,13 @@ JsonFields::JsonFields(const nlohmann::json& object, std::string path) : object_
 
 bool JsonFields::has(const std::string& name) const { return object_.contains(name) && !object_[name].is_null(); }
 
+bool JsonFields::take_null(const std::string& name) {
+  auto it = object_.find(name);
+  if (it == object_.end() || !it->is_null()) return false;
+  seen_.insert(name);
+  return true;
+}
+
 const nlohmann::json* JsonFields::get(const std::string& name) {
   seen_.insert(name);
   auto it = object_.find(name);

@@ -25,6 +25,9 @@ class JsonFields {
   JsonFields required_object(const std::string& name);
   std::optional<std::vector<std::string>> optional_string_array(const std::string& name, std::size_t max_items = 100);
   bool has(const std::string& name) const;
+  // True (and the field counts as read) when the field is present with null:
+  // a merge patch's "back to the default".
+  bool take_null(const std::string& name);
   // Call last: rejects any field nobody asked for.
   void reject_unknown() const;
   const std::string& path() const { return path_; }

@@ -91,38 +91,59 @@ KeySpec read_key(JsonFields obj) {
   return k;
 }
 
-Policy read_policy(JsonFields obj) {
-  Policy p;
-  if (auto d = obj.optional_string_array("allowed_domains", 200)) {
-    p.allowed_domains.clear();
-    for (auto name : *d) {
-      for (auto& c : name) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
-      Sans probe;
-      probe.dns = {name};
-      if (name.rfind("*.", 0) == 0) core::throw_invalid("Field 'policy.allowed_domains' has an invalid domain: '" + name + "'.");
-      try {
-        normalize_and_validate_sans(probe);
-      } catch (const core::DomainError&) {
-        core::throw_invalid("Field 'policy.allowed_domains' has an invalid domain: '" + name + "'.");
+// A policy object as an RFC 7396 merge patch; its values are normalised and
+// checked by the policy engine when applied.
+PolicyPatch read_policy_patch(JsonFields obj) {
+  PolicyPatch patch;
+  Policy& v = patch.values;
+  auto list = [&](const char* name, std::vector<std::string>& into, std::size_t max_items) {
+    if (obj.take_null(name)) {
+      patch.reset.insert(name);
+    } else if (auto items = obj.optional_string_array(name, max_items)) {
+      for (const auto& item : *items) {
+        if (item.size() > 2048) core::throw_invalid("Field '" + obj.field(name) + "' has an item longer than 2048 characters.");
       }
-      p.allowed_domains.push_back(name);
+      into = *items;
+      patch.set.insert(name);
     }
+  };
+  auto flag = [&](const char* name, bool& into) {
+    if (obj.take_null(name)) {
+      patch.reset.insert(name);
+    } else if (auto b = obj.optional_bool(name)) {
+      into = *b;
+      patch.set.insert(name);
+    }
+  };
+  list("allowed_domains", v.allowed_domains, 200);
+  list("denied_domains", v.denied_domains, 200);
+  flag("allow_subdomains", v.allow_subdomains);
+  flag("allow_wildcards", v.allow_wildcards);
+  flag("allow_ip_sans", v.allow_ip_sans);
+  list("allowed_ip_ranges", v.allowed_ip_ranges, 200);
+  list("allowed_email_domains", v.allowed_email_domains, 200);
+  list("allowed_uri_prefixes", v.allowed_uri_prefixes, 200);
+  list("allowed_subject_fields", v.allowed_subject_fields, 5);
+  flag("name_constraints", v.name_constraints);
+  if (obj.take_null("max_validity_days")) {
+    patch.reset.insert("max_validity_days");
+  } else if (auto days = obj.optional_int("max_validity_days", 1, 36500)) {
+    v.max_validity_days = static_cast<int>(*days);
+    patch.set.insert("max_validity_days");
   }
-  p.allow_subdomains = obj.optional_bool("allow_subdomains").value_or(p.allow_subdomains);
-  p.allow_wildcards = obj.optional_bool("allow_wildcards").value_or(p.allow_wildcards);
-  p.allow_ip_sans = obj.optional_bool("allow_ip_sans").value_or(p.allow_ip_sans);
-  p.max_validity_days = static_cast<int>(obj.optional_int("max_validity_days", 1, 36500).value_or(p.max_validity_days));
-  if (auto kts = obj.optional_string_array("key_types", 3)) {
-    p.key_types.clear();
+  if (obj.take_null("key_types")) {
+    patch.reset.insert("key_types");
+  } else if (auto kts = obj.optional_string_array("key_types", 3)) {
+    v.key_types.clear();
     for (const auto& k : *kts) {
       auto t = parse_key_type(k);
-      if (!t) core::throw_invalid("Field 'policy.key_types' has an unknown key type: '" + k + "'.");
-      p.key_types.push_back(*t);
+      if (!t) core::throw_invalid("Field '" + obj.field("key_types") + "' has an unknown key type: '" + k + "'.");
+      v.key_types.push_back(*t);
     }
-    if (p.key_types.empty()) core::throw_invalid("Field 'policy.key_types' must not be empty.");
+    patch.set.insert("key_types");
   }
   obj.reject_unknown();
-  return p;
+  return patch;
 }
 
 std::string required_uuid_field(JsonFields& body, const std::string& name) {
@@ -208,7 +229,7 @@ void add_pki_routes(Router& router, PkiDeps deps) {
     if (auto k = body.optional_object("key")) req.key = read_key(*k);
     if (auto v = body.optional_int("validity_days", 1, 36500)) req.validity_days = static_cast<int>(*v);
     if (auto pl = body.optional_int("max_path_length", 0, 10)) req.max_path_length = static_cast<int>(*pl);
-    if (auto pol = body.optional_object("policy")) req.policy = read_policy(*pol);
+    if (auto pol = body.optional_object("policy")) req.policy = read_policy_patch(*pol);
     body.reject_unknown();
     const auto ca = pki->create_ca(tenant_of(ctx), std::move(req), actor_of(ctx));
     return created(ca_json(ca), "/api/v1/cas/" + ca.id);
@@ -225,7 +246,7 @@ void add_pki_routes(Router& router, PkiDeps deps) {
       req.certificate_pem = body.required_string("certificate_pem", 256 * 1024);
       req.private_key_pem = body.required_string("private_key_pem", 64 * 1024);
     }
-    if (auto pol = body.optional_object("policy")) req.policy = read_policy(*pol);
+    if (auto pol = body.optional_object("policy")) req.policy = read_policy_patch(*pol);
     body.reject_unknown();
     const auto ca = pki->import_ca(tenant_of(ctx), std::move(req), actor_of(ctx));
     return created(ca_json(ca), "/api/v1/cas/" + ca.id);
@@ -241,8 +262,8 @@ void add_pki_routes(Router& router, PkiDeps deps) {
   router.add("PATCH", "/api/v1/cas/{id}", Access::tenant_owner, [pki](RequestContext& ctx) {
     const std::string id = uuid_param(ctx, 0);
     auto body = JsonFields::from_body(ctx.request);
-    std::optional<Policy> policy;
-    if (auto pol = body.optional_object("policy")) policy = read_policy(*pol);
+    PolicyPatch policy;
+    if (auto pol = body.optional_object("policy")) policy = read_policy_patch(*pol);
     auto disabled = body.optional_bool("disabled");
     body.reject_unknown();
     return json_ok(200, ca_json(pki->update_ca(tenant_of(ctx), id, policy, disabled, actor_of(ctx))));

@@ -12,6 +12,7 @@
 
 #include "core/errors.hpp"
 #include "core/pki/keys.hpp"
+#include "core/pki/name_constraints.hpp"
 
 namespace tenantca::core::pki {
 namespace {
@@ -270,6 +271,11 @@ ParsedCsr parse_csr(const std::string& pem) {
     ERR_clear_error();
     throw DomainError(ErrorCode::invalid_csr, "The CSR's signature does not verify.");
   }
+  const X509_NAME* requested = X509_REQ_get_subject_name(req.get());
+  const int first_cn = X509_NAME_get_index_by_NID(requested, NID_commonName, -1);
+  if (first_cn >= 0 && X509_NAME_get_index_by_NID(requested, NID_commonName, first_cn) >= 0) {
+    throw DomainError(ErrorCode::invalid_csr, "The CSR's subject has more than one common name.");
+  }
   ParsedCsr out;
   out.subject.reset(check_ptr(X509_NAME_dup(X509_REQ_get_subject_name(req.get())), "X509_NAME_dup"));
   out.subject_fields = subject_of(out.subject.get());
@@ -332,6 +338,7 @@ X509Ptr build_ca_cert(const CaCertSpec& spec) {
   add_conf_ext(cert.get(), &ctx, NID_key_usage, "critical,keyCertSign,cRLSign,digitalSignature");
   add_conf_ext(cert.get(), &ctx, NID_subject_key_identifier, "hash");
   add_conf_ext(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always");
+  if (spec.name_constraints != nullptr) add_name_constraints(cert.get(), *spec.name_constraints);
   sign(cert.get(), spec.issuer_key);
   return cert;
 }

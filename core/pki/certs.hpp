@@ -51,6 +51,7 @@ struct CaCertSpec {
   int64_t not_before;
   int64_t not_after;
   std::optional<int> path_length;
+  const Policy* name_constraints = nullptr;  // when set: a critical nameConstraints extension from it
 };
 X509Ptr build_ca_cert(const CaCertSpec& spec);
 

@@ -33,9 +33,18 @@ nlohmann::json to_json(const Sans& s) { return {{"dns", s.dns}, {"ip", s.ip}, {"
 nlohmann::json to_json(const Policy& p) {
   nlohmann::json kt = nlohmann::json::array();
   for (auto k : p.key_types) kt.push_back(key_type_name(k));
-  return {{"allowed_domains", p.allowed_domains}, {"allow_subdomains", p.allow_subdomains},
-          {"allow_wildcards", p.allow_wildcards}, {"allow_ip_sans", p.allow_ip_sans},
-          {"max_validity_days", p.max_validity_days}, {"key_types", kt}};
+  return {{"allowed_domains", p.allowed_domains},
+          {"denied_domains", p.denied_domains},
+          {"allow_subdomains", p.allow_subdomains},
+          {"allow_wildcards", p.allow_wildcards},
+          {"allow_ip_sans", p.allow_ip_sans},
+          {"allowed_ip_ranges", p.allowed_ip_ranges},
+          {"allowed_email_domains", p.allowed_email_domains},
+          {"allowed_uri_prefixes", p.allowed_uri_prefixes},
+          {"allowed_subject_fields", p.allowed_subject_fields},
+          {"max_validity_days", p.max_validity_days},
+          {"key_types", kt},
+          {"name_constraints", p.name_constraints}};
 }
 
 Subject subject_from_json(const nlohmann::json& j) {
@@ -50,10 +59,16 @@ Sans sans_from_json(const nlohmann::json& j) {
 Policy policy_from_json(const nlohmann::json& j) {
   Policy p;
   p.allowed_domains = strs(j, "allowed_domains");
+  p.denied_domains = strs(j, "denied_domains");
   p.allow_subdomains = j.value("allow_subdomains", p.allow_subdomains);
   p.allow_wildcards = j.value("allow_wildcards", p.allow_wildcards);
   p.allow_ip_sans = j.value("allow_ip_sans", p.allow_ip_sans);
+  p.allowed_ip_ranges = strs(j, "allowed_ip_ranges");
+  p.allowed_email_domains = strs(j, "allowed_email_domains");
+  p.allowed_uri_prefixes = strs(j, "allowed_uri_prefixes");
+  p.allowed_subject_fields = strs(j, "allowed_subject_fields");
   p.max_validity_days = j.value("max_validity_days", p.max_validity_days);
+  p.name_constraints = j.value("name_constraints", p.name_constraints);
   if (j.contains("key_types")) {
     p.key_types.clear();
     for (const auto& s : strs(j, "key_types")) {

@@ -45,6 +45,36 @@ std::string key_type_of(const X509_PUBKEY* key) {
   }
 }
 
+KeyFacts key_facts(EVP_PKEY* key) {
+  KeyFacts k;
+  k.type = key_type_of(key);
+  k.bits = EVP_PKEY_get_bits(key);
+  if (k.type == "ec") {
+    char group[64] = {};
+    std::size_t len = 0;
+    if (EVP_PKEY_get_group_name(key, group, sizeof group, &len) == 1) k.curve.assign(group, len);
+  } else if (k.type == "rsa") {
+    BIGNUM* e = nullptr;
+    if (EVP_PKEY_get_bn_param(key, "e", &e) == 1) {
+      k.rsa_exponent_65537 = BN_is_word(e, RSA_F4) == 1;
+      BN_free(e);
+    }
+  }
+  ERR_clear_error();
+  return k;
+}
+
+KeyFacts key_facts(const KeySpec& spec) {
+  KeyFacts k;
+  k.type = key_type_name(spec.type);
+  if (spec.type == KeyType::ec) k.curve = spec.curve == "P-384" ? "secp384r1" : spec.curve == "P-256" ? "prime256v1" : spec.curve;
+  if (spec.type == KeyType::rsa) {
+    k.bits = spec.bits;
+    k.rsa_exponent_65537 = true;  // what EVP_PKEY_Q_keygen uses
+  }
+  return k;
+}
+
 std::string private_key_pem(EVP_PKEY* key) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1, "PEM_write_bio_PrivateKey");

@@ -7,6 +7,7 @@
 #include "core/kek.hpp"
 #include "core/pki/model.hpp"
 #include "core/pki/ossl.hpp"
+#include "core/pki/policy.hpp"
 
 namespace tenantca::core::pki {
 
@@ -15,6 +16,10 @@ EvpPkeyPtr generate_key(const KeySpec& spec);
 std::string key_type_of(EVP_PKEY* key);
 // The same from the encoded key's algorithm, without decoding the key.
 std::string key_type_of(const X509_PUBKEY* key);
+// What the policy engine needs to know of a key: of a decoded key, and of
+// one about to be generated (so nothing is generated that would be refused).
+KeyFacts key_facts(EVP_PKEY* key);
+KeyFacts key_facts(const KeySpec& spec);
 std::string private_key_pem(EVP_PKEY* key);
 // PEM private key (PKCS#8 or traditional); nullptr when it cannot be read.
 EvpPkeyPtr read_private_key_pem(const std::string& pem);

@@ -34,13 +34,25 @@ struct KeySpec {
   int bits = 2048;              // rsa: 2048 | 3072 | 4096
 };
 
+// What a CA may sign. The four allow lists make a CA "restricted": once any
+// is non-empty, every name of every type must match one (docs/policy.md).
 struct Policy {
-  std::vector<std::string> allowed_domains;  // empty: any domain
+  std::vector<std::string> allowed_domains;  // normalised DNS names
+  std::vector<std::string> denied_domains;   // deny beats allow, subdomains included
   bool allow_subdomains = true;
   bool allow_wildcards = false;
   bool allow_ip_sans = true;
+  std::vector<std::string> allowed_ip_ranges;      // CIDR, canonical text
+  std::vector<std::string> allowed_email_domains;  // normalised DNS names
+  std::vector<std::string> allowed_uri_prefixes;   // normalised URIs
+  std::vector<std::string> allowed_subject_fields;  // organization, organizational_unit, country, state, locality
   int max_validity_days = 397;
   std::vector<KeyType> key_types = {KeyType::ec, KeyType::rsa, KeyType::ed25519};
+  bool name_constraints = false;  // fixed at CA creation
+  bool restricts_names() const {
+    return !allowed_domains.empty() || !allowed_ip_ranges.empty() || !allowed_email_domains.empty() ||
+           !allowed_uri_prefixes.empty();
+  }
 };
 
 enum class Usage { server_auth, client_auth };

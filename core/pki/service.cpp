@@ -9,6 +9,7 @@
 #include "core/pki/certs.hpp"
 #include "core/pki/keys.hpp"
 #include "core/pki/policy.hpp"
+#include "core/time_format.hpp"
 #include "core/uuid.hpp"
 
 namespace tenantca::core::pki {
@@ -30,7 +31,16 @@ CaRecord require_ca(PkiTx& tx, const std::string& tenant_id, const std::string& 
   return *ca;
 }
 
-int key_bits(EVP_PKEY* key) { return EVP_PKEY_get_bits(key); }
+// A CA signs only while enabled and within its own validity.
+void require_usable(const CaRecord& ca, int64_t now) {
+  if (ca.disabled) throw_conflict("CA " + ca.id + " is disabled and issues nothing.");
+  if (now < ca.cert.not_before) {
+    throw_conflict("CA " + ca.id + " is not valid before " + format_rfc3339(ca.cert.not_before) + " and issues nothing yet.");
+  }
+  if (now >= ca.cert.not_after) {
+    throw_conflict("CA " + ca.id + " expired at " + format_rfc3339(ca.cert.not_after) + " and issues nothing.");
+  }
+}
 
 
 }  // namespace
@@ -81,6 +91,7 @@ std::shared_ptr<const PkiService::CaMaterial> PkiService::material(const CaRecor
 CaRecord PkiService::create_ca(const std::string& tenant_id, CreateCaRequest req, const Actor& actor) {
   require_kek();  // fail before generating anything when no KEK is configured
   const int64_t now = clock_.now_seconds();
+  const Policy policy = apply_policy_patch(Policy{}, req.policy);
   auto key = generate_key(req.key);
   auto name = make_name(req.subject);
   CaRecord out;
@@ -90,15 +101,16 @@ CaRecord PkiService::create_ca(const std::string& tenant_id, CreateCaRequest req
     ca.tenant_id = tenant_id;
     ca.name = req.name;
     ca.type = req.type;
-    ca.policy = req.policy;
-    CaCertSpec spec{name.get(), key.get(), nullptr, key.get(), now - kBackdate, 0, req.max_path_length};
+    ca.policy = policy;
+    CaCertSpec spec{name.get(), key.get(), nullptr, key.get(), now - kBackdate, 0, req.max_path_length,
+                    policy.name_constraints ? &policy : nullptr};
     std::optional<CaRecord> parent;
     std::shared_ptr<const CaMaterial> parent_material;
     int64_t days = req.validity_days.value_or(req.type == "root" ? 3650 : 1825);
     spec.not_after = now + days * kDay;
     if (req.type == "intermediate") {
       parent = require_ca(tx, tenant_id, *req.parent_ca_id);
-      if (parent->disabled) throw_conflict("The parent CA is disabled.");
+      require_usable(*parent, now);
       if (parent->cert.path_length && *parent->cert.path_length < 1) {
         throw DomainError(ErrorCode::policy_violation, "The parent CA's path length (0) does not allow intermediates.");
       }
@@ -137,6 +149,10 @@ CaRecord PkiService::create_ca(const std::string& tenant_id, CreateCaRequest req
 
 CaRecord PkiService::import_ca(const std::string& tenant_id, ImportCaRequest req, const Actor& actor) {
   require_kek();  // fail before parsing anything when no KEK is configured
+  if (req.policy.set.count("name_constraints") && req.policy.values.name_constraints) {
+    throw_invalid("Field 'policy.name_constraints' applies to CAs created here; an imported CA certificate is used as it is.");
+  }
+  const Policy policy = apply_policy_patch(Policy{}, req.policy);
   X509Ptr cert;
   EvpPkeyPtr key;
   if (!req.pkcs12_der.empty()) {
@@ -165,7 +181,7 @@ CaRecord PkiService::import_ca(const std::string& tenant_id, ImportCaRequest req
     ca.name = req.name;
     ca.type = "imported";
     ca.cert = info;
-    ca.policy = req.policy;
+    ca.policy = policy;
     seal_key(ca, key.get());
     tx.insert_ca(ca);
     tx.audit(audit_event(actor, tenant_id, "ca.import", "ca", ca.id,
@@ -175,15 +191,21 @@ CaRecord PkiService::import_ca(const std::string& tenant_id, ImportCaRequest req
   return out;
 }
 
-CaRecord PkiService::update_ca(const std::string& tenant_id, const std::string& ca_id, const std::optional<Policy>& policy,
+CaRecord PkiService::update_ca(const std::string& tenant_id, const std::string& ca_id, const PolicyPatch& policy,
                                std::optional<bool> disabled, const Actor& actor) {
+  if (policy.set.count("name_constraints") || policy.reset.count("name_constraints")) {
+    throw_invalid("Field 'policy.name_constraints' can only be set when the CA is created (it is part of its certificate).");
+  }
   CaRecord out;
   store_.transact("cas.update", [&](PkiTx& tx) {
     CaRecord ca = require_ca(tx, tenant_id, ca_id, true);
     nlohmann::json changes = nlohmann::json::object();
-    if (policy) {
-      ca.policy = *policy;
-      changes["policy"] = true;
+    if (!policy.empty()) {
+      ca.policy = apply_policy_patch(ca.policy, policy);
+      nlohmann::json fields = nlohmann::json::array();
+      for (const auto& f : policy.set) fields.push_back(f);
+      for (const auto& f : policy.reset) fields.push_back(f);
+      changes["policy"] = fields;
     }
     if (disabled) {
       ca.disabled = *disabled;
@@ -196,23 +218,29 @@ CaRecord PkiService::update_ca(const std::string& tenant_id, const std::string& 
   return out;
 }
 
-CertRecord PkiService::sign_leaf(const CaRecord& ca, X509_NAME* subject, Sans sans, EVP_PKEY* public_key,
-                                 const X509_PUBKEY* public_key_info, std::optional<int> validity_days,
-                                 const std::vector<Usage>& usages) {
-  if (ca.disabled) throw_conflict("CA " + ca.id + " is disabled and issues nothing.");
+PkiService::LeafPlan PkiService::plan_leaf(const CaRecord& ca, Subject subject, Sans sans, const KeyFacts& key,
+                                           std::optional<int> validity_days, std::vector<Usage> usages) const {
   const int64_t now = clock_.now_seconds();
-  normalize_and_validate_sans(sans);
-  if (sans.empty() && X509_NAME_entry_count(subject) == 0) {
-    throw_invalid("The certificate needs a subject or at least one subject alternative name.");
+  require_usable(ca, now);
+  apply_name_policy(ca.policy, subject, sans);
+  if (sans.empty() && subject.common_name.empty()) {
+    throw_invalid("The certificate needs a common name or at least one subject alternative name.");
   }
-  int64_t days = validity_days.value_or(std::min(90, ca.policy.max_validity_days));
+  enforce_key_policy(ca.policy, key);
+  const int64_t days = validity_days.value_or(std::min(90, ca.policy.max_validity_days));
   int64_t not_after = now + days * kDay;
   if (!validity_days && not_after > ca.cert.not_after) not_after = ca.cert.not_after;  // a default never outlives the CA
-  enforce_policy(ca.policy, IssueFacts{&sans, key_type_of(public_key), key_bits(public_key), not_after, days, ca.cert.not_after});
+  enforce_validity(ca.policy, days, not_after, ca.cert.not_after);
+  return LeafPlan{std::move(subject), std::move(sans), now - kBackdate, not_after, std::move(usages)};
+}
+
+CertRecord PkiService::sign_leaf(const CaRecord& ca, const LeafPlan& plan, EVP_PKEY* public_key,
+                                 const X509_PUBKEY* public_key_info) {
   auto signer = material(ca);
+  auto subject = make_name(plan.subject);
   const std::string base = settings_.public_url + "/pki/" + ca.id;
-  LeafCertSpec spec{subject, sans, public_key, public_key_info, usages, signer->cert.get(), signer->key.get(),
-                    now - kBackdate, not_after, base + "/crl", base + "/ocsp", base + "/ca.crt"};
+  LeafCertSpec spec{subject.get(), plan.sans, public_key, public_key_info, plan.usages, signer->cert.get(),
+                    signer->key.get(), plan.not_before, plan.not_after, base + "/crl", base + "/ocsp", base + "/ca.crt"};
   auto cert = build_leaf_cert(spec);
   CertRecord rec;
   rec.id = new_uuid();
@@ -225,46 +253,32 @@ CertRecord PkiService::sign_leaf(const CaRecord& ca, X509_NAME* subject, Sans sa
 
 Issued PkiService::issue(const std::string& tenant_id, IssueRequest req, const Actor& actor) {
   Issued out;
-  X509NamePtr subject;
-  EvpPkeyPtr public_key;
-  X509ReqPtr csr_request;  // keeps public_key_info alive
-  const X509_PUBKEY* public_key_info = nullptr;
-  Sans sans = req.sans;
+  std::optional<ParsedCsr> csr;
   if (!req.csr_pem.empty()) {
-    ParsedCsr csr = parse_csr(req.csr_pem);
-    subject = std::move(csr.subject);
-    public_key = std::move(csr.public_key);
-    public_key_info = csr.public_key_info;
-    csr_request = std::move(csr.request);
-    sans = csr.sans;
-    // A CN that is a DNS name stands in for a missing SAN (RFC 6125 clients ignore the CN).
-    if (sans.empty() && !csr.subject_fields.common_name.empty()) {
-      Sans probe;
-      probe.dns = {csr.subject_fields.common_name};
-      try {
-        normalize_and_validate_sans(probe);
-        sans = probe;
-      } catch (const DomainError&) {
-      }
-    }
-  } else {
-    subject = make_name(req.subject);
-    auto key = generate_key(*req.key);
-    out.private_key_pem = private_key_pem(key.get());
-    public_key = std::move(key);
+    csr = parse_csr(req.csr_pem);
+    req.subject = csr->subject_fields;
+    req.sans = csr->sans;
   }
   // Two round trips, not five (BEGIN, CA, certificate, audit, COMMIT): the
   // CA is read, then one atomic statement stores the certificate with its
   // audit event. Nothing is stored unless both are.
   const auto ca = store_.find_ca(tenant_id, req.ca_id);
   if (!ca) throw_not_found("No CA with id " + req.ca_id + ".");
-  out.certificate =
-      sign_leaf(*ca, subject.get(), sans, public_key.get(), public_key_info, req.validity_days, req.usages);
+  const KeyFacts key = csr ? key_facts(csr->public_key.get()) : key_facts(*req.key);
+  const LeafPlan plan = plan_leaf(*ca, req.subject, req.sans, key, req.validity_days, req.usages);
+  if (csr) {
+    out.certificate = sign_leaf(*ca, plan, csr->public_key.get(), csr->public_key_info);
+  } else {
+    // Generated only now: a request the CA refuses costs no key generation.
+    auto generated = generate_key(*req.key);
+    out.private_key_pem = private_key_pem(generated.get());
+    out.certificate = sign_leaf(*ca, plan, generated.get(), nullptr);
+  }
   store_.insert_issued(out.certificate,
                        audit_event(actor, tenant_id, "certificate.issue", "certificate", out.certificate.id,
                                    {{"ca_id", ca->id}, {"serial", out.certificate.cert.serial_hex},
                                     {"common_name", out.certificate.cert.subject.common_name},
-                                    {"from_csr", !req.csr_pem.empty()}}));
+                                    {"from_csr", csr.has_value()}}));
   return out;
 }
 
@@ -275,6 +289,9 @@ CertRecord PkiService::renew(const std::string& tenant_id, const std::string& ce
     auto old = tx.find_certificate(tenant_id, cert_id, false);
     if (!old) throw_not_found("No certificate with id " + cert_id + ".");
     if (old->source != "issued" || !old->ca_id) throw_conflict("Only certificates issued here can be renewed.");
+    const int64_t now = clock_.now_seconds();
+    if (old->revoked_at) throw_conflict("The certificate is revoked; a revoked certificate (and its key) is never renewed.");
+    if (old->cert.not_after < now) throw_conflict("The certificate has expired; issue a new one instead of renewing it.");
     const CaRecord ca = require_ca(tx, tenant_id, *old->ca_id);
     auto x = read_cert_pem(old->cert.pem);
     EvpPkeyPtr pub(check_ptr(X509_get_pubkey(x.get()), "X509_get_pubkey"));
@@ -288,8 +305,9 @@ CertRecord PkiService::renew(const std::string& tenant_id, const std::string& ce
       EXTENDED_KEY_USAGE_free(eku);
     }
     if (usages.empty()) usages.push_back(Usage::server_auth);
-    out = sign_leaf(ca, X509_get_subject_name(x.get()), old->cert.sans, pub.get(), X509_get_X509_PUBKEY(x.get()),
-                    validity_days, usages);
+    // The renewal is judged by the CA's policy of today, like a new request.
+    const LeafPlan plan = plan_leaf(ca, old->cert.subject, old->cert.sans, key_facts(pub.get()), validity_days, usages);
+    out = sign_leaf(ca, plan, pub.get(), X509_get_X509_PUBKEY(x.get()));
     tx.insert_certificate(out);
     tx.audit(audit_event(actor, tenant_id, "certificate.renew", "certificate", out.id,
                          {{"renewed_from", old->id}, {"serial", out.cert.serial_hex}}));

@@ -13,6 +13,7 @@
 #include "core/kek.hpp"
 #include "core/pki/model.hpp"
 #include "core/pki/ocsp_cache.hpp"
+#include "core/pki/policy.hpp"
 #include "core/pki/store.hpp"
 #include "core/tenancy.hpp"
 
@@ -26,7 +27,7 @@ struct CreateCaRequest {
   KeySpec key;
   std::optional<int> validity_days;
   std::optional<int> max_path_length;
-  Policy policy;
+  PolicyPatch policy;  // over the defaults
 };
 
 struct ImportCaRequest {
@@ -35,7 +36,7 @@ struct ImportCaRequest {
   std::string private_key_pem;
   std::string pkcs12_der;  // when given instead of the PEM pair
   std::string password;
-  Policy policy;
+  PolicyPatch policy;  // over the defaults; name_constraints cannot be set
 };
 
 struct IssueRequest {
@@ -71,7 +72,8 @@ class PkiService {
 
   CaRecord create_ca(const std::string& tenant_id, CreateCaRequest req, const Actor& actor);
   CaRecord import_ca(const std::string& tenant_id, ImportCaRequest req, const Actor& actor);
-  CaRecord update_ca(const std::string& tenant_id, const std::string& ca_id, const std::optional<Policy>& policy,
+  // `policy` is merged into the CA's policy (RFC 7396).
+  CaRecord update_ca(const std::string& tenant_id, const std::string& ca_id, const PolicyPatch& policy,
                      std::optional<bool> disabled, const Actor& actor);
   Issued issue(const std::string& tenant_id, IssueRequest req, const Actor& actor);
   CertRecord import_certificate(const std::string& tenant_id, const ImportCertificateRequest& req, const Actor& actor);
@@ -105,10 +107,19 @@ class PkiService {
   std::shared_ptr<const CaMaterial> material(const CaRecord& ca);
   std::shared_ptr<const CaMaterial> cached_material(const std::string& ca_id);
   EvpPkeyPtr ca_key(const CaRecord& ca) const;
-  // Builds and signs a leaf under `ca` after the policy checks; stores nothing.
-  CertRecord sign_leaf(const CaRecord& ca, X509_NAME* subject, Sans sans, EVP_PKEY* public_key,
-                       const X509_PUBKEY* public_key_info,
-                       std::optional<int> validity_days, const std::vector<Usage>& usages);
+  // What a leaf will say, after every check of the CA's policy and state;
+  // nothing is signed or generated before this passes.
+  struct LeafPlan {
+    Subject subject;
+    Sans sans;
+    int64_t not_before = 0;
+    int64_t not_after = 0;
+    std::vector<Usage> usages;
+  };
+  LeafPlan plan_leaf(const CaRecord& ca, Subject subject, Sans sans, const KeyFacts& key,
+                     std::optional<int> validity_days, std::vector<Usage> usages) const;
+  // Builds and signs a planned leaf under `ca`; stores nothing.
+  CertRecord sign_leaf(const CaRecord& ca, const LeafPlan& plan, EVP_PKEY* public_key, const X509_PUBKEY* public_key_info);
   // Encrypts `key` under the KEK into ca.key_ciphertext / ca.key_kek_id.
   void seal_key(CaRecord& ca, EVP_PKEY* key) const;
   const Kek& require_kek() const;

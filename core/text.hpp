@@ -1,0 +1,16 @@
+#pragma once
+// Byte-safe ASCII text helpers. std::tolower on a plain char is undefined for
+// bytes >= 0x80 (negative values), and user input carries such bytes.
+#include <string>
+#include <string_view>
+
+namespace tenantca::core {
+
+constexpr char to_lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+std::string to_lower_ascii(std::string_view s);
+bool iequals_ascii(std::string_view a, std::string_view b);
+// The value with control and non-ASCII bytes shown as \xNN, for error
+// messages that name what a client sent.
+std::string printable(std::string_view s, std::size_t max_len = 256);
+
+}  // namespace tenantca::core
