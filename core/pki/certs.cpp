@@ -13,6 +13,7 @@
 #include "core/errors.hpp"
 #include "core/pki/keys.hpp"
 #include "core/pki/name_constraints.hpp"
+#include "core/pki/pkcs12_limits.hpp"
 
 namespace tenantca::core::pki {
 namespace {
@@ -293,12 +294,16 @@ ParsedCsr parse_csr(const std::string& pem) {
 }
 
 Pkcs12Contents parse_pkcs12(const std::string& der, const std::string& password) {
+  if (der.size() > kMaxPkcs12Bytes) {
+    throw_invalid("PKCS#12 files larger than " + std::to_string(kMaxPkcs12Bytes / 1024) + " KiB are refused.");
+  }
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   Pkcs12Ptr p12(d2i_PKCS12(nullptr, &p, static_cast<long>(der.size())));
   if (!p12) {
     ERR_clear_error();
     throw_invalid("Field 'pkcs12_base64' is not a PKCS#12 file.");
   }
+  check_pkcs12_costs(p12.get(), password);
   EVP_PKEY* key = nullptr;
   X509* cert = nullptr;
   STACK_OF(X509)* ca = nullptr;

@@ -20,7 +20,7 @@ expect_match "root: keyUsage critical with certSign and cRLSign" "Key Usage: cri
 expect_match "root: SKI present" "Subject Key Identifier" "$rtext"
 expect_match "root is self-signed and verifies" "OK" "$(openssl verify -CAfile root.pem root.pem)"
 
-API_KEY=$OWNER api POST /api/v1/cas "{\"name\":\"issuing\",\"type\":\"intermediate\",\"parent_ca_id\":\"$ROOT\",\"subject\":{\"common_name\":\"Acme Issuing CA\"},\"key\":{\"type\":\"rsa\",\"bits\":2048},\"policy\":{\"allowed_domains\":[\"svc.acme.internal\"],\"max_validity_days\":90}}"
+API_KEY=$OWNER api POST /api/v1/cas "{\"name\":\"issuing\",\"type\":\"intermediate\",\"parent_ca_id\":\"$ROOT\",\"subject\":{\"common_name\":\"Acme Issuing CA\"},\"key\":{\"type\":\"rsa\",\"bits\":2048},\"policy\":{\"allowed_domains\":[\"svc.acme.internal\"],\"allowed_ip_ranges\":[\"10.0.0.0/8\"],\"max_validity_days\":90}}"
 expect_status 201 "create an intermediate signed by the root"
 INT=$(jget .id); pem_of >int.pem
 expect_json "intermediate path length is one less than the parent's" .max_path_length 0
@@ -114,7 +114,10 @@ expect_match "violation names the key type" "rsa" "$(jget .detail)"
 API_KEY=$OWNER api PATCH "/api/v1/cas/$INT" '{"disabled":true}'
 issue_dns ok.svc.acme.internal
 expect_problem 409 conflict
-API_KEY=$OWNER api PATCH "/api/v1/cas/$INT" '{"disabled":false,"policy":{"allowed_domains":["svc.acme.internal"],"max_validity_days":90}}'
+API_KEY=$OWNER api PATCH "/api/v1/cas/$INT" '{"disabled":false,"policy":{"key_types":null}}'
+expect_status 200 "null resets key_types to its default"
+expect_eq "key_types back to all three" "ec,rsa,ed25519" "$(jget '.policy.key_types | join(",")')"
+expect_eq "the merge patch kept allowed_domains" "svc.acme.internal" "$(jget '.policy.allowed_domains | join(",")')"
 API_KEY=$READER api POST /api/v1/certificates "{\"ca_id\":\"$INT\",\"csr_pem\":$csr}"
 expect_problem 403 forbidden
 API_KEY=$OWNER api POST /api/v1/cas '{"name":"short","type":"root","subject":{"common_name":"Short"},"validity_days":10,"policy":{"max_validity_days":365}}'
