@@ -46,7 +46,11 @@ void require_usable(const CaRecord& ca, int64_t now) {
 }  // namespace
 
 PkiService::PkiService(PkiStore& store, const Kek* kek, const Clock& clock, PkiSettings settings)
-    : store_(store), kek_(kek), clock_(clock), settings_(std::move(settings)) {}
+    : store_(store),
+      generate_leaf_key_([](const KeySpec& spec) { return generate_key(spec); }),
+      kek_(kek),
+      clock_(clock),
+      settings_(std::move(settings)) {}
 
 const Kek& PkiService::require_kek() const {
   if (kek_ == nullptr) {
@@ -270,7 +274,7 @@ Issued PkiService::issue(const std::string& tenant_id, IssueRequest req, const A
     out.certificate = sign_leaf(*ca, plan, csr->public_key.get(), csr->public_key_info);
   } else {
     // Generated only now: a request the CA refuses costs no key generation.
-    auto generated = generate_key(*req.key);
+    auto generated = generate_leaf_key_(*req.key);
     out.private_key_pem = private_key_pem(generated.get());
     out.certificate = sign_leaf(*ca, plan, generated.get(), nullptr);
   }

@@ -1,6 +1,7 @@
 #pragma once
 // The PKI use cases: CAs, issuance, import, revocation, renewal, CRL and
 // OCSP. Crypto from core/pki, storage behind PkiStore, time from Clock.
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -96,6 +97,11 @@ class PkiService {
 
   int64_t now() const { return clock_.now_seconds(); }
 
+  // Where server-side leaf keys come from (generate_key by default); a seam
+  // for tests that prove nothing is generated for a refused request.
+  using KeyGenerator = std::function<EvpPkeyPtr(const KeySpec&)>;
+  void set_key_generator(KeyGenerator generator) { generate_leaf_key_ = std::move(generator); }
+
  private:
   // A CA's certificate and key never change for its id, so the parsed,
   // decrypted objects are cached per worker for its lifetime (OpenSSL 3
@@ -126,6 +132,7 @@ class PkiService {
   OcspStatus certificate_status(const std::string& ca_id, const std::string& serial, int64_t now);
 
   PkiStore& store_;
+  KeyGenerator generate_leaf_key_;
   const Kek* kek_;
   const Clock& clock_;
   PkiSettings settings_;
