@@ -1,13 +1,14 @@
 #pragma once
 // The key-encryption key (KEK) that wraps CA private keys at rest: 32 random
 // bytes, base64 in a file readable only by the service user.
-#include <array>
 #include <string>
+
+#include "core/secret_memory.hpp"
 
 namespace tenantca::core {
 
 struct Kek {
-  std::array<unsigned char, 32> bytes{};
+  SecretBytes<32> bytes;  // in the secure heap: never in a core dump
   std::string id;  // short fingerprint stored beside each ciphertext, for rotation
 };
 

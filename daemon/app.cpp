@@ -65,7 +65,9 @@ class WorkerAppImpl final : public WorkerApp {
                                                 *limiter, default_rate);
     auto dispatcher = std::make_shared<const handlers::Dispatcher>(
         handlers::build_router(deps), authorizer,
-        handlers::DispatcherOptions{static_cast<std::size_t>(cfg.max_body_bytes), read_routing(cfg, preloaded)});
+        handlers::DispatcherOptions{
+            static_cast<std::size_t>(cfg.max_body_bytes), read_routing(cfg, preloaded),
+            handlers::make_public_limiter(*limiter, {cfg.rate_limit_public_rps, cfg.rate_limit_public_burst})});
     if (cfg.metrics_enabled && !cfg.metrics_bind.empty()) {
       auto metrics_dispatcher = std::make_shared<const handlers::Dispatcher>(
           handlers::build_metrics_router([probe, metrics] { return metrics(probe->database_ok()); }),
@@ -77,15 +79,15 @@ class WorkerAppImpl final : public WorkerApp {
           handlers::ServerOptions{cfg.metrics_bind_host, cfg.metrics_bind_port, 1, 65536, false}, metrics_dispatcher,
           handlers::ServerHooks{});
     }
-    listen_for_changes(cfg, preloaded);
+    listen_for_changes(cfg, preloaded, counters.listener);
     server_ = std::make_unique<handlers::HttpServer>(
         handlers::ServerOptions{cfg.bind_host, cfg.bind_port, cfg.threads,
                                 static_cast<std::size_t>(cfg.max_body_bytes) + 65536, cfg.log_access},
         dispatcher, std::move(hooks));
   }
   // One LISTEN connection feeds every cache of this worker.
-  void listen_for_changes(const Config& cfg, const Preloaded& preloaded) {
-    listener_ = std::make_unique<db::ChangeListener>(cfg.database_url);
+  void listen_for_changes(const Config& cfg, const Preloaded& preloaded, db::ListenerStats& stats) {
+    listener_ = std::make_unique<db::ChangeListener>(cfg.database_url, &stats);
     auto* cache = auth_cache_.get();
     auto* pki = pki_.get();
     listener_->subscribe("tenantca_auth", [cache](const std::string& payload) { cache->invalidate(payload); });

@@ -10,6 +10,9 @@
 #include <cstring>
 #include <iostream>
 
+#include "core/errors.hpp"
+#include "core/secret_memory.hpp"
+#include "core/time_format.hpp"
 #include "daemon/app.hpp"
 #include "daemon/config.hpp"
 #include "daemon/logging.hpp"
@@ -98,6 +101,9 @@ int cmd_serve(const SettingFlags& flags, std::vector<std::string> argv) {
     return kExitConfig;
   }
   setup_logging(LogSettings{cfg.log_level, cfg.log_format, cfg.log_file, "master"});
+  // Before the KEK is read: master and workers (forked, so inheriting it) are
+  // never dumpable, and the KEK and decrypted CA keys sit in the secure heap.
+  if (!core::protect_process_secrets()) spdlog::warn("OpenSSL secure heap unavailable; secrets are in ordinary memory");
   const std::vector<int> inherited = inherited_worker_pids();
   Preloaded preloaded;
   try {
@@ -158,6 +164,41 @@ int cmd_operator_key_create(const SettingFlags& flags, const std::string& name) 
   }
 }
 
+int cmd_operator_key_list(const SettingFlags& flags) {
+  try {
+    const Config cfg = flags.load();
+    configure_libpq_environment(cfg);
+    db::Database database(db::DatabaseOptions{cfg.database_url, 1, 5000, 0});
+    for (const auto& k : db::list_operator_keys(database)) {
+      std::cout << k.id << "\t" << core::format_rfc3339_us(k.created_us) << "\t" << k.name << "\n";
+    }
+    return 0;
+  } catch (const core::DomainError& e) {
+    std::cerr << "tenantca operator-key list: " << e.public_detail() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "tenantca operator-key list: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int cmd_operator_key_revoke(const SettingFlags& flags, const std::string& id) {
+  try {
+    const Config cfg = flags.load();
+    configure_libpq_environment(cfg);
+    db::Database database(db::DatabaseOptions{cfg.database_url, 1, 5000, 0});
+    db::revoke_operator_key(database, id);
+    std::cerr << "operator key " << id << " revoked\n";
+    return 0;
+  } catch (const core::DomainError& e) {
+    std::cerr << "tenantca operator-key revoke: " << e.public_detail() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "tenantca operator-key revoke: " << e.what() << "\n";
+    return 1;
+  }
+}
+
 int cmd_check_config(const SettingFlags& flags) {
   try {
     const Config cfg = flags.load();
@@ -191,6 +232,13 @@ int run_cli(int argc, char** argv) {
   auto* opkey_create = opkey->add_subcommand("create", "create an operator key and print it once");
   opkey_create->add_option("--name", key_name, "a name for the key (who or what uses it)")->required();
   key_flags.attach(opkey_create);
+  SettingFlags list_flags, revoke_flags;
+  std::string revoke_id;
+  auto* opkey_list = opkey->add_subcommand("list", "list operator keys that are not revoked: id, created, name");
+  list_flags.attach(opkey_list);
+  auto* opkey_revoke = opkey->add_subcommand("revoke", "revoke an operator key (audited; refused everywhere within 1 s)");
+  opkey_revoke->add_option("ID", revoke_id, "the key's id (from list)")->required();
+  revoke_flags.attach(opkey_revoke);
 
   try {
     app.parse(argc, argv);
@@ -201,6 +249,8 @@ int run_cli(int argc, char** argv) {
   if (*migrate) return cmd_migrate(migrate_flags);
   if (*check) return cmd_check_config(check_flags);
   if (*opkey_create) return cmd_operator_key_create(key_flags, key_name);
+  if (*opkey_list) return cmd_operator_key_list(list_flags);
+  if (*opkey_revoke) return cmd_operator_key_revoke(revoke_flags, revoke_id);
   if (*version) {
     std::cout << "tenantca " << kVersion << "\n";
     return 0;

@@ -51,6 +51,17 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
          "(replica unreachable, or the row not replayed yet).\n"
          "# TYPE tenantca_database_replica_fallbacks_total counter\n";
   out += fmt::format("tenantca_database_replica_fallbacks_total {}\n", c.reads.replica_fallbacks.load());
+  out += "# HELP tenantca_change_listener_heartbeats_total Heartbeats of the workers' LISTEN connections, by result "
+         "(missed: the connection was dropped and its caches bypassed until a new one listened).\n"
+         "# TYPE tenantca_change_listener_heartbeats_total counter\n";
+  out += fmt::format("tenantca_change_listener_heartbeats_total{{result=\"received\"}} {}\n", c.listener.heartbeats_received.load());
+  out += fmt::format("tenantca_change_listener_heartbeats_total{{result=\"missed\"}} {}\n", c.listener.heartbeats_missed.load());
+  out += "# HELP tenantca_change_listener_connects_total LISTEN connections established (caches trusted from then on).\n"
+         "# TYPE tenantca_change_listener_connects_total counter\n";
+  out += fmt::format("tenantca_change_listener_connects_total {}\n", c.listener.connects.load());
+  out += "# HELP tenantca_change_listener_disconnects_total LISTEN connections lost or dropped (caches bypassed until the next connect).\n"
+         "# TYPE tenantca_change_listener_disconnects_total counter\n";
+  out += fmt::format("tenantca_change_listener_disconnects_total {}\n", c.listener.disconnects.load());
   out += "# HELP tenantca_build_info Version of the running binary.\n# TYPE tenantca_build_info gauge\n";
   out += fmt::format("tenantca_build_info{{version=\"{}\"}} 1\n", kVersion);
   return out;

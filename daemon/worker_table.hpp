@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/rate_limit.hpp"
+#include "db/change_listener.hpp"
 #include "db/read_routing.hpp"
 
 namespace tenantca::daemon {
@@ -30,6 +31,7 @@ struct InstanceCounters {
   std::atomic<uint64_t> worker_starts;
   core::RateLimiterStats rate_limit;
   db::ReadStats reads;
+  db::ListenerStats listener;
 };
 
 class WorkerTable {

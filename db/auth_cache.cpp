@@ -6,6 +6,8 @@ AuthCache::AuthCache(Loader loader, std::chrono::seconds ttl) : loader_(std::mov
 
 std::optional<core::KeyRecord> AuthCache::find(const std::string& key_id) {
   const auto now = std::chrono::steady_clock::now();
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  if (unknown_.recently_missing(key_id, now_ms)) return std::nullopt;
   uint64_t epoch = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -16,6 +18,7 @@ std::optional<core::KeyRecord> AuthCache::find(const std::string& key_id) {
     }
   }
   auto record = loader_(key_id);
+  if (!record) unknown_.note_missing(key_id, now_ms);
   if (record && listening_) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (epoch == epoch_) {

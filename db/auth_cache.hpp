@@ -13,6 +13,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/negative_cache.hpp"
 #include "core/tenancy.hpp"
 
 namespace tenantca::db {
@@ -41,6 +42,8 @@ class AuthCache {
   std::unordered_map<std::string, Entry> entries_;
   uint64_t epoch_ = 0;  // bumped on every invalidation, so a load racing one is not cached
   std::atomic<bool> listening_{false};
+  // Unknown key ids, briefly: a flood of made-up keys is not a flood of queries.
+  core::NegativeCache unknown_{10000, 100000};
 };
 
 }  // namespace tenantca::db

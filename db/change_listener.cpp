@@ -3,13 +3,22 @@
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <cstring>
 
 #include "db/pq.hpp"
 
 namespace tenantca::db {
 
-ChangeListener::ChangeListener(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+ChangeListener::ChangeListener(std::string conninfo, ListenerStats* stats)
+    : conninfo_(std::move(conninfo)), stats_(stats) {}
+
+namespace {
+void count(std::atomic<uint64_t> ListenerStats::*field, ListenerStats* stats) {
+  if (stats != nullptr) (stats->*field).fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace
 
 ChangeListener::~ChangeListener() {
   stop_ = true;
@@ -30,26 +39,55 @@ void ChangeListener::set_listening(bool up) {
 }
 
 void ChangeListener::loop() {
+  using Clock = std::chrono::steady_clock;
+  // A channel of this connection's own: its heartbeat wakes nobody else.
+  const std::string heartbeat = "tenantca_hb_" + std::to_string(::getpid()) + "_" +
+                                std::to_string(reinterpret_cast<std::uintptr_t>(this) & 0xffffff);
   while (!stop_) {
     PgConn conn;
     try {
       conn = pq_connect(conninfo_);
       for (const auto& s : subscriptions_) pq_exec(conn.get(), ("LISTEN " + s.channel).c_str());
+      pq_exec(conn.get(), ("LISTEN " + heartbeat).c_str());
     } catch (const std::exception& e) {
       spdlog::warn("change listener: cannot listen for other instances' changes, caches bypassed: {}", e.what());
       for (int i = 0; i < 20 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
     // From here on nothing is missed; subscribers drop what may be stale.
+    count(&ListenerStats::connects, stats_);
     set_listening(true);
+    auto sent_at = Clock::now() - kHeartbeatInterval;
+    bool awaiting = false;
     while (!stop_) {
+      const auto now = Clock::now();
+      if (awaiting && now - sent_at > kHeartbeatTimeout) {
+        count(&ListenerStats::heartbeats_missed, stats_);
+        spdlog::warn("change listener: no heartbeat back in {} ms; reconnecting, caches bypassed meanwhile",
+                     kHeartbeatTimeout.count());
+        break;
+      }
+      if (!awaiting && now - sent_at >= kHeartbeatInterval) {
+        if (PQsendQuery(conn.get(), ("NOTIFY " + heartbeat).c_str()) != 1) break;
+        sent_at = now;
+        awaiting = true;
+      }
       pollfd pfd{PQsocket(conn.get()), POLLIN, 0};
       const int rc = ::poll(&pfd, 1, 200);
       if (rc < 0) continue;
       if (rc > 0 && !PQconsumeInput(conn.get())) break;
       if (PQstatus(conn.get()) != CONNECTION_OK) break;
+      while (PQisBusy(conn.get()) == 0) {  // the heartbeat's own command result
+        PGresult* r = PQgetResult(conn.get());
+        if (r == nullptr) break;
+        PQclear(r);
+      }
       while (PGnotify* n = PQnotifies(conn.get())) {
         const std::string payload = n->extra ? n->extra : "";
+        if (heartbeat == n->relname) {
+          awaiting = false;
+          count(&ListenerStats::heartbeats_received, stats_);
+        }
         for (const auto& s : subscriptions_) {
           if (s.channel == n->relname) s.on_notify(payload);
         }
@@ -57,7 +95,10 @@ void ChangeListener::loop() {
       }
     }
     set_listening(false);
-    if (!stop_) spdlog::warn("change listener: connection lost; caches bypassed until it is back");
+    if (!stop_) {
+      count(&ListenerStats::disconnects, stats_);
+      spdlog::warn("change listener: connection lost; caches bypassed until it is back");
+    }
   }
 }
 

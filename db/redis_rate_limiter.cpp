@@ -54,7 +54,14 @@ RedisEndpoint parse_redis_url(const std::string& url) {
   static const std::regex re(R"(^redis://(?::([^@]*)@)?([A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?(?:/(\d{1,2}))?/?$)");
   std::smatch m;
   if (!std::regex_match(url, m, re)) {
-    throw std::invalid_argument("expected redis://[:password@]host[:port][/db], got '" + url + "'");
+    // The URL may carry a password: never echo it.
+    std::string shown = url;
+    if (const auto at = shown.rfind('@'); at != std::string::npos) {
+      const auto scheme = shown.find("://");
+      const auto from = scheme == std::string::npos ? 0 : scheme + 3;
+      if (at >= from) shown.replace(from, at - from, "***");
+    }
+    throw std::invalid_argument("expected redis://[:password@]host[:port][/db], got '" + shown + "'");
   }
   RedisEndpoint e;
   e.password = m[1].str();

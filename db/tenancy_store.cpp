@@ -42,6 +42,12 @@ constexpr const char* kListApiKeys =
 constexpr const char* kDeleteApiKey =
     "UPDATE api_keys SET deleted_at = clock_timestamp() "
     "WHERE id = CAST(:id AS uuid) AND tenant_id = CAST(:tid AS uuid) AND deleted_at IS NULL RETURNING name, role";
+constexpr const char* kListOperatorKeys =
+    "SELECT id::text, name, (extract(epoch FROM created_at) * 1000000)::bigint FROM api_keys "
+    "WHERE tenant_id IS NULL AND role = 'operator' AND deleted_at IS NULL ORDER BY created_at, id";
+constexpr const char* kRevokeOperatorKey =
+    "UPDATE api_keys SET deleted_at = clock_timestamp() "
+    "WHERE id = CAST(:id AS uuid) AND tenant_id IS NULL AND role = 'operator' AND deleted_at IS NULL RETURNING name";
 constexpr const char* kSelectKeyRecord =
     "SELECT k.id::text, k.tenant_id::text, k.role, encode(k.secret_hash, 'hex'), coalesce(t.disabled, false)::int, "
     "coalesce(t.rate_rps, 0), coalesce(t.rate_burst, 0) "
@@ -247,6 +253,35 @@ void delete_api_key(Database& db, const std::string& tenant_id, const std::strin
     if (!s.got_data()) core::throw_not_found("No API key with id " + key_id + ".");
     insert_audit(s, audit(actor, tenant_id, "api_key.delete", "api_key", key_id,
                           {{"name", r.get<std::string>(0)}, {"role", r.get<std::string>(1)}}));
+  });
+}
+
+std::vector<core::ApiKeyInfo> list_operator_keys(Database& db) {
+  std::vector<core::ApiKeyInfo> out;
+  db.read("operator_keys.list", [&](soci::session& s) {
+    out.clear();
+    auto res = exec_params(s, kListOperatorKeys, {}, false);
+    for (int i = 0; i < PQntuples(res.get()); ++i) {
+      const PgRow r(res.get(), i);
+      core::ApiKeyInfo k;
+      k.id = r.get<std::string>(0);
+      k.name = r.get<std::string>(1);
+      k.role = core::Role::operator_;
+      k.created_us = r.get<long long>(2);
+      out.push_back(std::move(k));
+    }
+  });
+  return out;
+}
+
+void revoke_operator_key(Database& db, const std::string& key_id) {
+  if (!core::is_uuid(key_id)) core::throw_invalid("Not a key id: '" + key_id + "'.");
+  db.in_transaction("operator_keys.revoke", [&](soci::session& s) {
+    soci::row r;
+    s << kRevokeOperatorKey, soci::use(key_id), soci::into(r);
+    if (!s.got_data()) core::throw_not_found("No operator key with id " + key_id + " (or it is already revoked).");
+    insert_audit(s, audit(core::Actor{key_id, "cli"}, std::nullopt, "operator_key.revoke", "api_key", key_id,
+                          {{"name", r.get<std::string>(0)}, {"via", "command line"}}));
   });
 }
 

@@ -35,6 +35,12 @@ core::Page<core::ApiKeyInfo> list_api_keys(Database& db, const std::string& tena
 void delete_api_key(Database& db, const std::string& tenant_id, const std::string& key_id, const core::Actor& actor);
 std::optional<core::KeyRecord> find_key_record(Database& db, const std::string& key_id);
 
+// Operator keys, from the command line: those not revoked, oldest first; and
+// revocation (audited with the revoked key as the actor, since the command
+// line has no key of its own; every worker drops it through tenantca_auth).
+std::vector<core::ApiKeyInfo> list_operator_keys(Database& db);
+void revoke_operator_key(Database& db, const std::string& key_id);
+
 core::Page<core::AuditEvent> list_audit_events(Database& db, const std::string& tenant_id, const core::PageRequest& page);
 // Writes an audit row inside the caller's transaction.
 void insert_audit(soci::session& s, const core::AuditEvent& event);

@@ -5,6 +5,26 @@
 
 namespace tenantca::handlers {
 
+namespace {
+void apply_decision(RequestContext& ctx, const core::RateDecision& d) {
+  ctx.response_headers.emplace_back("RateLimit-Limit", std::to_string(d.limit));
+  ctx.response_headers.emplace_back("RateLimit-Remaining", std::to_string(d.remaining));
+  ctx.response_headers.emplace_back("RateLimit-Reset", std::to_string(d.reset_seconds));
+  if (!d.allowed) {
+    ctx.response_headers.emplace_back("Retry-After", std::to_string(d.retry_after_seconds));
+    throw core::DomainError(core::ErrorCode::rate_limited,
+                            "Rate limit exceeded; retry after " + std::to_string(d.retry_after_seconds) + " s.");
+  }
+}
+}  // namespace
+
+PublicLimiter make_public_limiter(core::RateLimiter& limiter, core::RateLimitSpec per_client) {
+  if (per_client.requests_per_second <= 0) return {};
+  return [&limiter, per_client](RequestContext& ctx) {
+    apply_decision(ctx, limiter.take("public:" + ctx.request.remote, per_client.requests_per_second, per_client.burst));
+  };
+}
+
 Authorizer make_authorizer(KeyLookup lookup, core::RateLimiter& limiter, core::RateLimitSpec operator_limit) {
   return [lookup = std::move(lookup), &limiter, operator_limit](RequestContext& ctx, Access access) {
     auto unauthorized = [] {
@@ -26,15 +46,7 @@ Authorizer make_authorizer(KeyLookup lookup, core::RateLimiter& limiter, core::R
 
     const bool is_operator = record->role == core::Role::operator_;
     const core::RateLimitSpec limit = is_operator ? operator_limit : record->tenant_rate_limit;
-    const core::RateDecision d = limiter.take(record->id, limit.requests_per_second, limit.burst);
-    ctx.response_headers.emplace_back("RateLimit-Limit", std::to_string(d.limit));
-    ctx.response_headers.emplace_back("RateLimit-Remaining", std::to_string(d.remaining));
-    ctx.response_headers.emplace_back("RateLimit-Reset", std::to_string(d.reset_seconds));
-    if (!d.allowed) {
-      ctx.response_headers.emplace_back("Retry-After", std::to_string(d.retry_after_seconds));
-      throw core::DomainError(core::ErrorCode::rate_limited,
-                              "Rate limit exceeded; retry after " + std::to_string(d.retry_after_seconds) + " s.");
-    }
+    apply_decision(ctx, limiter.take(record->id, limit.requests_per_second, limit.burst));
 
     core::Principal p;
     p.key_id = record->id;

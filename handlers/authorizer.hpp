@@ -15,4 +15,8 @@ using KeyLookup = std::function<std::optional<core::KeyRecord>(const std::string
 // operator routes; a disabled tenant's keys get 403.
 Authorizer make_authorizer(KeyLookup lookup, core::RateLimiter& limiter, core::RateLimitSpec operator_limit);
 
+// A token bucket per client address for the public PKI endpoints; 429 with
+// Retry-After when empty. A rate of 0 turns the limit off.
+PublicLimiter make_public_limiter(core::RateLimiter& limiter, core::RateLimitSpec per_client);
+
 }  // namespace tenantca::handlers

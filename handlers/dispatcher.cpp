@@ -46,7 +46,11 @@ HttpResponse Dispatcher::dispatch(const HttpRequest& request) const {
         }
       } else {
         ctx.params = std::move(match.params);
-        if (match.route->access != Access::public_) authorizer_(ctx, match.route->access);
+        if (match.route->access != Access::public_) {
+          authorizer_(ctx, match.route->access);
+        } else if (options_.public_limiter && match.route->pattern.rfind("/pki/", 0) == 0) {
+          options_.public_limiter(ctx);
+        }
         const std::string* ct = request.header("content-type");
         const std::string& wanted = match.route->body_media_type;
         if (!request.body.empty() && (ct == nullptr || !media_type_is(*ct, wanted))) {

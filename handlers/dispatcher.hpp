@@ -21,9 +21,15 @@ struct ReadRouting {
   std::function<void(const std::string& tenant_id)> note_write;
 };
 
+// Limits public relying-party endpoints (/pki/*) per client address, so a
+// flood of (nonce-bearing, freshly signed) OCSP requests from one client
+// cannot take every worker's signing CPU. Throws rate_limited.
+using PublicLimiter = std::function<void(RequestContext&)>;
+
 struct DispatcherOptions {
   std::size_t max_body_bytes = 1 << 20;
   ReadRouting read_routing{};
+  PublicLimiter public_limiter{};
 };
 
 class Dispatcher {

@@ -24,24 +24,27 @@ struct OcspCacheSettings {
   int64_t max_age_seconds = 300;     // also capped by half the answer's validity
   int64_t quiet_seconds = 5;         // after an invalidation of a CA
   std::size_t max_entries = 50000;   // then the cache starts over
+  std::size_t max_bytes = 16 << 20;  // keys and answers together, per worker
 };
 
 class OcspResponseCache {
  public:
   explicit OcspResponseCache(OcspCacheSettings settings = {});
 
-  // A cached answer, or nothing (disabled, absent, expired).
-  std::optional<std::string> find(const std::string& ca_id, const std::string& request_der, int64_t now);
+  // A cached answer, or nothing (disabled, absent, expired). `key` names
+  // what was asked (ocsp_cache_key, or a serial), never raw request bytes.
+  std::optional<std::string> find(const std::string& ca_id, const std::string& key, int64_t now);
   // Taken before reading the status; store() keeps the answer only if no
   // invalidation happened since (the answer may predate it).
   uint64_t generation() const;
-  void store(const std::string& ca_id, const std::string& request_der, std::string response_der, int64_t now,
+  void store(const std::string& ca_id, const std::string& key, std::string response_der, int64_t now,
              int64_t expires_at, uint64_t generation_seen);
 
   void invalidate_ca(const std::string& ca_id, int64_t now);
   // False while invalidations cannot be received: drops everything, keeps nothing.
   void set_enabled(bool enabled);
   std::size_t size() const;
+  std::size_t bytes() const;
 
  private:
   struct Entry {
@@ -53,7 +56,8 @@ class OcspResponseCache {
   mutable std::mutex mutex_;
   bool enabled_ = false;
   uint64_t generation_ = 0;
-  std::unordered_map<std::string, Entry> entries_;        // by CA id + request bytes
+  std::unordered_map<std::string, Entry> entries_;        // by CA id + key
+  std::size_t bytes_ = 0;
   std::unordered_map<std::string, int64_t> quiet_until_;  // by CA id
 };
 

@@ -78,6 +78,29 @@ std::string build_crl_der(X509* ca_cert, EVP_PKEY* ca_key, const std::vector<Rev
   return assemble_certificate_list(tbs, der_of(algorithm, i2d_X509_ALGOR), signature);
 }
 
+std::optional<std::string> ocsp_cache_key(const std::string& request_der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(request_der.data());
+  OcspRequestPtr req(d2i_OCSP_REQUEST(nullptr, &p, static_cast<long>(request_der.size())));
+  if (!req || p != reinterpret_cast<const unsigned char*>(request_der.data()) + request_der.size() ||
+      OCSP_request_onereq_count(req.get()) != 1 || OCSP_REQUEST_get_ext_by_NID(req.get(), NID_id_pkix_OCSP_Nonce, -1) >= 0) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  OCSP_CERTID* id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req.get(), 0));
+  ASN1_OBJECT* md_oid = nullptr;
+  ASN1_OCTET_STRING* name_hash = nullptr;
+  ASN1_OCTET_STRING* key_hash = nullptr;
+  ASN1_INTEGER* serial = nullptr;
+  if (OCSP_id_get0_info(&name_hash, &md_oid, &key_hash, &serial, id) != 1 || serial == nullptr || md_oid == nullptr) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  auto hex = [](const ASN1_OCTET_STRING* s) {
+    return s == nullptr ? std::string() : hex_lower(ASN1_STRING_get0_data(s), static_cast<std::size_t>(ASN1_STRING_length(s)));
+  };
+  return std::to_string(OBJ_obj2nid(md_oid)) + ':' + hex(name_hash) + ':' + hex(key_hash) + ':' + serial_hex(serial);
+}
+
 std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY* ca_key, const OcspLookup& lookup,
                          int64_t now, int64_t validity_seconds, bool* repeatable) {
   if (repeatable) *repeatable = false;

@@ -1,6 +1,7 @@
 #pragma once
 // CRLs (RFC 5280) and OCSP responses (RFC 6960), signed by the CA's key.
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,11 @@ OcspStatus status_from_text(const std::string& text);
 // malformedRequest response (never an exception).
 // `repeatable` (when given) says whether the same answer may be sent again
 // for the same request bytes: no nonce, and no status "unknown".
+// What identifies a repeatable OCSP answer: the one CertID asked about (hash
+// algorithm, issuer hashes, serial), never the request bytes, so optional
+// parts (a signature, padding certificates) cannot grow a cache. nullopt for
+// requests whose answer must not be reused: malformed, several CertIDs, or a nonce.
+std::optional<std::string> ocsp_cache_key(const std::string& request_der);
 std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY* ca_key, const OcspLookup& lookup,
                          int64_t now, int64_t validity_seconds, bool* repeatable = nullptr);
 

@@ -392,11 +392,18 @@ std::string PkiService::chain_pem(const std::string& tenant_id, const std::strin
   return out;
 }
 
-std::string PkiService::ca_certificate_pem(const std::string& ca_id) {
+CaRecord PkiService::public_ca(const std::string& ca_id) {
+  const int64_t now_ms = clock_.now_seconds() * 1000;
+  if (unknown_cas_.recently_missing(ca_id, now_ms)) throw_not_found("No such CA.");
   auto ca = store_.find_ca_public(ca_id);
-  if (!ca) throw_not_found("No such CA.");
-  return ca->cert.pem;
+  if (!ca) {
+    unknown_cas_.note_missing(ca_id, now_ms);
+    throw_not_found("No such CA.");
+  }
+  return *ca;
 }
+
+std::string PkiService::ca_certificate_pem(const std::string& ca_id) { return public_ca(ca_id).cert.pem; }
 
 std::string PkiService::ca_certificate_der(const std::string& ca_id) {
   auto cert = read_cert_pem(ca_certificate_pem(ca_id));
@@ -435,8 +442,7 @@ std::string PkiService::crl_der(const std::string& ca_id) {
       return stored->der;
     }
   }
-  auto ca = store_.find_ca_public(ca_id);
-  if (!ca) throw_not_found("No such CA.");
+  auto ca = public_ca(ca_id);
   std::string der;
   store_.transact("crl.regenerate", [&](PkiTx& tx) {
     StoredCrl current = tx.lock_crl(ca_id);  // serializes regeneration per CA
@@ -444,7 +450,7 @@ std::string PkiService::crl_der(const std::string& ca_id) {
       der = current.der;  // another worker rebuilt it while we waited
       return;
     }
-    auto signer = material(*ca);
+    auto signer = material(ca);
     StoredCrl fresh;
     fresh.crl_number = current.crl_number + 1;
     fresh.next_update = now + settings_.crl_validity_seconds;
@@ -459,20 +465,21 @@ std::string PkiService::crl_der(const std::string& ca_id) {
 
 std::string PkiService::ocsp(const std::string& ca_id, const std::string& request_der) {
   auto signer = cached_material(ca_id);  // CA rows are never deleted: a cached CA exists
-  if (!signer) {
-    auto ca = store_.find_ca_public(ca_id);
-    if (!ca) throw_not_found("No such CA.");
-    signer = material(*ca);
-  }
+  if (!signer) signer = material(public_ca(ca_id));
   const int64_t now = clock_.now_seconds();
-  if (auto hit = ocsp_cache_.find(ca_id, request_der, now)) return *hit;
+  // Keyed by what is asked (CA, CertID), never by request bytes: padding or
+  // a signature in the request cannot grow the cache.
+  const auto cache_key = ocsp_cache_key(request_der);
+  if (cache_key) {
+    if (auto hit = ocsp_cache_.find(ca_id, *cache_key, now)) return *hit;
+  }
   const uint64_t generation = ocsp_cache_.generation();
   bool repeatable = false;
   std::string der = ocsp_respond(
       request_der, signer->cert.get(), signer->key.get(),
       [&](const std::string& serial) { return certificate_status(ca_id, serial, now); }, now,
       settings_.ocsp_validity_seconds, &repeatable);
-  if (repeatable) ocsp_cache_.store(ca_id, request_der, der, now, now + settings_.ocsp_validity_seconds / 2, generation);
+  if (repeatable && cache_key) ocsp_cache_.store(ca_id, *cache_key, der, now, now + settings_.ocsp_validity_seconds / 2, generation);
   return der;
 }
 

@@ -12,6 +12,7 @@
 
 #include "core/clock.hpp"
 #include "core/kek.hpp"
+#include "core/negative_cache.hpp"
 #include "core/pki/model.hpp"
 #include "core/pki/ocsp_cache.hpp"
 #include "core/pki/policy.hpp"
@@ -130,6 +131,8 @@ class PkiService {
   void seal_key(CaRecord& ca, EVP_PKEY* key) const;
   const Kek& require_kek() const;
   OcspStatus certificate_status(const std::string& ca_id, const std::string& serial, int64_t now);
+  // A CA by id for the public endpoints, or not_found; unknown ids are remembered briefly.
+  CaRecord public_ca(const std::string& ca_id);
 
   PkiStore& store_;
   KeyGenerator generate_leaf_key_;
@@ -148,6 +151,7 @@ class PkiService {
   std::map<std::string, CachedCrl> crls_;  // by CA id: the last CRL this worker served
   std::map<std::string, int64_t> crl_quiet_until_;
   bool change_feed_ = false;
+  NegativeCache unknown_cas_{10000, 100000};
   // Signed answers to nonce-less requests, and certificate statuses by
   // serial (for requests with a nonce, which must be signed afresh); both
   // dropped on revocation notices and off while those cannot be heard.

@@ -8,7 +8,7 @@ unit=$(cat "$unit_src")
 for want in "Type=notify" 'ExecReload=/bin/kill -HUP $MAINPID' "KillMode=mixed" "User=tenantca" "Restart=on-failure" \
   "NoNewPrivileges=yes" "ProtectSystem=strict" "ProtectHome=yes" "PrivateTmp=yes" "PrivateDevices=yes" \
   "ProtectControlGroups=yes" "RestrictNamespaces=yes" "LockPersonality=yes" "MemoryDenyWriteExecute=yes" \
-  "SystemCallFilter=@system-service" "CapabilityBoundingSet=" "StateDirectory=tenantca" "LogsDirectory=tenantca" "WatchdogSec="; do
+  "SystemCallFilter=@system-service" "LimitCORE=0" "CapabilityBoundingSet=" "StateDirectory=tenantca" "LogsDirectory=tenantca" "WatchdogSec="; do
   grep -qxF -- "$want" <<<"$unit" || grep -q -- "^$want" <<<"$unit" && ok "unit has $want" || fail "unit lacks $want"
 done
 stop=$(sed -n 's/^TimeoutStopSec=//p' <<<"$unit")

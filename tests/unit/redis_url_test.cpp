@@ -40,3 +40,13 @@ TEST(RateDecision, SameHeadersWhateverTheStore) {
   EXPECT_EQ(refused.remaining, 0);
   EXPECT_EQ(refused.reset_seconds, 3);
 }
+
+TEST(RedisUrl, ErrorsNeverCarryThePassword) {
+  try {
+    tenantca::db::parse_redis_url("redis://:s3cret-pass@host:notaport");
+    FAIL() << "a malformed URL must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_EQ(std::string(e.what()).find("s3cret-pass"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("***"), std::string::npos) << e.what();
+  }
+}
