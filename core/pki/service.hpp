@@ -98,6 +98,10 @@ class PkiService {
 
   int64_t now() const { return clock_.now_seconds(); }
 
+  // This worker's OCSP answer cache, for /metrics and tests.
+  std::size_t ocsp_cache_entries() const { return ocsp_cache_.size(); }
+  std::size_t ocsp_cache_bytes() const { return ocsp_cache_.bytes(); }
+
   // Where server-side leaf keys come from (generate_key by default); a seam
   // for tests that prove nothing is generated for a refused request.
   using KeyGenerator = std::function<EvpPkeyPtr(const KeySpec&)>;

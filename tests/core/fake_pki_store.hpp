@@ -33,7 +33,17 @@ class FakePkiStore final : public core::pki::PkiStore, private core::pki::PkiTx 
   }
   std::optional<core::pki::StoredCrl> stored_crl(const std::string&) override { return std::nullopt; }
   std::optional<core::pki::StoredCrl> crl_state(const std::string&) override { return std::nullopt; }
-  core::pki::OcspStatus certificate_status(const std::string&, const std::string&, int64_t) override { return {}; }
+  core::pki::OcspStatus certificate_status(const std::string& ca_id, const std::string& serial, int64_t) override {
+    ++status_reads;
+    core::pki::OcspStatus st;
+    for (const auto& [id, c] : certs) {
+      if (c.ca_id != ca_id || c.cert.serial_hex != serial) continue;
+      st.kind = c.revoked_at ? core::pki::OcspStatus::Kind::revoked : core::pki::OcspStatus::Kind::good;
+      if (c.revoked_at) st.revoked_at = *c.revoked_at;
+    }
+    return st;
+  }
+  int status_reads = 0;
   std::optional<core::pki::CaRecord> find_ca(const std::string& tenant, const std::string& id) override {
     return find_ca(tenant, id, false);
   }

@@ -1,7 +1,9 @@
 // Secrets stay out of core dumps: the process is made non-dumpable, the KEK
 // lives in OpenSSL's secure heap, and so do the private numbers of a CA key
 // decrypted under it.
+#define OPENSSL_SUPPRESS_DEPRECATED  // EC_KEY is the only way to reach the key's own number
 #include <gtest/gtest.h>
+#include <openssl/ec.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <sys/prctl.h>
@@ -33,11 +35,11 @@ TEST(SecretMemory, UnwrappedCaKeysKeepTheirPrivateNumbersInTheSecureHeap) {
   auto key = pki::generate_key(pki::KeySpec{});
   const auto blob = pki::wrap_private_key(key.get(), kek, "aad");
   auto back = pki::unwrap_private_key(blob, kek, "aad");
-  BIGNUM* priv = nullptr;
-  ASSERT_EQ(EVP_PKEY_get_bn_param(back.get(), OSSL_PKEY_PARAM_PRIV_KEY, &priv), 1);
-  // The copy handed out is secure when the key's own number is.
+  const EC_KEY* ec = EVP_PKEY_get0_EC_KEY(back.get());
+  ASSERT_NE(ec, nullptr);
+  const BIGNUM* priv = EC_KEY_get0_private_key(ec);
+  ASSERT_NE(priv, nullptr);
   EXPECT_NE(BN_get_flags(priv, BN_FLG_SECURE), 0);
-  BN_clear_free(priv);
 }
 
 }  // namespace
