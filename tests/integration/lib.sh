@@ -115,6 +115,43 @@ api() {
   STATUS=$(curl "${args[@]}" "$@" "$BASE$path")
   BODY=$(tr -d '\0' <"$T/body")
   HEADERS="$T/headers"
+  if [ "$method" = POST ] && [ "$STATUS" = 201 ] && [[ "$path" =~ ^/api/v1/certificates(/[^/]+/renew)?$ ]]; then
+    verify_issued
+  fi
+}
+
+# Every certificate the API issues must satisfy strict relying parties: the
+# chain up to the root of its CA (walked through GET /api/v1/cas/{id}) is
+# checked with `openssl verify -x509_strict` and GnuTLS `certtool --verify`.
+# Leaves STATUS, BODY and HEADERS as the issuing call set them.
+verify_issued() {
+  local status=$STATUS body=$BODY headers=$HEADERS dir="$T/verify" ca id pem
+  [ "$(jq -r .source <<<"$body")" = issued ] || return 0
+  mkdir -p "$dir"; : >"$dir/chain.pem"
+  id=$(jq -r .id <<<"$body")
+  jq -r .certificate_pem <<<"$body" >"$dir/leaf.pem"
+  ca=$(jq -r .ca_id <<<"$body")
+  while [ -n "$ca" ] && [ "$ca" != null ]; do
+    curl -sS -o "$dir/ca.json" -H "Authorization: Bearer $API_KEY" "$BASE/api/v1/cas/$ca"
+    pem=$(jq -r .certificate_pem "$dir/ca.json")
+    ca=$(jq -r .parent_ca_id "$dir/ca.json")
+    if [ "$ca" = null ]; then printf '%s\n' "$pem" >"$dir/root.pem"; else printf '%s\n' "$pem" >>"$dir/chain.pem"; fi
+  done
+  local untrusted=()
+  [ -s "$dir/chain.pem" ] && untrusted=(-untrusted "$dir/chain.pem")
+  if openssl verify -x509_strict -CAfile "$dir/root.pem" "${untrusted[@]}" "$dir/leaf.pem" >"$dir/out" 2>&1; then
+    ok "issued $id verifies with openssl -x509_strict"
+  else
+    fail "issued $id fails openssl -x509_strict: $(tr '\n' ' ' <"$dir/out")"
+  fi
+  cat "$dir/leaf.pem" "$dir/chain.pem" >"$dir/full.pem"
+  if certtool --verify --load-ca-certificate "$dir/root.pem" --infile "$dir/full.pem" 2>&1 |
+      grep -q "Chain verification output: Verified"; then
+    ok "issued $id verifies with GnuTLS certtool"
+  else
+    fail "issued $id fails GnuTLS certtool --verify"
+  fi
+  STATUS=$status BODY=$body HEADERS=$headers
 }
 header() { grep -i "^$1:" "$HEADERS" | head -n1 | cut -d: -f2- | sed 's/^ *//; s/\r$//'; }
 jget() { jq -r "$1" <<<"$BODY"; }
