@@ -11,6 +11,11 @@ std::string to_lower_ascii(std::string_view s);
 bool iequals_ascii(std::string_view a, std::string_view b);
 // The value with control and non-ASCII bytes shown as \xNN, for error
 // messages that name what a client sent.
+// Bytes 0x21-0x7e only.
+bool visible_ascii(std::string_view s);
+// Well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF) with no
+// C0 control bytes or DEL.
+bool valid_utf8_text(std::string_view s);
 std::string printable(std::string_view s, std::size_t max_len = 256);
 
 }  // namespace tenantca::core

@@ -1,5 +1,7 @@
 #include "handlers/common.hpp"
 
+#include "core/text.hpp"
+
 #include "core/errors.hpp"
 #include "core/uuid.hpp"
 
@@ -7,10 +9,23 @@ namespace tenantca::handlers {
 
 std::string uuid_param(const RequestContext& ctx, std::size_t index) {
   const std::string& v = ctx.params.at(index);
-  if (!core::is_uuid(v)) core::throw_not_found("No such resource.");
+  if (!core::is_uuid(v)) core::throw_invalid("The id in the path must be a UUID, got '" + core::printable(v, 64) + "'.");
   std::string lower = v;
   for (auto& c : lower) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
   return lower;
+}
+
+std::optional<std::string> text_query(const RequestContext& ctx, const char* name, std::size_t max_len, bool ascii_only) {
+  auto it = ctx.request.query.find(name);
+  if (it == ctx.request.query.end()) return std::nullopt;
+  const std::string& v = it->second;
+  const bool ok = v.size() <= max_len && (ascii_only ? core::visible_ascii(v) : core::valid_utf8_text(v));
+  if (!ok) {
+    core::throw_invalid(std::string("Query parameter '") + name + "' must be " +
+                        (ascii_only ? "printable ASCII" : "UTF-8 text without control characters") + " of at most " +
+                        std::to_string(max_len) + " bytes.");
+  }
+  return v;
 }
 
 core::PageRequest page_request(const RequestContext& ctx) {

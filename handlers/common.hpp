@@ -1,4 +1,6 @@
 #pragma once
+#include <optional>
+#include <string>
 // Small helpers every resource handler uses.
 #include <nlohmann/json.hpp>
 #include <string>
@@ -10,7 +12,12 @@
 namespace tenantca::handlers {
 
 // A path parameter that must be a UUID; anything else is 404 (ids are not probed).
+// A path id; 400 invalid_request when it is not a UUID.
 std::string uuid_param(const RequestContext& ctx, std::size_t index);
+// A text query parameter, checked before it reaches SQL: valid UTF-8 without
+// control bytes (or printable ASCII), at most max_len bytes; else 400.
+std::optional<std::string> text_query(const RequestContext& ctx, const char* name, std::size_t max_len,
+                                      bool ascii_only);
 core::PageRequest page_request(const RequestContext& ctx);
 core::Actor actor_of(const RequestContext& ctx);
 const std::string& tenant_of(const RequestContext& ctx);

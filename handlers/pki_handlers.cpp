@@ -7,6 +7,7 @@
 #include "core/pki/ossl.hpp"
 #include "core/pki/policy.hpp"
 #include "core/time_format.hpp"
+#include "core/text.hpp"
 #include "core/uuid.hpp"
 #include "db/pki_store.hpp"
 #include "handlers/common.hpp"
@@ -332,11 +333,8 @@ void add_pki_routes(Router& router, PkiDeps deps) {
       }
       f.expiring_within_days = d;
     }
-    if (auto v = query(ctx, "common_name")) f.common_name = *v;
-    if (auto v = query(ctx, "dns_name")) {
-      f.dns_name = *v;
-      for (auto& c : f.dns_name) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
-    }
+    if (auto v = text_query(ctx, "common_name", 256, false)) f.common_name = *v;
+    if (auto v = text_query(ctx, "dns_name", 256, true)) f.dns_name = core::to_lower_ascii(*v);
     if (auto v = query(ctx, "serial")) f.serial = normalize_serial(*v);
     const int64_t now = pki->now();
     return page_response(db::list_certificates(*db, tenant_of(ctx), f, page_request(ctx), now),

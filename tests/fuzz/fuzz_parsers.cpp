@@ -1,5 +1,7 @@
 // libFuzzer target for every parser that sees untrusted bytes: CSR PEM,
-// certificate chains, PKCS#12, private keys, base64 and OCSP requests.
+// certificate chains, PKCS#12, private keys, base64, OCSP requests (and their
+// cache key), pagination cursors, and the policy engine's name normalisation
+// and matching.
 // The first byte picks the parser. Run with scripts/fuzz.
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +11,9 @@
 #include "core/errors.hpp"
 #include "core/pki/certs.hpp"
 #include "core/pki/keys.hpp"
+#include "core/pagination.hpp"
+#include "core/pki/names.hpp"
+#include "core/pki/policy.hpp"
 #include "core/pki/revocation.hpp"
 
 using namespace tenantca::core;
@@ -33,7 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   const std::string input(reinterpret_cast<const char*>(data + 1), size - 1);
   try {
-    switch (data[0] % 6) {
+    switch (data[0] % 9) {
       case 0: {
         auto csr = parse_csr(input);
         (void)csr;
@@ -56,7 +61,40 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 5:
         (void)ocsp_respond(input, ca.cert.get(), ca.key.get(), [](const std::string&) { return OcspStatus{}; },
                            1800000000, 3600);
+        (void)ocsp_cache_key(input);
         break;
+      case 6:
+        (void)parse_page_request(nullptr, &input);
+        break;
+      case 7: {
+        // Every name type against a restricted and an open policy.
+        static const Policy restricted = [] {
+          Policy p;
+          p.allowed_domains = {"svc.acme.internal"};
+          p.denied_domains = {"admin.svc.acme.internal"};
+          p.allowed_ip_ranges = {"10.0.0.0/8", "fd00::/8"};
+          p.allowed_email_domains = {"acme.example"};
+          p.allowed_uri_prefixes = {"spiffe://acme.internal/ns/"};
+          p.allow_wildcards = true;
+          return p;
+        }();
+        static const Policy open;
+        for (auto type : {NameType::dns, NameType::ip, NameType::email, NameType::uri, NameType::common_name}) {
+          (void)judge_name(restricted, type, input);
+          (void)judge_name(open, type, input);
+        }
+        (void)parse_ip_range(input);
+        break;
+      }
+      case 8: {
+        PolicyPatch patch;
+        patch.values.allowed_domains = {input};
+        patch.values.allowed_ip_ranges = {input};
+        patch.values.allowed_uri_prefixes = {input};
+        patch.set = {"allowed_domains", "allowed_ip_ranges", "allowed_uri_prefixes"};
+        (void)apply_policy_patch(Policy{}, patch);
+        break;
+      }
     }
   } catch (const DomainError&) {
     // Refusals are the expected outcome for garbage.

@@ -115,6 +115,24 @@ for cursor in '====' '=' 'YQ==x' 'AAAA====' '%00' "$(printf 'a%.0s' $(seq 1 300)
   expect_problem 400 invalid_request
 done
 
+# Malformed ids and query parameters: 4xx problems, never 500.
+for path in "/api/v1/certificates?limit=abc" "/api/v1/certificates?limit=0" "/api/v1/certificates?limit=99999999999999999999" \
+  "/api/v1/certificates?status=bogus" "/api/v1/certificates?expiring_within_days=-1" "/api/v1/certificates?serial=zz" \
+  "/api/v1/certificates?ca_id=not-a-uuid" "/api/v1/certificates?dns_name=%00%ff" "/api/v1/certificates?common_name=%ff%fe" \
+  "/api/v1/certificates/not-a-uuid" "/api/v1/cas/%00" "/api/v1/audit-events?cursor=%ff%ff%ff%ff"; do
+  API_KEY=$OWNER api GET "$path"
+  if [[ "$STATUS" =~ ^(200|400|404)$ ]] && { [ "$STATUS" = 200 ] || [ "$(header Content-Type)" = application/problem+json ]; }; then
+    ok "GET $path answers $STATUS"
+  else
+    fail "GET $path answered $STATUS: $BODY"
+  fi
+done
+for path in "/api/v1/certificates?limit=abc" "/api/v1/certificates?serial=zz" "/api/v1/certificates/not-a-uuid" \
+  "/api/v1/certificates?common_name=%ff%fe" "/api/v1/certificates?dns_name=%00%ff" "/api/v1/cas/%00"; do
+  API_KEY=$OWNER api GET "$path"
+  expect_problem 400 invalid_request
+done
+
 # A PKCS#12 whose MAC asks for 2^31-1 iterations is refused at once.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout p.key -subj "/CN=p12" -days 5 -out p.pem 2>/dev/null
 openssl pkcs12 -export -inkey p.key -in p.pem -passout pass:pw -iter 2048 -out p.p12 2>/dev/null

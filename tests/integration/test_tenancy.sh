@@ -55,7 +55,7 @@ expect_json "default rate limit from config" .rate_limit.requests_per_second 50
 api GET "/api/v1/tenants/$ACME"
 expect_status 200 "get tenant"
 api GET /api/v1/tenants/not-a-uuid
-expect_problem 404 not_found
+expect_problem 400 invalid_request
 api GET /api/v1/tenants/00000000-0000-4000-8000-000000000000
 expect_problem 404 not_found
 api PATCH "/api/v1/tenants/$GLOBEX" '{"name":"acme"}'
