@@ -40,6 +40,7 @@ class WorkerAppImpl final : public WorkerApp {
     if (!cfg.database_replica_url.empty()) attach_replica(cfg, preloaded, counters.reads);
     auth_cache_ = std::make_unique<db::AuthCache>(
         [database](const std::string& id) { return db::find_key_record(*database, id); }, std::chrono::seconds(30));
+    auth_cache_->set_stats(&counters.auth_cache);
     const core::RateLimitSpec default_rate{cfg.rate_limit_default_rps, cfg.rate_limit_default_burst};
 
     pki_store_ = std::make_unique<db::SqlPkiStore>(*database);
@@ -47,6 +48,7 @@ class WorkerAppImpl final : public WorkerApp {
         *pki_store_, preloaded.kek ? &*preloaded.kek : nullptr, clock_,
         core::pki::PkiSettings{cfg.public_url, int64_t{cfg.pki_crl_next_update_hours} * 3600,
                                int64_t{cfg.pki_ocsp_validity_minutes} * 60});
+    pki_->set_cache_stats(&counters.ocsp_cache, &counters.status_cache, &counters.crl_cache);
 
     auto* probe = probe_.get();
     handlers::RouteDeps deps{database, [probe] { return probe->database_ok(); }, default_rate, pki_.get(),

@@ -51,6 +51,19 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
          "(replica unreachable, or the row not replayed yet).\n"
          "# TYPE tenantca_database_replica_fallbacks_total counter\n";
   out += fmt::format("tenantca_database_replica_fallbacks_total {}\n", c.reads.replica_fallbacks.load());
+  out += "# HELP tenantca_cache_lookups_total Lookups in the workers' caches, by cache and result (hit; miss: read "
+         "from the database; bypass: not consulted because the change listener was down).\n"
+         "# TYPE tenantca_cache_lookups_total counter\n";
+  out += "# HELP tenantca_cache_invalidations_total Invalidations the workers' caches received (revocations, key and tenant changes).\n"
+         "# TYPE tenantca_cache_invalidations_total counter\n";
+  const std::pair<const char*, const core::CacheStats*> caches[] = {
+      {"auth", &c.auth_cache}, {"ocsp", &c.ocsp_cache}, {"status", &c.status_cache}, {"crl", &c.crl_cache}};
+  for (const auto& [name, s] : caches) {
+    out += fmt::format("tenantca_cache_lookups_total{{cache=\"{}\",result=\"hit\"}} {}\n", name, s->hits.load());
+    out += fmt::format("tenantca_cache_lookups_total{{cache=\"{}\",result=\"miss\"}} {}\n", name, s->misses.load());
+    out += fmt::format("tenantca_cache_lookups_total{{cache=\"{}\",result=\"bypass\"}} {}\n", name, s->bypasses.load());
+    out += fmt::format("tenantca_cache_invalidations_total{{cache=\"{}\"}} {}\n", name, s->invalidations.load());
+  }
   out += "# HELP tenantca_change_listener_heartbeats_total Heartbeats of the workers' LISTEN connections, by result "
          "(missed: the connection was dropped and its caches bypassed until a new one listened).\n"
          "# TYPE tenantca_change_listener_heartbeats_total counter\n";

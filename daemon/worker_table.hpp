@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/cache_stats.hpp"
 #include "core/rate_limit.hpp"
 #include "db/change_listener.hpp"
 #include "db/read_routing.hpp"
@@ -32,6 +33,10 @@ struct InstanceCounters {
   core::RateLimiterStats rate_limit;
   db::ReadStats reads;
   db::ListenerStats listener;
+  core::CacheStats auth_cache;
+  core::CacheStats ocsp_cache;
+  core::CacheStats status_cache;
+  core::CacheStats crl_cache;
 };
 
 class WorkerTable {

@@ -14,7 +14,13 @@ std::optional<core::KeyRecord> AuthCache::find(const std::string& key_id) {
     epoch = epoch_;
     if (listening_) {
       auto it = entries_.find(key_id);
-      if (it != entries_.end() && now - it->second.loaded < ttl_) return it->second.record;
+      if (it != entries_.end() && now - it->second.loaded < ttl_) {
+        core::count_hit(stats_);
+        return it->second.record;
+      }
+      core::count_miss(stats_);
+    } else {
+      core::count_bypass(stats_);
     }
   }
   auto record = loader_(key_id);
@@ -35,6 +41,7 @@ void AuthCache::invalidate(const std::string& payload) {
   const std::string id = colon == std::string::npos ? "" : payload.substr(colon + 1);
   std::lock_guard<std::mutex> lock(mutex_);
   ++epoch_;
+  core::count_invalidation(stats_);
   if (table == "api_keys") {
     entries_.erase(id);
   } else if (table == "tenants") {

@@ -13,6 +13,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/cache_stats.hpp"
 #include "core/negative_cache.hpp"
 #include "core/tenancy.hpp"
 
@@ -30,6 +31,8 @@ class AuthCache {
   // "tenants:<id>"), and whether notifications are being received.
   void invalidate(const std::string& payload);
   void set_listening(bool listening);
+  // Where hits, misses, bypasses (not listening) and invalidations are counted.
+  void set_stats(core::CacheStats* stats) { stats_ = stats; }
 
  private:
   struct Entry {
@@ -44,6 +47,7 @@ class AuthCache {
   std::atomic<bool> listening_{false};
   // Unknown key ids, briefly: a flood of made-up keys is not a flood of queries.
   core::NegativeCache unknown_{10000, 100000};
+  core::CacheStats* stats_ = nullptr;
 };
 
 }  // namespace tenantca::db

@@ -11,14 +11,22 @@ OcspResponseCache::OcspResponseCache(OcspCacheSettings settings) : settings_(set
 
 std::optional<std::string> OcspResponseCache::find(const std::string& ca_id, const std::string& key, int64_t now) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!enabled_) return std::nullopt;
+  if (!enabled_) {
+    count_bypass(stats_);
+    return std::nullopt;
+  }
   auto it = entries_.find(key_of(ca_id, key));
-  if (it == entries_.end()) return std::nullopt;
+  if (it == entries_.end()) {
+    count_miss(stats_);
+    return std::nullopt;
+  }
   if (now >= it->second.expires_at) {
     bytes_ -= it->first.size() + it->second.response_der.size();
     entries_.erase(it);
+    count_miss(stats_);
     return std::nullopt;
   }
+  count_hit(stats_);
   return it->second.response_der;
 }
 
@@ -54,6 +62,7 @@ void OcspResponseCache::store(const std::string& ca_id, const std::string& key, 
 void OcspResponseCache::invalidate_ca(const std::string& ca_id, int64_t now) {
   std::lock_guard<std::mutex> lock(mutex_);
   ++generation_;
+  count_invalidation(stats_);
   quiet_until_[ca_id] = now + settings_.quiet_seconds;
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (it->second.ca_id == ca_id) {

@@ -18,6 +18,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "core/cache_stats.hpp"
+
 namespace tenantca::core::pki {
 
 struct OcspCacheSettings {
@@ -45,6 +47,8 @@ class OcspResponseCache {
   void set_enabled(bool enabled);
   std::size_t size() const;
   std::size_t bytes() const;
+  // Where hits, misses, bypasses and invalidations are counted (may be null).
+  void set_stats(CacheStats* stats) { stats_ = stats; }
 
  private:
   struct Entry {
@@ -58,6 +62,7 @@ class OcspResponseCache {
   uint64_t generation_ = 0;
   std::unordered_map<std::string, Entry> entries_;        // by CA id + key
   std::size_t bytes_ = 0;
+  CacheStats* stats_ = nullptr;
   std::unordered_map<std::string, int64_t> quiet_until_;  // by CA id
 };
 

@@ -420,9 +420,13 @@ std::string PkiService::crl_der(const std::string& ca_id) {
   {
     std::lock_guard<std::mutex> lock(cache_mutex_);
     auto it = crls_.find(ca_id);
-    if (change_feed_ && it != crls_.end() && fresh_enough(it->second.crl) &&
-        it->second.confirmed_at >= crl_quiet_until_[ca_id]) {
+    if (!change_feed_) {
+      count_bypass(crl_stats_);
+    } else if (it != crls_.end() && fresh_enough(it->second.crl) && it->second.confirmed_at >= crl_quiet_until_[ca_id]) {
+      count_hit(crl_stats_);
       return it->second.crl.der;
+    } else {
+      count_miss(crl_stats_);
     }
   }
   // Then: the copy when the database says it is still the current one (a
@@ -499,6 +503,7 @@ void PkiService::on_revocation_notice(const std::string& ca_id) {
   status_cache_.invalidate_ca(ca_id, now);
   std::lock_guard<std::mutex> lock(cache_mutex_);
   crls_.erase(ca_id);
+  count_invalidation(crl_stats_);
   crl_quiet_until_[ca_id] = now + kCacheQuietSeconds;
 }
 

@@ -107,6 +107,14 @@ class PkiService {
   using KeyGenerator = std::function<EvpPkeyPtr(const KeySpec&)>;
   void set_key_generator(KeyGenerator generator) { generate_leaf_key_ = std::move(generator); }
 
+  // Where the OCSP answer, certificate status and CRL caches count their
+  // hits, misses, bypasses and invalidations (/metrics); any may be null.
+  void set_cache_stats(CacheStats* ocsp, CacheStats* status, CacheStats* crl) {
+    ocsp_cache_.set_stats(ocsp);
+    status_cache_.set_stats(status);
+    crl_stats_ = crl;
+  }
+
  private:
   // A CA's certificate and key never change for its id, so the parsed,
   // decrypted objects are cached per worker for its lifetime (OpenSSL 3
@@ -156,6 +164,7 @@ class PkiService {
   std::map<std::string, int64_t> crl_quiet_until_;
   bool change_feed_ = false;
   NegativeCache unknown_cas_{10000, 100000};
+  CacheStats* crl_stats_ = nullptr;
   // Signed answers to nonce-less requests, and certificate statuses by
   // serial (for requests with a nonce, which must be signed afresh); both
   // dropped on revocation notices and off while those cannot be heard.

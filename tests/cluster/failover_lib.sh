@@ -1,7 +1,7 @@
 # The failover measurement, shared by tests/cluster/test_failover.sh and
 # bench/cluster.sh: a writer issuing a certificate through the front every
 # 50 ms, the primary crashed and the standby promoted, and the timings.
-#   writer_start URL KEY CA FILE   one line per write: start-ms status id end-ms
+#   writer_start URL KEY CA FILE   one line per write: start-ms status id end-ms content-type
 #   writer_stop
 #   failover DIR                   crash, wait PROMOTE_DELAY seconds (default 0:
 #                                  promote at once), promote; sets CRASH_MS
@@ -17,11 +17,12 @@ writer_start() {
   touch "$file.run"
   ( i=0; while [ -f "$file.run" ]; do
       i=$((i + 1)); t=$(date +%s%3N)
-      code=$(curl -s -m 5 -o "$file.body" -w '%{http_code}' -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+      out=$(curl -s -m 5 -o "$file.body" -w '%{http_code} %{content_type}' -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
         --data-binary "{\"ca_id\":\"$ca\",\"subject\":{\"common_name\":\"w-$i\"},\"usage\":[\"client_auth\"],\"validity_days\":7}" \
         "$url/api/v1/certificates" || true)
+      read -r code ctype <<<"$out"
       id=$(jq -r '.id // "-"' "$file.body" 2>/dev/null || echo -)
-      echo "$t ${code:-000} $id $(date +%s%3N)" >>"$file"
+      echo "$t ${code:-000} $id $(date +%s%3N) ${ctype:--}" >>"$file"
       sleep 0.05
     done ) &
   WRITER_PID=$!
@@ -44,6 +45,9 @@ failover_figures() {
   local first last
   first=$(awk -v c="$DEAD_MS" '$1 > c && $2 == 201 {print $4; exit}' "$1")
   last=$(awk -v c="$CRASH_MS" '$4 <= c && $2 == 201 {t = $4} END {print t}' "$1")
+  # No write recovered: no figure can be smaller than "never".
+  [ -n "$first" ] || first=$((CRASH_MS + 999999999))
+  [ -n "$last" ] || last=$CRASH_MS
   GAP_MS=$((first - CRASH_MS))
   OUTAGE_MS=$((first - last))
   AFTER_PROMOTE_MS=$((first - PROMOTED_MS))
