@@ -30,7 +30,11 @@ class WorkerAppImpl final : public WorkerApp {
     configure_libpq_environment(cfg);
 
     database_ = std::make_unique<db::Database>(db::DatabaseOptions{
-        cfg.database_url, cfg.database_pool_size, 2000, cfg.database_slow_query_ms});
+        .conninfo = cfg.database_url,
+        .pool_size = cfg.database_pool_size,
+        .lease_timeout_ms = 2000,
+        .slow_query_ms = cfg.database_slow_query_ms,
+        .stats = &counters.database});
     // Measured: on a saturated 2-core machine SELECT 1 may take 3-4 s to come
     // back; only a silence of 10 s means a hung database.
     probe_ = std::make_unique<db::HealthProbe>(cfg.database_url, std::chrono::milliseconds(1000),

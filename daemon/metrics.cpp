@@ -51,6 +51,12 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
          "(replica unreachable, or the row not replayed yet).\n"
          "# TYPE tenantca_database_replica_fallbacks_total counter\n";
   out += fmt::format("tenantca_database_replica_fallbacks_total {}\n", c.reads.replica_fallbacks.load());
+  out += "# HELP tenantca_database_slow_operations_total Database operations that took database.slow_query_ms or longer.\n"
+         "# TYPE tenantca_database_slow_operations_total counter\n";
+  out += fmt::format("tenantca_database_slow_operations_total {}\n", c.database.slow_operations.load());
+  out += "# HELP tenantca_database_statement_timeouts_total Statements cancelled by database.statement_timeout (answered 503).\n"
+         "# TYPE tenantca_database_statement_timeouts_total counter\n";
+  out += fmt::format("tenantca_database_statement_timeouts_total {}\n", c.database.statement_timeouts.load());
   out += "# HELP tenantca_cache_lookups_total Lookups in the workers' caches, by cache and result (hit; miss: read "
          "from the database; bypass: not consulted because the change listener was down).\n"
          "# TYPE tenantca_cache_lookups_total counter\n";

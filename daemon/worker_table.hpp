@@ -9,6 +9,7 @@
 #include "core/cache_stats.hpp"
 #include "core/rate_limit.hpp"
 #include "db/change_listener.hpp"
+#include "db/database.hpp"
 #include "db/read_routing.hpp"
 
 namespace tenantca::daemon {
@@ -33,6 +34,7 @@ struct InstanceCounters {
   core::RateLimiterStats rate_limit;
   db::ReadStats reads;
   db::ListenerStats listener;
+  db::DatabaseStats database;
   core::CacheStats auth_cache;
   core::CacheStats ocsp_cache;
   core::CacheStats status_cache;

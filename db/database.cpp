@@ -158,6 +158,7 @@ void Database::run(const char* what, bool transactional, const std::function<voi
                                 e.what());
       }
       if (failure == Failure::timeout) {
+        if (options_.stats != nullptr) options_.stats->statement_timeouts.fetch_add(1, std::memory_order_relaxed);
         throw core::DomainError(core::ErrorCode::unavailable, "The database did not answer in time.", e.what());
       }
       throw;
@@ -169,6 +170,7 @@ void Database::run(const char* what, bool transactional, const std::function<voi
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - started).count();
     if (options_.slow_query_ms > 0 && ms >= options_.slow_query_ms) {
+      if (options_.stats != nullptr) options_.stats->slow_operations.fetch_add(1, std::memory_order_relaxed);
       spdlog::warn("slow database operation {}: {} ms", what, ms);
     }
     return;

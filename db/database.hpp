@@ -1,4 +1,6 @@
 #pragma once
+#include <atomic>
+#include <cstdint>
 // One worker's PostgreSQL connection pool on SOCI, made safe for production:
 // bounded waits (a full pool is a 503, never a hang), lazy connect, detection
 // of dead sessions after a server restart (reconnect and retry the unit of
@@ -17,11 +19,18 @@
 
 namespace tenantca::db {
 
+// For /metrics, shared by the workers of an instance.
+struct DatabaseStats {
+  std::atomic<uint64_t> slow_operations{0};     // took slow_query_ms or longer (also logged)
+  std::atomic<uint64_t> statement_timeouts{0};  // cancelled by statement_timeout: 503 to the client
+};
+
 struct DatabaseOptions {
   std::string conninfo;
   int pool_size = 10;
   int lease_timeout_ms = 2000;
   int slow_query_ms = 500;
+  DatabaseStats* stats = nullptr;
 };
 
 class Database {

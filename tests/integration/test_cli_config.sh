@@ -29,11 +29,14 @@ if out=$("$TENANTCA_BIN" check-config --config "$T/c.toml" --database-pool-size 
 expect_eq "bad value exits non-zero" 1 "$rc"
 expect_match "error names the setting and reason" "database.pool_size.*expected an integer" "$out"
 if out=$(TENANTCA_LOG_LEVEL=loud "$TENANTCA_BIN" check-config --config "$T/c.toml" 2>&1); then rc=0; else rc=$?; fi
+expect_eq "a bad environment value exits 1" 1 "$rc"
 expect_match "error names the environment variable" "log.level.*TENANTCA_LOG_LEVEL.*must be one of" "$out"
 echo 'wrokers = 3' >"$T/typo.toml"
 if out=$("$TENANTCA_BIN" check-config --config "$T/typo.toml" 2>&1); then rc=0; else rc=$?; fi
+expect_eq "an unknown key exits 1" 1 "$rc"
 expect_match "unknown key in the file is refused" "unknown setting 'wrokers'" "$out"
 if out=$("$TENANTCA_BIN" check-config --config "$T/missing.toml" 2>&1); then rc=0; else rc=$?; fi
+expect_eq "a missing file exits 1" 1 "$rc"
 expect_match "an explicit missing file is an error" "does not exist" "$out"
 if out=$("$TENANTCA_BIN" serve --config "$T/c.toml" --bind nonsense 2>&1); then rc=0; else rc=$?; fi
 expect_eq "serve refuses a bad bind" 1 "$rc"
@@ -49,8 +52,11 @@ expect_eq "a group/world-readable KEK is refused" 4 "$rc"
 expect_match "the refusal says why" "accessible by group or others" "$out"
 chmod 600 "$T/kek"; echo "short" >"$T/kek"
 if out=$(timeout 10 "$TENANTCA_BIN" serve --config "$T/tenantca.toml" 2>&1); then rc=0; else rc=$?; fi
+expect_eq "a malformed KEK stops the start (exit 4, not killed by timeout)" 4 "$rc"
 expect_match "a malformed KEK is refused" "32 bytes" "$out"
 
-expect_match "version prints" '^tenantca [0-9]+\.[0-9]+\.[0-9]+$' "$("$TENANTCA_BIN" version)"
+rc=0; version=$("$TENANTCA_BIN" version) || rc=$?
+expect_eq "version exits 0" 0 "$rc"
+expect_match "version prints" '^tenantca [0-9]+\.[0-9]+\.[0-9]+$' "$version"
 expect_match "--help lists the subcommands" "serve.*migrate.*check-config" "$("$TENANTCA_BIN" --help | tr '\n' ' ')"
 finish

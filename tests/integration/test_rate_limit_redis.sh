@@ -64,6 +64,7 @@ for _ in $(seq 1 6); do
   code=$(curl -s -o /dev/null -m 3 -w '%{http_code}' -H "Authorization: Bearer $KEY" "$A_BASE/api/v1/health")
   fallback_codes+=("$code")
 done
+expect_eq "requests are answered while Redis is down" "200 200 200 200 200 200" "${fallback_codes[*]}"
 API_KEY=$OPKEY api PATCH "/api/v1/tenants/$T_ID" '{"rate_limit":{"requests_per_second":1,"burst":3}}'
 sleep 0.5
 : >"$T/codes2"
