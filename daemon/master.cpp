@@ -190,6 +190,17 @@ void Master::reap() {
     }
     const bool expected = it->stop_sent_ms != 0 || stopping_;
     const bool boot_failure = !it->ready && !expected;
+    WorkerEnd end = WorkerEnd::exit_error;
+    if (WIFSIGNALED(status)) {
+      end = WTERMSIG(status) == SIGABRT  ? WorkerEnd::signal_abort
+            : WTERMSIG(status) == SIGKILL ? WorkerEnd::signal_kill
+                                          : WorkerEnd::signal_other;
+    } else if (boot_failure) {
+      end = WorkerEnd::boot_failure;
+    } else if (expected && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+      end = WorkerEnd::graceful;
+    }
+    ++table_.counters().worker_ends[static_cast<int>(end)];
     if (expected && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
       spdlog::info("worker pid {} (generation {}) exited after a graceful stop", pid, it->generation);
     } else {
@@ -235,6 +246,7 @@ void Master::supervise() {
     if (w.abort_sent_ms != 0) {
       if (now - w.abort_sent_ms >= int64_t{cfg_.abort_grace_s} * 1000) {
         spdlog::error("worker pid {} still alive {} s after SIGABRT: SIGKILL", w.pid, cfg_.abort_grace_s);
+        ++table_.counters().worker_kills[static_cast<int>(WorkerKill::abort_grace_kill)];
         ::kill(w.pid, SIGKILL);
         w.killed = true;
       }
@@ -252,10 +264,12 @@ void Master::supervise() {
     if (timeout_reason != nullptr) {
       if (w.stop_sent_ms != 0) {
         spdlog::error("worker pid {}: {}: SIGKILL", w.pid, timeout_reason);
+        ++table_.counters().worker_kills[static_cast<int>(WorkerKill::graceful_timeout_kill)];
         ::kill(w.pid, SIGKILL);
         w.killed = true;
       } else {
         spdlog::error("worker pid {}: {}: SIGABRT", w.pid, timeout_reason);
+        ++table_.counters().worker_kills[static_cast<int>(w.ready ? WorkerKill::heartbeat_abort : WorkerKill::boot_timeout_abort)];
         ::kill(w.pid, SIGABRT);
         w.abort_sent_ms = now;
       }

@@ -31,6 +31,17 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
   for (int st = 1; st < 5; ++st) out += fmt::format("tenantca_workers{{state=\"{}\"}} {}\n", names[st], by_state[st]);
   out += "# HELP tenantca_worker_starts_total Workers started since the master started.\n# TYPE tenantca_worker_starts_total counter\n";
   out += fmt::format("tenantca_worker_starts_total {}\n", c.worker_starts.load());
+  out += "# HELP tenantca_worker_ends_total Worker processes that ended, by how (graceful: a clean exit when asked).\n"
+         "# TYPE tenantca_worker_ends_total counter\n";
+  for (int i = 0; i < 6; ++i) {
+    out += fmt::format("tenantca_worker_ends_total{{how=\"{}\"}} {}\n", kWorkerEndNames[i], c.worker_ends[i].load());
+  }
+  out += "# HELP tenantca_worker_kills_total Signals the master sent to end a worker, by reason (SIGABRT for the "
+         "heartbeat and boot timeouts, SIGKILL after abort_grace or graceful_timeout).\n"
+         "# TYPE tenantca_worker_kills_total counter\n";
+  for (int i = 0; i < 4; ++i) {
+    out += fmt::format("tenantca_worker_kills_total{{reason=\"{}\"}} {}\n", kWorkerKillNames[i], c.worker_kills[i].load());
+  }
   out += "# HELP tenantca_database_up Whether the database answered the health probe recently.\n# TYPE tenantca_database_up gauge\n";
   out += fmt::format("tenantca_database_up {}\n", database_ok ? 1 : 0);
   out += "# HELP tenantca_rate_limit_decisions_total Rate-limit decisions, by the store that made them "

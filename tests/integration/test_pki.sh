@@ -195,8 +195,32 @@ expect_match "OCSP: unknown serial" "unknown" "$out"
 printf 'garbage' >junk
 curl -s -H 'Content-Type: application/ocsp-request' --data-binary @junk "$BASE/pki/$INT/ocsp" -o bad.der
 expect_match "OCSP: malformed request answered malformedRequest" "malformedrequest" "$(openssl ocsp -respin bad.der -resp_text -noverify 2>&1 | tr A-Z a-z)"
+API_KEY="" api POST "/pki/$INT/ocsp" "" -H 'Content-Type: application/json' --data-binary @req.der
+expect_problem 415 unsupported_media_type
+NOCA=00000000-0000-4000-8000-0000000000aa
+API_KEY="" api POST "/pki/$NOCA/ocsp" "" -H 'Content-Type: application/ocsp-request' --data-binary @req.der
+expect_problem 404 not_found
+API_KEY="" api GET "/pki/$NOCA/ocsp/$b64"
+expect_problem 404 not_found
+API_KEY="" api GET "/pki/$NOCA/crl"
+expect_problem 404 not_found
+API_KEY="" api GET "/pki/$NOCA/ca.crt"
+expect_problem 404 not_found
+
+# The CRL is rebuilt once less than half its validity is left: a higher number.
+curl -s "$BASE/pki/$INT/crl" -o crl3.der
+n3=$(openssl crl -inform DER -in crl3.der -noout -crlnumber | cut -d= -f2 | sed 's/^0x//')
+psql_db -c "UPDATE ca_crls SET next_update = now() + interval '1 hour' WHERE ca_id = '$INT'"   # of 24 h: under half
+curl -s "$BASE/pki/$INT/crl" -o crl4.der
+n4=$(openssl crl -inform DER -in crl4.der -noout -crlnumber | cut -d= -f2 | sed 's/^0x//')
+expect_eq "a CRL past half its validity is rebuilt with the next number" "$((16#$n3 + 1))" "$((16#$n4))"
+expect_match "the rebuilt CRL verifies" "verify OK" "$(openssl crl -inform DER -in crl4.der -CAfile int.pem -noout 2>&1)"
+next4=$(date -d "$(openssl crl -inform DER -in crl4.der -noout -nextupdate | cut -d= -f2)" +%s)
+[ $((next4 - $(date +%s))) -gt $((23 * 3600)) ] && ok "its nextUpdate is a full validity ahead" || fail "nextUpdate $next4"
 
 # --- renew ---------------------------------------------------------------------------------
+API_KEY=$ISSUER api POST "/api/v1/certificates/00000000-0000-4000-8000-0000000000bb/renew" '{}'
+expect_problem 404 not_found
 API_KEY=$ISSUER api POST "/api/v1/certificates/$GEN/renew" '{"validity_days":20}'
 expect_status 201 "renew"
 pem_of >renewed.pem
@@ -254,6 +278,8 @@ expect_match "issued by the imported CA verifies" "OK" "$(openssl verify -CAfile
 openssl pkcs12 -export -inkey ext-ca.key -in ext-ca.pem -passout pass:pw -out ca.p12 2>/dev/null
 API_KEY=$OWNER api POST /api/v1/cas/import "{\"name\":\"ext-p12\",\"pkcs12_base64\":\"$(base64 -w0 ca.p12)\",\"password\":\"pw\"}"
 expect_status 201 "import a CA from PKCS#12"
+API_KEY=$OWNER api POST /api/v1/cas/import "{\"name\":\"ext\",\"pkcs12_base64\":\"$(base64 -w0 ca.p12)\",\"password\":\"pw\"}"
+expect_problem 409 conflict
 API_KEY=$OWNER api POST /api/v1/cas/import "{\"name\":\"leaf-as-ca\",\"certificate_pem\":$(jq -Rs . <ext.pem),\"private_key_pem\":$(jq -Rs . <ext.key)}"
 expect_problem 400 invalid_request
 

@@ -176,6 +176,23 @@ psql_db -c "UPDATE certificates SET not_after = now() - interval '1 hour' WHERE 
 API_KEY=$ISSUER api POST "/api/v1/certificates/$LEAF/renew" '{}'
 refused 409 conflict "renew of an expired certificate"
 
+# --- renewal is judged by today's policy: 422 when it no longer allows it ----------------------
+API_KEY=$OWNER api POST /api/v1/cas '{"name":"today","type":"root","subject":{"common_name":"Today"},"policy":{"max_validity_days":60}}'
+TODAY=$(jget .id)
+API_KEY=$ISSUER api POST /api/v1/certificates "{\"ca_id\":\"$TODAY\",\"subject\":{\"common_name\":\"r.example\"},\"validity_days\":30}"
+expect_status 201 "issued under the old policy"
+R=$(jget .id)
+API_KEY=$OWNER api PATCH "/api/v1/cas/$TODAY" '{"policy":{"denied_domains":["r.example"]}}'
+BEFORE=$(rows)
+API_KEY=$ISSUER api POST "/api/v1/certificates/$R/renew" '{}'
+refused 422 policy_violation "renewal of a name the policy now denies"
+API_KEY=$OWNER api PATCH "/api/v1/cas/$TODAY" '{"policy":{"denied_domains":null,"max_validity_days":10}}'
+BEFORE=$(rows)
+API_KEY=$ISSUER api POST "/api/v1/certificates/$R/renew" '{"validity_days":20}'
+refused 422 policy_violation "renewal longer than today's max_validity_days"
+API_KEY=$ISSUER api POST "/api/v1/certificates/$R/renew" '{"validity_days":10}'
+expect_status 201 "a renewal today's policy allows"
+
 # --- a SPIFFE workload CA and an e-mail CA ------------------------------------------------
 API_KEY=$OWNER api POST /api/v1/cas '{"name":"spiffe","type":"root","subject":{"common_name":"Workloads"},"policy":{"allowed_uri_prefixes":["spiffe://acme.internal/ns/pay/"]}}'
 SP=$(jget .id); pem_of >sp-ca.pem
@@ -221,5 +238,17 @@ pem_of >nc-leaf.pem
 verified nc-leaf.pem nc-ca.pem
 API_KEY=$OWNER api POST /api/v1/cas/import "{\"name\":\"imp\",\"certificate_pem\":$(jq -Rs . <p.pem),\"private_key_pem\":$(jq -Rs . <p.key),\"policy\":{\"name_constraints\":true}}"
 expect_problem 400 invalid_request
+
+# --- the tenant's rate limit on issuance: 429 with Retry-After -----------------------------------
+TENANT_RPS=1 setup_tenant slowco
+API_KEY=$OWNER api POST /api/v1/cas '{"name":"root","type":"root","subject":{"common_name":"Slow"}}'
+codes=""
+for i in 1 2 3; do
+  API_KEY=$ISSUER api POST /api/v1/certificates "{\"ca_id\":\"00000000-0000-4000-8000-00000000000$i\",\"subject\":{\"common_name\":\"s.example\"}}"
+  codes+="$STATUS "
+done
+expect_match "issuance is rate limited per key (burst 1)" " 429 $" "$codes"
+expect_problem 429 rate_limited
+expect_match "Retry-After on the 429" '^[1-9][0-9]*$' "$(header Retry-After)"
 
 finish
