@@ -1,5 +1,8 @@
 #include "daemon/app.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -27,6 +30,7 @@ class WorkerAppImpl final : public WorkerApp {
   WorkerAppImpl(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks, MetricsRenderer metrics,
                 InstanceCounters& counters) {
     if (cfg.testing_fail_worker_boot) throw std::runtime_error("testing.fail_worker_boot is on");
+    while (cfg.testing_hang_worker_boot) std::this_thread::sleep_for(std::chrono::seconds(1));  // until boot_timeout
     configure_libpq_environment(cfg);
 
     database_ = std::make_unique<db::Database>(db::DatabaseOptions{

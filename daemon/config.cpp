@@ -171,6 +171,7 @@ const std::vector<Setting>& settings() {
       BOOL_SETTING("metrics.enabled", metrics_enabled, "serve GET /metrics"),
       BOOL_SETTING("testing.sleep_endpoint", testing_sleep_endpoint, "TEST ONLY: serve GET /api/v1/_test/sleep?ms="),
       BOOL_SETTING("testing.fail_worker_boot", testing_fail_worker_boot, "TEST ONLY: every worker fails during boot"),
+      BOOL_SETTING("testing.hang_worker_boot", testing_hang_worker_boot, "TEST ONLY: every worker hangs during boot"),
       BOOL_SETTING("testing.worker_ignores_abort", testing_worker_ignores_abort,
                    "TEST ONLY: workers ignore SIGABRT, to exercise the SIGKILL escalation"),
       Setting{{"metrics.bind", "separate HOST:PORT for /metrics (then not served on 'bind'); empty serves it on 'bind'", false},
@@ -289,7 +290,8 @@ Config load_config(const std::string& file, bool file_required, const FlagValues
 
 std::string describe_config(const Config& cfg) {
   std::ostringstream out;
-  if (cfg.testing_sleep_endpoint || cfg.testing_fail_worker_boot || cfg.testing_worker_ignores_abort) {
+  if (cfg.testing_sleep_endpoint || cfg.testing_fail_worker_boot || cfg.testing_hang_worker_boot ||
+      cfg.testing_worker_ignores_abort) {
     out << "# WARNING: a [testing] setting is on; never run production like this\n";
   }
   std::string section;

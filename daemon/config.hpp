@@ -52,6 +52,7 @@ struct Config {
   // Test-only switches; check-config warns when one is on.
   bool testing_sleep_endpoint = false;
   bool testing_fail_worker_boot = false;
+  bool testing_hang_worker_boot = false;
   bool testing_worker_ignores_abort = false;
   std::string metrics_bind;  // empty: /metrics on the main listener
   std::string metrics_bind_host;

@@ -28,4 +28,14 @@ expect_eq "master gives up with exit status 3 (worker boot error)" 3 "$rc"
 expect_match "back-off grows" "next attempt in 200 ms.*next attempt in 400 ms" "$(tr '\n' ' ' <"$T/boot.log")"
 expect_match "the give-up is logged clearly" "4 consecutive worker boot failures; giving up" "$(cat "$T/boot.log")"
 echo "# gave up after ${elapsed} ms"
+
+# --- boot_timeout: a worker that never reports ready is aborted and counted a boot failure ---------
+rm -f "$T/tenantca.toml"
+WORKERS=1 write_config "max_boot_failures = 2" "boot_timeout = 1" '[testing]' 'hang_worker_boot = true'
+start=$(date +%s%N)
+if timeout 60 "$TENANTCA_BIN" serve --config "$T/tenantca.toml" >"$T/hang.log" 2>&1; then rc=0; else rc=$?; fi
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+expect_eq "hung boots end in the boot-failure exit status 3" 3 "$rc"
+[ "$elapsed" -ge 2000 ] && [ "$elapsed" -lt 30000 ] && ok "each hung boot lasted boot_timeout (1 s), not forever (${elapsed} ms for 2)" \
+  || fail "gave up after ${elapsed} ms"
 finish
