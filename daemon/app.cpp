@@ -190,7 +190,7 @@ class WorkerAppImpl final : public WorkerApp {
 void configure_libpq_environment(const Config& cfg) {
   // libpq reads these for every connection of this process, whatever the
   // form of database.url (URI or key=value); SOCI never sees them, so its
-  // whitespace splitting of conninfo strings does not matter (PITFALLS.md).
+  // whitespace splitting of conninfo strings does not matter (docs/pitfalls.md).
   ::setenv("PGCONNECT_TIMEOUT", std::to_string(cfg.database_connect_timeout_s).c_str(), 1);
   // tenantca.replica_reads: our writes announce themselves to the other
   // instances (read-your-own-writes), only when replicas are in use

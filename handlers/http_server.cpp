@@ -209,7 +209,7 @@ void HttpServer::start() {
   impl_->endpoint->setHandler(std::make_shared<PistacheHandler>(
       impl_->dispatcher, impl_->hooks, impl_->options.access_log, impl_->draining, impl_->handling,
       impl_->unsettled, impl_->last_send));
-  // serveThreaded() binds; never bind() first (PITFALLS.md: orphan listener).
+  // serveThreaded() binds; never bind() first (docs/pitfalls.md: orphan listener).
   impl_->endpoint->serveThreaded();
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The Pistache adapter: the only file that knows Pistache. It turns Pistache
 // requests into HttpRequest, calls the Dispatcher, writes the answer, and
-// works around Pistache 0.0.5's traps (PITFALLS.md): keep-alive by default,
+// works around Pistache 0.0.5's traps (docs/pitfalls.md): keep-alive by default,
 // no exception may escape to Pistache, close after 413, count in-flight
 // requests for a graceful drain.
 #include <atomic>
