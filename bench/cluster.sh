@@ -22,7 +22,7 @@ export TENANTCA_CLUSTER_PORT=$(( 20000 + (RANDOM % 550) * 20 ))
 cluster() { "$ROOT/scripts/cluster" "$@"; }
 trap 'cluster clean >/dev/null 2>&1 || true; rm -rf "$TENANTCA_CLUSTER_DIR"' EXIT
 cluster start
-eval "$(cluster env)"
+source <(cluster env)
 BIN=$ROOT/build/daemon/tenantca
 
 j() { curl -fsS -H "Authorization: Bearer $1" -H 'Content-Type: application/json' --data-binary "$3" "$FRONT_URL$2"; }

@@ -5,13 +5,14 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/wrk.sh"
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=$ROOT/build/daemon/tenantca
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"
+PGBIN=$(pg_bin)
 "$ROOT/scripts/install-deps"
-command -v wrk >/dev/null || { sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo; $sudo apt-get install -y -qq wrk >/dev/null; }
+ensure_packages wrk
 "$ROOT/scripts/build" >/dev/null
 
 W=$(mktemp -d /tmp/tenantca-bench.XXXXXX)
-PGPORT=$(( 20000 + RANDOM % 12000 ))
+PGPORT=$(free_port)
 PIDS=()
 bench_cleanup() {
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done

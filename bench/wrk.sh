@@ -1,5 +1,5 @@
 # Helpers every benchmark uses: wrk report parsing, ratios, free ports.
-free_port() { local p; while :; do p=$(( 20000 + RANDOM % 12000 )); ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }; done; }
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"  # free_port, wait_for
 # wrk_summary: wrk's report on stdin -> "requests/s errors requests mean-latency"
 # (errors = non-2xx/3xx answers + socket errors).
 wrk_summary() {

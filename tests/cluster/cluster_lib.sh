@@ -26,9 +26,14 @@ cluster() { "$ROOT/scripts/cluster" "$@"; }
 cluster_dump_logs() {
   for f in "$TENANTCA_CLUSTER_DIR"/instance*.log; do echo "--- $(basename "$f") (tail) ---"; tail -n 15 "$f"; done
 }
-CLEANUPS+=("[ \$FAILS -eq 0 ] || cluster_dump_logs; cluster clean; rm -rf $TENANTCA_CLUSTER_DIR")
+cluster_teardown() {
+  [ "$FAILS" -eq 0 ] || cluster_dump_logs
+  cluster clean
+  rm -rf "$TENANTCA_CLUSTER_DIR"
+}
+defer cluster_teardown
 cluster start
-eval "$(cluster env)"
+source <(cluster env)
 BASE=$FRONT_URL
 DB_URL=$PRIMARY_URL
 psql_primary() { "$PGBIN/psql" -h 127.0.0.1 -p "$PRIMARY_PORT" -U tenantca -d tenantca -v ON_ERROR_STOP=1 -Atq "$@"; }

@@ -5,33 +5,39 @@ set -euo pipefail
 
 : "${TENANTCA_TEST_PG:?run through scripts/test (TENANTCA_TEST_PG is not set)}"
 : "${TENANTCA_BIN:?TENANTCA_BIN is not set}"
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/common.sh"
+PGBIN=$(pg_bin)
 TEST_NAME=$(basename "$0" .sh)
 T=$(mktemp -d "/tmp/tca-$TEST_NAME.XXXXXX")
 DAEMON_PID=""
 FAILS=0
 CHECKS=0
-declare -a CLEANUPS=()
+# Cleanup steps run at exit, in the order deferred: each is a command and its
+# arguments, run as such (no eval).
+declare -a DEFERRED=()
+defer() { local IFS=$'\x1f'; DEFERRED+=("$*"); }
+run_deferred() {
+  local entry argv
+  for entry in "${DEFERRED[@]}"; do
+    IFS=$'\x1f' read -ra argv <<<"$entry"
+    # Our own functions may report (e.g. a cluster's logs on failure); commands are quiet.
+    if declare -F "${argv[0]}" >/dev/null; then "${argv[@]}" || true; else "${argv[@]}" >/dev/null 2>&1 || true; fi
+  done
+}
+stop_pid() { kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null; }
 
 pg_param() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" <<<"$TENANTCA_TEST_PG"; }
 PGHOST_=$(pg_param host); PGPORT_=$(pg_param port)
 psql_admin() { "$PGBIN/psql" -h "$PGHOST_" -p "$PGPORT_" -U tenantca -d postgres -v ON_ERROR_STOP=1 -Atq "$@"; }
 psql_db() { "$PGBIN/psql" -h "$PGHOST_" -p "$PGPORT_" -U tenantca -d "$DB_NAME" -v ON_ERROR_STOP=1 -Atq "$@"; }
 
-free_port() {
-  local p
-  while :; do
-    p=$(( 20000 + RANDOM % 12000 ))
-    ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return; }
-  done
-}
 
 # Creates a fresh database and migrates it; sets DB_NAME and DB_URL.
 new_database() {
   DB_NAME="t_${TEST_NAME//[^a-z0-9]/_}_$RANDOM$RANDOM"
   psql_admin -c "CREATE DATABASE $DB_NAME"
   DB_URL="$TENANTCA_TEST_PG dbname=$DB_NAME"
-  CLEANUPS+=("psql_admin -c 'DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)'")
+  defer psql_admin -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)"
 }
 migrate() { "$TENANTCA_BIN" migrate --database-url "$DB_URL" >"$T/migrate.log" 2>&1 || { cat "$T/migrate.log"; return 1; }; }
 
@@ -71,7 +77,7 @@ start_second_instance() {
   sed -e "s/127.0.0.1:$PORT/127.0.0.1:$port/" -e "s|$T/tenantca.pid|$T/b.pid|" "$T/tenantca.toml" >"$T/b.toml"
   "$TENANTCA_BIN" serve --config "$T/b.toml" >>"$T/daemon-b.log" 2>&1 &
   B_PID=$!
-  CLEANUPS+=("kill -TERM $B_PID; wait $B_PID")
+  defer stop_pid "$B_PID"
   B_BASE="http://127.0.0.1:$port"
   wait_for 10 curl -fs -o /dev/null "$B_BASE/api/v1/health" && ok "second instance up" || fail "second instance up"
 }
@@ -96,7 +102,7 @@ worker_pids() { pgrep -P "$DAEMON_PID" | sort; }
 cleanup_all() {
   local rc=$?
   stop_daemon
-  for c in "${CLEANUPS[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
+  run_deferred
   if [ "$rc" -ne 0 ] || [ "$FAILS" -ne 0 ]; then
     echo "--- daemon log (tail) ---"; tail -n 40 "$T/daemon.log" 2>/dev/null || true
   fi
@@ -212,10 +218,5 @@ load_stop() { # sets LOAD_TOTAL and LOAD_FAILED
   if [ "$LOAD_FAILED" -gt 0 ]; then
     echo "# failed answers by code: $(cat "$T"/load.ka* "$T"/load.nc* | grep -v '^200$' | sort | uniq -c | tr '\n' ' ')"
   fi
-}
-wait_for() { # seconds command...: polls every 0.1 s
-  local deadline=$(( $(date +%s) + $1 )); shift
-  while [ "$(date +%s)" -le "$deadline" ]; do "$@" && return 0; sleep 0.1; done
-  return 1
 }
 worker_count_is() { [ "$(pgrep -P "$DAEMON_PID" | wc -l)" -eq "$1" ]; }

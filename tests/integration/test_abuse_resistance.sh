@@ -69,7 +69,8 @@ expect_eq "both workers listening" 2 "$connects_before"
 hb_pids=$(psql_db -c "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'NOTIFY tenantca_hb_%'")
 expect_eq "two listener backends found" 2 "$(wc -w <<<"$hb_pids")"
 for p in $hb_pids; do kill -STOP "$p"; done
-CLEANUPS+=("kill -CONT $(tr '\n' ' ' <<<"$hb_pids")")
+# shellcheck disable=SC2086 # one argument per pid
+defer kill -CONT $hb_pids
 wait_for 12 bash -c "[ \"\$(curl -s $BASE/metrics | sed -n 's/^tenantca_change_listener_heartbeats_total{result=\"missed\"} //p')\" -ge 2 ]" \
   && ok "silent listener connections noticed (heartbeats missed)" || fail "missed heartbeats not reported: $(curl -s "$BASE/metrics" | grep listener)"
 wait_for 6 bash -c "[ \"\$(curl -s $BASE/metrics | sed -n 's/^tenantca_change_listener_connects_total //p')\" -ge 4 ]" \

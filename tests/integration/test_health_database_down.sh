@@ -9,7 +9,8 @@ relay_port=$(free_port)
 setsid socat TCP-LISTEN:$relay_port,fork,reuseaddr,bind=127.0.0.1 TCP:$PGHOST_:$PGPORT_ &
 RELAY=$!
 # Its own process group: stopping it freezes the per-connection children too.
-CLEANUPS+=("kill -CONT -- -$RELAY; kill -- -$RELAY")
+defer kill -CONT -- "-$RELAY"
+defer kill -- "-$RELAY"
 sleep 0.3
 DB_URL="host=127.0.0.1 port=$relay_port user=tenantca dbname=$DB_NAME"
 write_config

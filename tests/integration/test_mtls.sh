@@ -49,7 +49,7 @@ http {
 }
 NGINX
 nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -g 'daemon on;'
-CLEANUPS+=("nginx -c $T/nginx/nginx.conf -p $T/nginx -s stop")
+defer nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -s stop
 sleep 0.3
 call() { curl -s -o out.txt -w '%{http_code}' --cacert root.pem --cert client.pem --key client.key "https://localhost:$NPORT/"; }
 expect_eq "mTLS: issued client certificate accepted (200)" 200 "$(call)"

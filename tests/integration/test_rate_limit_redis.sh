@@ -14,7 +14,7 @@ start_redis() {
 }
 stop_redis() { redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; wait_for 5 bash -c "! redis-cli -p $REDIS_PORT ping"; }
 start_redis
-CLEANUPS+=("redis-cli -p $REDIS_PORT shutdown nosave")
+defer redis-cli -p "$REDIS_PORT" shutdown nosave
 
 new_database
 migrate
@@ -91,7 +91,7 @@ if grep -q "Redis 127.0.0.1:$REDIS_PORT reachable again" "$T/daemon.log"; then o
 # A hung Redis (stopped, not gone): answers still come, bounded by redis_timeout_ms.
 redis_pid=$(cat "$T/redis/redis.pid")
 kill -STOP "$redis_pid"
-CLEANUPS+=("kill -CONT $redis_pid")
+defer kill -CONT "$redis_pid"
 slowest=0; answered=0
 for _ in $(seq 1 6); do
   out=$(curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}' -H "Authorization: Bearer $KEY" "$A_BASE/api/v1/api-keys" || true)

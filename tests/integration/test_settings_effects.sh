@@ -68,7 +68,7 @@ expect_eq "a TENANTCA_CONFIG that does not exist is an error" 1 "$rc"
 # --- the systemd watchdog: READY=1, then WATCHDOG=1 pings ---------------------------------------
 socat -u UNIX-RECV:"$T/notify.sock" OPEN:"$T/notify.log",creat,append &
 SOCAT=$!
-CLEANUPS+=("kill $SOCAT")
+defer kill "$SOCAT"
 wait_for 5 test -S "$T/notify.sock"
 NOTIFY_SOCKET="$T/notify.sock" WATCHDOG_USEC=2000000 start_daemon
 wait_for 5 grep -q "READY=1" "$T/notify.log" && ok "READY=1 sent to the notify socket" || fail "no READY=1"
