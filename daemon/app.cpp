@@ -86,13 +86,21 @@ class WorkerAppImpl final : public WorkerApp {
           },
           handlers::DispatcherOptions{1024});
       metrics_server_ = std::make_unique<handlers::HttpServer>(
-          handlers::ServerOptions{cfg.metrics_bind_host, cfg.metrics_bind_port, 1, 65536, false}, metrics_dispatcher,
+          handlers::ServerOptions{.host = cfg.metrics_bind_host,
+                                  .port = cfg.metrics_bind_port,
+                                  .threads = 1,
+                                  .max_request_bytes = 65536,
+                                  .access_log = false},
+          metrics_dispatcher,
           handlers::ServerHooks{});
     }
     listen_for_changes(cfg, preloaded, counters.listener);
     server_ = std::make_unique<handlers::HttpServer>(
-        handlers::ServerOptions{cfg.bind_host, cfg.bind_port, cfg.threads,
-                                static_cast<std::size_t>(cfg.max_body_bytes) + 65536, cfg.log_access},
+        handlers::ServerOptions{.host = cfg.bind_host,
+                                .port = cfg.bind_port,
+                                .threads = cfg.threads,
+                                .max_request_bytes = static_cast<std::size_t>(cfg.max_body_bytes) + 65536,
+                                .access_log = cfg.log_access},
         dispatcher, std::move(hooks));
   }
   // One LISTEN connection feeds every cache of this worker.

@@ -15,6 +15,7 @@
 #include "core/time_format.hpp"
 #include "daemon/app.hpp"
 #include "daemon/config.hpp"
+#include "daemon/exit_codes.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/master.hpp"
 #include "daemon/pid_file.hpp"
@@ -28,8 +29,6 @@ namespace tenantca::daemon {
 namespace {
 
 constexpr const char* kDefaultConfig = "/etc/tenantca/tenantca.toml";
-constexpr int kExitConfig = 1;
-constexpr int kExitStartup = 4;
 
 // Every setting is also a flag: "database.pool_size" -> --database-pool-size.
 struct SettingFlags {

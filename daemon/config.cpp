@@ -8,10 +8,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "core/text.hpp"
 #include "db/redis_rate_limiter.hpp"
 
 namespace tenantca::daemon {
@@ -38,8 +40,7 @@ int64_t parse_int(const std::string& v, int64_t lo, int64_t hi) {
 }
 
 bool parse_bool(const std::string& v) {
-  std::string s = v;
-  std::transform(s.begin(), s.end(), s.begin(), ::tolower);
+  const std::string s = core::to_lower_ascii(v);
   if (s == "true" || s == "on" || s == "yes" || s == "1") return true;
   if (s == "false" || s == "off" || s == "no" || s == "0") return false;
   throw std::invalid_argument(fmt::format("expected true/false, got '{}'", v));
@@ -187,7 +188,7 @@ const std::vector<Setting>& settings() {
 
 std::string env_name(const std::string& setting) {
   std::string out = "TENANTCA_";
-  for (char ch : setting) out += (ch == '.') ? '_' : static_cast<char>(::toupper(ch));
+  for (char ch : setting) out += (ch == '.') ? '_' : (ch >= 'a' && ch <= 'z' ? static_cast<char>(ch - 'a' + 'A') : ch);
   return out;
 }
 
@@ -288,26 +289,50 @@ Config load_config(const std::string& file, bool file_required, const FlagValues
   return cfg;
 }
 
+namespace {
+// A TOML basic string: quotes, backslashes and control characters escaped.
+std::string toml_string(const std::string& v) {
+  std::string out = "\"";
+  for (char c : v) {
+    const auto b = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (b < 0x20 || b == 0x7f) {
+      out += fmt::format("\\u{:04x}", b);
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+}  // namespace
+
 std::string describe_config(const Config& cfg) {
   std::ostringstream out;
   if (cfg.testing_sleep_endpoint || cfg.testing_fail_worker_boot || cfg.testing_hang_worker_boot ||
       cfg.testing_worker_ignores_abort) {
     out << "# WARNING: a [testing] setting is on; never run production like this\n";
   }
-  std::string section;
   out << "# effective configuration" << (cfg.config_file.empty() ? "" : " (file " + cfg.config_file + ")") << "\n";
+  // Valid TOML: top-level keys first, then each table once, whatever the
+  // order of the settings table.
+  std::vector<std::string> order;
+  std::map<std::string, std::string> tables;
   for (const auto& s : settings()) {
     const auto dot = s.info.name.find('.');
     const std::string sec = dot == std::string::npos ? "" : s.info.name.substr(0, dot);
     const std::string key = dot == std::string::npos ? s.info.name : s.info.name.substr(dot + 1);
-    if (sec != section) {
-      out << "\n[" << sec << "]\n";
-      section = sec;
-    }
+    if (!tables.count(sec)) order.push_back(sec);
     const std::string value = s.show(cfg);
     const bool numeric_or_bool = !value.empty() && (value == "true" || value == "false" ||
-                                 std::all_of(value.begin(), value.end(), ::isdigit));
-    out << key << " = " << (numeric_or_bool ? value : "\"" + value + "\"") << "\n";
+                                 std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }));
+    tables[sec] += key + " = " + (numeric_or_bool ? value : toml_string(value)) + "\n";
+  }
+  std::stable_partition(order.begin(), order.end(), [](const std::string& sec) { return sec.empty(); });
+  for (const auto& sec : order) {
+    if (!sec.empty()) out << "\n[" << sec << "]\n";
+    out << tables[sec];
   }
   return out.str();
 }

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "daemon/exit_codes.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/signals.hpp"
 #include "daemon/worker.hpp"
@@ -84,7 +85,7 @@ void Master::spawn() {
   }
   if (pid == 0) {
     g_signals->release();
-    int code = kExitBootError;
+    int code = kWorkerExitBootError;
     try {
       code = run_worker(cfg_, preloaded_, table_, table_.slot(static_cast<std::size_t>(slot)),
                         WorkerIdentity{slot, generation_, master_pid_});

@@ -5,13 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "daemon/exit_codes.hpp"
 #include "daemon/app.hpp"
 #include "daemon/config.hpp"
 #include "daemon/worker_table.hpp"
 
 namespace tenantca::daemon {
 
-inline constexpr int kExitWorkerBootFailures = 3;
 
 using ConfigLoader = std::function<Config()>;
 

@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "daemon/exit_codes.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/signals.hpp"
@@ -85,7 +86,7 @@ int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table
     app->start();
   } catch (const std::exception& e) {
     spdlog::error("worker boot failed: {}", e.what());
-    return kExitBootError;
+    return kWorkerExitBootError;
   }
   slot.heartbeat_ms = monotonic_ms();
   slot.state = static_cast<int>(WorkerState::ready);

@@ -1,4 +1,5 @@
 #pragma once
+#include "daemon/exit_codes.hpp"
 #include "daemon/app.hpp"
 #include "daemon/config.hpp"
 #include "daemon/worker_table.hpp"
@@ -12,9 +13,8 @@ struct WorkerIdentity {
 };
 
 // A worker's whole life after fork(): build resources, serve, drain, return
-// the exit status (kExitBootError when it could not start).
+// the exit status (kWorkerExitBootError when it could not start).
 int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table, WorkerSlot& slot, WorkerIdentity id);
 
-inline constexpr int kExitBootError = 3;
 
 }  // namespace tenantca::daemon

@@ -1,5 +1,6 @@
 #include "handlers/authorizer.hpp"
 
+#include "core/text.hpp"
 #include "core/api_key.hpp"
 #include "core/errors.hpp"
 
@@ -32,9 +33,7 @@ Authorizer make_authorizer(KeyLookup lookup, core::RateLimiter& limiter, core::R
     };
     const std::string* auth = ctx.request.header("authorization");
     if (auth == nullptr || auth->size() < 7) unauthorized();
-    std::string scheme = auth->substr(0, 7);
-    for (auto& c : scheme) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
-    if (scheme != "bearer ") unauthorized();
+    if (core::to_lower_ascii(auth->substr(0, 7)) != "bearer ") unauthorized();
     std::string token = auth->substr(7);
     while (!token.empty() && token.front() == ' ') token.erase(token.begin());
     const auto parsed = core::parse_api_key(token);

@@ -10,9 +10,7 @@ namespace tenantca::handlers {
 std::string uuid_param(const RequestContext& ctx, std::size_t index) {
   const std::string& v = ctx.params.at(index);
   if (!core::is_uuid(v)) core::throw_invalid("The id in the path must be a UUID, got '" + core::printable(v, 64) + "'.");
-  std::string lower = v;
-  for (auto& c : lower) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
-  return lower;
+  return core::to_lower_ascii(v);
 }
 
 std::optional<std::string> text_query(const RequestContext& ctx, const char* name, std::size_t max_len, bool ascii_only) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
 #include "core/request_id.hpp"
 #include "db/read_routing.hpp"
 #include "handlers/problem.hpp"
@@ -11,9 +12,8 @@ namespace {
 
 bool media_type_is(const std::string& value, const std::string& wanted) {
   std::string v = value.substr(0, value.find(';'));
-  v.erase(std::remove_if(v.begin(), v.end(), ::isspace), v.end());
-  std::transform(v.begin(), v.end(), v.begin(), ::tolower);
-  return v == wanted;
+  v.erase(std::remove_if(v.begin(), v.end(), [](char c) { return c == ' ' || c == '\t'; }), v.end());
+  return core::to_lower_ascii(v) == wanted;
 }
 
 }  // namespace

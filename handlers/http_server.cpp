@@ -13,6 +13,7 @@
 #include <chrono>
 #include <sstream>
 
+#include "core/text.hpp"
 #include "handlers/problem.hpp"
 
 namespace tenantca::handlers {
@@ -25,10 +26,7 @@ int64_t steady_ms() {
              std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
+std::string lower(const std::string& s) { return core::to_lower_ascii(s); }
 
 HttpRequest convert(const Http::Request& req) {
   HttpRequest out;

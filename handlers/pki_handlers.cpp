@@ -150,9 +150,7 @@ PolicyPatch read_policy_patch(JsonFields obj) {
 std::string required_uuid_field(JsonFields& body, const std::string& name) {
   const std::string v = body.required_string(name, 64);
   if (!core::is_uuid(v)) core::throw_invalid("Field '" + body.field(name) + "' must be a UUID.");
-  std::string lower = v;
-  for (auto& c : lower) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
-  return lower;
+  return core::to_lower_ascii(v);
 }
 
 std::vector<Usage> read_usage(JsonFields& body) {
@@ -180,7 +178,7 @@ std::string normalize_serial(std::string s) {
   for (char c : s) {
     if (c == ':') continue;
     if (!std::isxdigit(static_cast<unsigned char>(c))) core::throw_invalid("Query parameter 'serial' must be hexadecimal.");
-    out.push_back(static_cast<char>(::tolower(static_cast<unsigned char>(c))));
+    out.push_back(core::to_lower_ascii(c));
   }
   const auto first = out.find_first_not_of('0');
   return first == std::string::npos ? (out.empty() ? "" : "0") : out.substr(first);
@@ -318,8 +316,7 @@ void add_pki_routes(Router& router, PkiDeps deps) {
     db::CertificateFilter f;
     if (auto v = query(ctx, "ca_id")) {
       if (!core::is_uuid(*v)) core::throw_invalid("Query parameter 'ca_id' must be a UUID.");
-      f.ca_id = *v;
-      for (auto& c : f.ca_id) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
+      f.ca_id = core::to_lower_ascii(*v);
     }
     if (auto v = query(ctx, "status")) {
       if (*v != "valid" && *v != "revoked" && *v != "expired") core::throw_invalid("Query parameter 'status' must be valid, revoked or expired.");

@@ -11,6 +11,7 @@
 #include <shared_mutex>
 
 #include "core/errors.hpp"
+#include "core/text.hpp"
 #include "core/pki/keys.hpp"
 #include "core/pki/name_constraints.hpp"
 #include "core/pki/pkcs12_limits.hpp"
@@ -230,7 +231,7 @@ std::string serial_hex(const ASN1_INTEGER* serial) {
   char* hex = BN_bn2hex(bn.get());
   std::string s = hex;
   OPENSSL_free(hex);
-  for (auto& c : s) c = static_cast<char>(::tolower(static_cast<unsigned char>(c)));
+  s = to_lower_ascii(s);
   // BN_bn2hex pads to whole bytes; the canonical form has no leading zeros.
   if (auto first = s.find_first_not_of('0'); first != std::string::npos) s.erase(0, first);
   return s;

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <toml++/toml.h>
 
 #include "daemon/config.hpp"
 
@@ -48,4 +49,28 @@ TEST(Config, MasksPasswords) {
   EXPECT_EQ(mask_conninfo("postgresql://u:pw@h/db"), "postgresql://u:****@h/db");
   EXPECT_EQ(mask_conninfo("host=h password=pw user=u"), "host=h password=**** user=u");
   EXPECT_EQ(mask_conninfo("postgresql://h/db?password=pw&x=1"), "postgresql://h/db?password=****&x=1");
+}
+
+TEST(Config, CheckConfigPrintsValidTomlThatReadsBack) {
+  const Config c = load_config("", false, {{"workers", "5"}, {"public_url", "https://ca.example/x"},
+                                           {"metrics.bind", "127.0.0.1:9100"}, {"log.file", "/var/log/a \"b\".log"}});
+  const std::string text = describe_config(c);
+  toml::table parsed;
+  try {
+    parsed = toml::parse(text);
+  } catch (const toml::parse_error& e) {
+    FAIL() << "check-config output is not TOML: " << e.description() << "\n" << text;
+  }
+  EXPECT_EQ(parsed["workers"].value<int64_t>(), 5);
+  EXPECT_EQ(parsed["public_url"].value<std::string>(), "https://ca.example/x");
+  EXPECT_EQ(parsed["metrics"]["bind"].value<std::string>(), "127.0.0.1:9100");
+  EXPECT_EQ(parsed["log"]["file"].value<std::string>(), "/var/log/a \"b\".log");
+  // Each table appears once.
+  std::size_t pos = 0;
+  int metrics_headers = 0;
+  while ((pos = text.find("[metrics]", pos)) != std::string::npos) {
+    ++metrics_headers;
+    ++pos;
+  }
+  EXPECT_EQ(metrics_headers, 1);
 }
