@@ -18,7 +18,8 @@ constexpr std::string_view kHmacKey = "tenantca/api-key/v1";
 
 std::string base64url(const unsigned char* data, std::size_t n) {
   std::string out(4 * ((n + 2) / 3) + 1, '\0');
-  const int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
+  const int len =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
   out.resize(static_cast<std::size_t>(len));
   while (!out.empty() && out.back() == '=') out.pop_back();
   for (auto& c : out) {
@@ -34,7 +35,8 @@ SecretHash hash_secret(std::string_view secret) {
   SecretHash out{};
   unsigned int len = 0;
   if (!HMAC(EVP_sha256(), kHmacKey.data(), static_cast<int>(kHmacKey.size()),
-            reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), out.data(), &len) ||
+            reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), out.data(),
+            &len) ||
       len != out.size()) {
     throw std::runtime_error("HMAC failed");
   }
@@ -62,7 +64,8 @@ NewApiKey generate_api_key() {
 
 std::optional<ParsedToken> parse_api_key(std::string_view token) {
   // tca_ + 32 hex + _ + 43 base64url
-  if (token.size() != kPrefix.size() + 32 + 1 + 43 || token.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  if (token.size() != kPrefix.size() + 32 + 1 + 43 || token.substr(0, kPrefix.size()) != kPrefix)
+    return std::nullopt;
   const std::string_view id = token.substr(kPrefix.size(), 32);
   if (token[kPrefix.size() + 32] != '_') return std::nullopt;
   for (char c : id) {
@@ -73,8 +76,9 @@ std::optional<ParsedToken> parse_api_key(std::string_view token) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return std::nullopt;
   }
   ParsedToken p;
-  p.key_id = std::string(id.substr(0, 8)) + "-" + std::string(id.substr(8, 4)) + "-" + std::string(id.substr(12, 4)) +
-             "-" + std::string(id.substr(16, 4)) + "-" + std::string(id.substr(20, 12));
+  p.key_id = std::string(id.substr(0, 8)) + "-" + std::string(id.substr(8, 4)) + "-" +
+             std::string(id.substr(12, 4)) + "-" + std::string(id.substr(16, 4)) + "-" +
+             std::string(id.substr(20, 12));
   p.secret = std::string(secret);
   return p;
 }

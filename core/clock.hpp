@@ -15,7 +15,9 @@ class Clock {
 class SystemClock final : public Clock {
  public:
   int64_t now_seconds() const override {
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
   }
 };
 

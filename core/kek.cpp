@@ -17,15 +17,17 @@ namespace tenantca::core {
 Kek load_kek_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    throw std::runtime_error(fmt::format("key-encryption key file {}: {}", path, std::strerror(errno)));
+    throw std::runtime_error(
+        fmt::format("key-encryption key file {}: {}", path, std::strerror(errno)));
   }
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     throw std::runtime_error(fmt::format(
-        "key-encryption key file {} is accessible by group or others (mode {:o}); chmod 600 it", path,
-        st.st_mode & 0777));
+        "key-encryption key file {} is accessible by group or others (mode {:o}); chmod 600 it",
+        path, st.st_mode & 0777));
   }
   std::ifstream in(path);
-  if (!in) throw std::runtime_error(fmt::format("key-encryption key file {} is not readable", path));
+  if (!in)
+    throw std::runtime_error(fmt::format("key-encryption key file {} is not readable", path));
   std::stringstream ss;
   ss << in.rdbuf();
   std::string text = ss.str();
@@ -35,11 +37,15 @@ Kek load_kek_file(const std::string& path) {
   }
   unsigned char out[64];
   if (b64.size() != 44) {
-    throw std::runtime_error(fmt::format("key-encryption key file {} must hold 32 bytes in base64 (44 characters)", path));
+    throw std::runtime_error(fmt::format(
+        "key-encryption key file {} must hold 32 bytes in base64 (44 characters)", path));
   }
-  const int n = EVP_DecodeBlock(out, reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
-  if (n != 33 || b64[43] != '=' || b64[42] == '=') {  // 32 bytes decode to 33 with one '=' of padding
-    throw std::runtime_error(fmt::format("key-encryption key file {} is not valid base64 of 32 bytes", path));
+  const int n = EVP_DecodeBlock(out, reinterpret_cast<const unsigned char*>(b64.data()),
+                                static_cast<int>(b64.size()));
+  if (n != 33 || b64[43] != '=' ||
+      b64[42] == '=') {  // 32 bytes decode to 33 with one '=' of padding
+    throw std::runtime_error(
+        fmt::format("key-encryption key file {} is not valid base64 of 32 bytes", path));
   }
   Kek kek;
   std::memcpy(kek.bytes.data(), out, 32);

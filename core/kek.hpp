@@ -9,7 +9,7 @@ namespace tenantca::core {
 
 struct Kek {
   SecretBytes<32> bytes;  // in the secure heap: never in a core dump
-  std::string id;  // short fingerprint stored beside each ciphertext, for rotation
+  std::string id;         // short fingerprint stored beside each ciphertext, for rotation
 };
 
 // Throws std::runtime_error naming the reason: missing, unreadable, group- or

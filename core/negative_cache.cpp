@@ -18,7 +18,8 @@ void NegativeCache::note_missing(const std::string& id, int64_t now_ms) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (noted_.size() >= max_entries_) {
     // Drop what has expired; if the flood is that wide, start over.
-    for (auto it = noted_.begin(); it != noted_.end();) it = now_ms - it->second >= ttl_ms_ ? noted_.erase(it) : std::next(it);
+    for (auto it = noted_.begin(); it != noted_.end();)
+      it = now_ms - it->second >= ttl_ms_ ? noted_.erase(it) : std::next(it);
     if (noted_.size() >= max_entries_) noted_.clear();
   }
   noted_[id] = now_ms;

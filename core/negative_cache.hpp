@@ -13,7 +13,8 @@ namespace tenantca::core {
 
 class NegativeCache {
  public:
-  NegativeCache(int64_t ttl_ms, std::size_t max_entries) : ttl_ms_(ttl_ms), max_entries_(max_entries) {}
+  NegativeCache(int64_t ttl_ms, std::size_t max_entries)
+      : ttl_ms_(ttl_ms), max_entries_(max_entries) {}
   // True when `id` was noted missing less than the TTL before `now_ms` (a monotonic clock).
   bool recently_missing(const std::string& id, int64_t now_ms);
   void note_missing(const std::string& id, int64_t now_ms);

@@ -13,7 +13,8 @@ namespace {
 std::string b64url_encode(const std::string& in) {
   std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
   out.resize(static_cast<std::size_t>(n));
   for (auto& c : out) c = c == '+' ? '-' : c == '/' ? '_' : c;
   return out;
@@ -22,19 +23,24 @@ std::string b64url_encode(const std::string& in) {
 std::optional<std::string> b64url_decode(std::string in) {
   if (in.empty() || in.size() > 200 || in.size() % 4 != 0) return std::nullopt;
   for (auto& c : in) {
-    if (c == '-') c = '+';
-    else if (c == '_') c = '/';
-    else if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '=')) return std::nullopt;
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '='))
+      return std::nullopt;
   }
   std::string out(in.size(), '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
   if (n < 0) return std::nullopt;
   // Padding is at most two '=' and only at the end; anything else (e.g.
   // "====", which EVP_DecodeBlock accepts) is not a cursor we wrote.
   std::size_t pad = 0;
   while (pad < in.size() && in[in.size() - 1 - pad] == '=') ++pad;
-  if (pad > 2 || in.find('=') < in.size() - pad || static_cast<std::size_t>(n) < pad) return std::nullopt;
+  if (pad > 2 || in.find('=') < in.size() - pad || static_cast<std::size_t>(n) < pad)
+    return std::nullopt;
   out.resize(static_cast<std::size_t>(n) - pad);
   return out;
 }
@@ -58,7 +64,8 @@ PageRequest parse_page_request(const std::string* limit, const std::string* curs
   if (cursor != nullptr) {
     const auto raw = b64url_decode(*cursor);
     const auto dot = raw ? raw->find('.') : std::string::npos;
-    if (!raw || dot == std::string::npos) throw_invalid("Query parameter 'cursor' is not a valid cursor.");
+    if (!raw || dot == std::string::npos)
+      throw_invalid("Query parameter 'cursor' is not a valid cursor.");
     const std::string num = raw->substr(0, dot);
     const std::string id = raw->substr(dot + 1);
     int64_t micros = 0;

@@ -48,7 +48,9 @@ Page<T> make_page(std::vector<T> rows, int limit, KeyOf key_of) {
 
 // The keyset bound for SQL: (created_at, id) < (bound_micros, bound_id).
 // Without a cursor the bound lies past every row.
-inline int64_t bound_micros(const PageRequest& p) { return p.has_cursor ? p.after_micros : INT64_MAX / 2; }
+inline int64_t bound_micros(const PageRequest& p) {
+  return p.has_cursor ? p.after_micros : INT64_MAX / 2;
+}
 inline std::string bound_id(const PageRequest& p) {
   return p.has_cursor ? p.after_id : "ffffffff-ffff-ffff-ffff-ffffffffffff";
 }

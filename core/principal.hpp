@@ -17,7 +17,9 @@ struct Principal {
 
 // Owner > issuer > reader; operators hold no tenant role.
 inline bool role_at_least(Role have, Role need) {
-  auto rank = [](Role r) { return r == Role::owner ? 3 : r == Role::issuer ? 2 : r == Role::reader ? 1 : 0; };
+  auto rank = [](Role r) {
+    return r == Role::owner ? 3 : r == Role::issuer ? 2 : r == Role::reader ? 1 : 0;
+  };
   return have != Role::operator_ && rank(have) >= rank(need);
 }
 

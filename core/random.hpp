@@ -9,6 +9,8 @@ namespace tenantca::core {
 
 std::vector<unsigned char> random_bytes(std::size_t n);
 std::string to_hex(const unsigned char* data, std::size_t n);
-inline std::string to_hex(const std::vector<unsigned char>& v) { return to_hex(v.data(), v.size()); }
+inline std::string to_hex(const std::vector<unsigned char>& v) {
+  return to_hex(v.data(), v.size());
+}
 
 }  // namespace tenantca::core

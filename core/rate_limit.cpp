@@ -13,14 +13,16 @@ namespace tenantca::core {
 
 int64_t monotonic_micros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch()).count();
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 RateDecision decision_after_take(double tokens_left, bool allowed, int rate, int burst) {
   RateDecision d;
   d.limit = burst;
   d.allowed = allowed;
-  if (!allowed) d.retry_after_seconds = std::max(1, static_cast<int>(std::ceil((1.0 - tokens_left) / rate)));
+  if (!allowed)
+    d.retry_after_seconds = std::max(1, static_cast<int>(std::ceil((1.0 - tokens_left) / rate)));
   d.remaining = static_cast<int>(std::floor(tokens_left));
   d.reset_seconds = static_cast<int>(std::ceil((burst - tokens_left) / rate));
   return d;
@@ -30,7 +32,8 @@ RateDecision token_bucket_take(BucketState& s, int rate, int burst, int64_t now_
   if (s.last_us == 0) {
     s.tokens = burst;
   } else if (now_us > s.last_us) {
-    s.tokens = std::min<double>(burst, s.tokens + static_cast<double>(now_us - s.last_us) * rate / 1e6);
+    s.tokens =
+        std::min<double>(burst, s.tokens + static_cast<double>(now_us - s.last_us) * rate / 1e6);
   }
   s.last_us = std::max(s.last_us, now_us);
   const bool allowed = s.tokens >= 1.0;
@@ -77,14 +80,18 @@ SharedMemoryRateLimiter::SharedMemoryRateLimiter(std::size_t capacity, Clock clo
   pthread_mutexattr_destroy(&attr);
 }
 
-SharedMemoryRateLimiter::~SharedMemoryRateLimiter() { ::munmap(shared_, bytes_); }
+SharedMemoryRateLimiter::~SharedMemoryRateLimiter() {
+  ::munmap(shared_, bytes_);
+}
 
 RateDecision SharedMemoryRateLimiter::take(const std::string& key, int rate, int burst) {
   if (key.size() >= kKeyBytes) throw std::invalid_argument("rate limit key too long");
   const int64_t now = clock_();
   int rc = pthread_mutex_lock(&shared_->mutex);
-  if (rc == EOWNERDEAD) pthread_mutex_consistent(&shared_->mutex);  // a worker died holding it; entries stay valid
-  else if (rc != 0) throw std::runtime_error("rate limit mutex failed");
+  if (rc == EOWNERDEAD)
+    pthread_mutex_consistent(&shared_->mutex);  // a worker died holding it; entries stay valid
+  else if (rc != 0)
+    throw std::runtime_error("rate limit mutex failed");
   const std::size_t cap = shared_->capacity;
   const std::size_t start = fnv1a(key) % cap;
   Entry* target = nullptr;
@@ -98,7 +105,10 @@ RateDecision SharedMemoryRateLimiter::take(const std::string& key, int rate, int
     if (oldest == nullptr || e.bucket.last_us < oldest->bucket.last_us) oldest = &e;
   }
   if (target == nullptr) {
-    target = oldest != nullptr ? oldest : &shared_->entries[start];  // evict the least recently used bucket of the probe window
+    target =
+        oldest != nullptr
+            ? oldest
+            : &shared_->entries[start];  // evict the least recently used bucket of the probe window
     target->bucket = BucketState{};
   }
   if (target->key[0] == '\0' || std::strncmp(target->key, key.c_str(), kKeyBytes) != 0) {

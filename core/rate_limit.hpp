@@ -12,9 +12,9 @@ namespace tenantca::core {
 
 struct RateDecision {
   bool allowed = true;
-  int limit = 0;        // bucket size (burst)
-  int remaining = 0;    // whole tokens left after this request
-  int reset_seconds = 0;  // until the bucket is full again
+  int limit = 0;                // bucket size (burst)
+  int remaining = 0;            // whole tokens left after this request
+  int reset_seconds = 0;        // until the bucket is full again
   int retry_after_seconds = 0;  // when refused: until one token is back
 };
 

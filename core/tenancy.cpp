@@ -6,8 +6,9 @@
 
 namespace tenantca::core {
 
-AuditEvent make_audit_event(const Actor& actor, std::optional<std::string> tenant_id, std::string action,
-                            std::string target_type, std::string target_id, std::string detail_json) {
+AuditEvent make_audit_event(const Actor& actor, std::optional<std::string> tenant_id,
+                            std::string action, std::string target_type, std::string target_id,
+                            std::string detail_json) {
   AuditEvent e;
   e.id = new_uuid();
   e.tenant_id = std::move(tenant_id);
@@ -30,10 +31,14 @@ bool valid_tenant_name(const std::string& name) {
 
 std::string role_name(Role r) {
   switch (r) {
-    case Role::operator_: return "operator";
-    case Role::owner: return "owner";
-    case Role::issuer: return "issuer";
-    case Role::reader: return "reader";
+    case Role::operator_:
+      return "operator";
+    case Role::owner:
+      return "owner";
+    case Role::issuer:
+      return "issuer";
+    case Role::reader:
+      return "reader";
   }
   return "reader";
 }

@@ -59,8 +59,9 @@ struct Actor {
 };
 
 // A new audit event by `actor` (fresh id; time is set by the database).
-AuditEvent make_audit_event(const Actor& actor, std::optional<std::string> tenant_id, std::string action,
-                            std::string target_type, std::string target_id, std::string detail_json);
+AuditEvent make_audit_event(const Actor& actor, std::optional<std::string> tenant_id,
+                            std::string action, std::string target_type, std::string target_id,
+                            std::string detail_json);
 
 // 1-64 characters of [a-z0-9-].
 bool valid_tenant_name(const std::string& name);

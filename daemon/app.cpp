@@ -1,19 +1,18 @@
 #include "daemon/app.hpp"
 
-#include <chrono>
-#include <thread>
-
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
-#include "db/database.hpp"
-#include "db/health_probe.hpp"
-#include "db/migrations.hpp"
 #include "core/clock.hpp"
 #include "core/pki/service.hpp"
 #include "db/auth_cache.hpp"
 #include "db/change_listener.hpp"
+#include "db/database.hpp"
+#include "db/health_probe.hpp"
+#include "db/migrations.hpp"
 #include "db/pki_store.hpp"
 #include "db/redis_rate_limiter.hpp"
 #include "db/tenancy_store.hpp"
@@ -24,32 +23,35 @@
 namespace tenantca::daemon {
 namespace {
 
-
 class WorkerAppImpl final : public WorkerApp {
  public:
-  WorkerAppImpl(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks, MetricsRenderer metrics,
-                InstanceCounters& counters) {
+  WorkerAppImpl(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks,
+                MetricsRenderer metrics, InstanceCounters& counters) {
     if (cfg.testing_fail_worker_boot) throw std::runtime_error("testing.fail_worker_boot is on");
-    while (cfg.testing_hang_worker_boot) std::this_thread::sleep_for(std::chrono::seconds(1));  // until boot_timeout
+    while (cfg.testing_hang_worker_boot)
+      std::this_thread::sleep_for(std::chrono::seconds(1));  // until boot_timeout
     configure_libpq_environment(cfg);
 
-    database_ = std::make_unique<db::Database>(db::DatabaseOptions{
-        .conninfo = cfg.database_url,
-        .pool_size = cfg.database_pool_size,
-        .lease_timeout_ms = 2000,
-        .slow_query_ms = cfg.database_slow_query_ms,
-        .stats = &counters.database});
+    database_ = std::make_unique<db::Database>(
+        db::DatabaseOptions{.conninfo = cfg.database_url,
+                            .pool_size = cfg.database_pool_size,
+                            .lease_timeout_ms = 2000,
+                            .slow_query_ms = cfg.database_slow_query_ms,
+                            .stats = &counters.database});
     // Measured: on a saturated 2-core machine SELECT 1 may take 3-4 s to come
     // back; only a silence of 10 s means a hung database.
-    probe_ = std::make_unique<db::HealthProbe>(cfg.database_url, std::chrono::milliseconds(1000),
-                                               std::chrono::milliseconds(10000), preloaded.health.get());
+    probe_ =
+        std::make_unique<db::HealthProbe>(cfg.database_url, std::chrono::milliseconds(1000),
+                                          std::chrono::milliseconds(10000), preloaded.health.get());
 
     auto* database = database_.get();
     if (!cfg.database_replica_url.empty()) attach_replica(cfg, preloaded, counters.reads);
     auth_cache_ = std::make_unique<db::AuthCache>(
-        [database](const std::string& id) { return db::find_key_record(*database, id); }, std::chrono::seconds(30));
+        [database](const std::string& id) { return db::find_key_record(*database, id); },
+        std::chrono::seconds(30));
     auth_cache_->set_stats(&counters.auth_cache);
-    const core::RateLimitSpec default_rate{cfg.rate_limit_default_rps, cfg.rate_limit_default_burst};
+    const core::RateLimitSpec default_rate{cfg.rate_limit_default_rps,
+                                           cfg.rate_limit_default_burst};
 
     pki_store_ = std::make_unique<db::SqlPkiStore>(*database);
     pki_ = std::make_unique<core::pki::PkiService>(
@@ -59,30 +61,38 @@ class WorkerAppImpl final : public WorkerApp {
     pki_->set_cache_stats(&counters.ocsp_cache, &counters.status_cache, &counters.crl_cache);
 
     auto* probe = probe_.get();
-    handlers::RouteDeps deps{database, [probe] { return probe->database_ok(); }, default_rate, pki_.get(),
-                             cfg.testing_sleep_endpoint, cfg.metrics_enabled && cfg.metrics_bind.empty(),
+    handlers::RouteDeps deps{database,
+                             [probe] { return probe->database_ok(); },
+                             default_rate,
+                             pki_.get(),
+                             cfg.testing_sleep_endpoint,
+                             cfg.metrics_enabled && cfg.metrics_bind.empty(),
                              [probe, metrics] { return metrics(probe->database_ok()); }};
     auto* cache = auth_cache_.get();
     core::RateLimiter* limiter = preloaded.rate_limiter.get();
     if (cfg.rate_limit_backend == "redis") {
       // The instance's shared-memory table stays as the fallback while Redis is away.
       redis_limiter_ = std::make_unique<db::RedisRateLimiter>(
-          db::parse_redis_url(cfg.rate_limit_redis_url), std::chrono::milliseconds(cfg.rate_limit_redis_timeout_ms),
-          *preloaded.rate_limiter, &counters.rate_limit);
+          db::parse_redis_url(cfg.rate_limit_redis_url),
+          std::chrono::milliseconds(cfg.rate_limit_redis_timeout_ms), *preloaded.rate_limiter,
+          &counters.rate_limit);
       limiter = redis_limiter_.get();
     }
-    auto authorizer = handlers::make_authorizer([cache](const std::string& id) { return cache->find(id); },
-                                                *limiter, default_rate);
+    auto authorizer = handlers::make_authorizer(
+        [cache](const std::string& id) { return cache->find(id); }, *limiter, default_rate);
     auto dispatcher = std::make_shared<const handlers::Dispatcher>(
         handlers::build_router(deps), authorizer,
         handlers::DispatcherOptions{
             static_cast<std::size_t>(cfg.max_body_bytes), read_routing(cfg, preloaded),
-            handlers::make_public_limiter(*limiter, {cfg.rate_limit_public_rps, cfg.rate_limit_public_burst})});
+            handlers::make_public_limiter(
+                *limiter, {cfg.rate_limit_public_rps, cfg.rate_limit_public_burst})});
     if (cfg.metrics_enabled && !cfg.metrics_bind.empty()) {
       auto metrics_dispatcher = std::make_shared<const handlers::Dispatcher>(
-          handlers::build_metrics_router([probe, metrics] { return metrics(probe->database_ok()); }),
+          handlers::build_metrics_router(
+              [probe, metrics] { return metrics(probe->database_ok()); }),
           [](handlers::RequestContext&, handlers::Access) {
-            throw core::DomainError(core::ErrorCode::not_found, "No such resource.");  // the listener has public routes only
+            throw core::DomainError(core::ErrorCode::not_found,
+                                    "No such resource.");  // the listener has public routes only
           },
           handlers::DispatcherOptions{1024});
       metrics_server_ = std::make_unique<handlers::HttpServer>(
@@ -91,16 +101,16 @@ class WorkerAppImpl final : public WorkerApp {
                                   .threads = 1,
                                   .max_request_bytes = 65536,
                                   .access_log = false},
-          metrics_dispatcher,
-          handlers::ServerHooks{});
+          metrics_dispatcher, handlers::ServerHooks{});
     }
     listen_for_changes(cfg, preloaded, counters.listener);
     server_ = std::make_unique<handlers::HttpServer>(
-        handlers::ServerOptions{.host = cfg.bind_host,
-                                .port = cfg.bind_port,
-                                .threads = cfg.threads,
-                                .max_request_bytes = static_cast<std::size_t>(cfg.max_body_bytes) + 65536,
-                                .access_log = cfg.log_access},
+        handlers::ServerOptions{
+            .host = cfg.bind_host,
+            .port = cfg.bind_port,
+            .threads = cfg.threads,
+            .max_request_bytes = static_cast<std::size_t>(cfg.max_body_bytes) + 65536,
+            .access_log = cfg.log_access},
         dispatcher, std::move(hooks));
   }
   // One LISTEN connection feeds every cache of this worker.
@@ -108,13 +118,15 @@ class WorkerAppImpl final : public WorkerApp {
     listener_ = std::make_unique<db::ChangeListener>(cfg.database_url, &stats);
     auto* cache = auth_cache_.get();
     auto* pki = pki_.get();
-    listener_->subscribe("tenantca_auth", [cache](const std::string& payload) { cache->invalidate(payload); });
+    listener_->subscribe("tenantca_auth",
+                         [cache](const std::string& payload) { cache->invalidate(payload); });
     listener_->subscribe("tenantca_pki", [pki](const std::string& payload) {
       if (payload.rfind("revoked:", 0) == 0) pki->on_revocation_notice(payload.substr(8));
     });
     if (auto writes = preloaded.recent_writes; writes && !cfg.database_replica_url.empty()) {
-      listener_->subscribe("tenantca_write",
-                           [writes](const std::string& tenant) { writes->note_write(tenant, monotonic_ms()); });
+      listener_->subscribe("tenantca_write", [writes](const std::string& tenant) {
+        writes->note_write(tenant, monotonic_ms());
+      });
     }
     listener_->on_connection([cache, pki](bool listening) {
       cache->set_listening(listening);
@@ -131,7 +143,8 @@ class WorkerAppImpl final : public WorkerApp {
     // counts as having written lately, so its reads stay on the primary.
     return handlers::ReadRouting{
         [this, writes, pin_ms](const std::string& tenant) {
-          return !listener_ || !listener_->listening() || writes->wrote_since(tenant, monotonic_ms() - pin_ms);
+          return !listener_ || !listener_->listening() ||
+                 writes->wrote_since(tenant, monotonic_ms() - pin_ms);
         },
         [writes](const std::string& tenant) { writes->note_write(tenant, monotonic_ms()); }};
   }
@@ -144,25 +157,29 @@ class WorkerAppImpl final : public WorkerApp {
     db::ProbeCheck check{"read replica probe",
                          "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0"
                          " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
-                         " ELSE COALESCE((EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000)::bigint, 0) END",
+                         " ELSE COALESCE((EXTRACT(EPOCH FROM now() - "
+                         "pg_last_xact_replay_timestamp()) * 1000)::bigint, 0) END",
                          [max_lag_ms](const char* value, std::string& why_not) {
                            const int64_t lag = std::strtoll(value, nullptr, 10);
                            if (lag <= max_lag_ms) return true;
-                           why_not = fmt::format("replica is {} ms behind (limit {} ms); reading from the primary", lag, max_lag_ms);
+                           why_not = fmt::format(
+                               "replica is {} ms behind (limit {} ms); reading from the primary",
+                               lag, max_lag_ms);
                            return false;
                          }};
-    replica_probe_ = std::make_unique<db::HealthProbe>(cfg.database_replica_url, std::chrono::milliseconds(250),
-                                                       std::chrono::milliseconds(2000), preloaded.replica_health.get(),
-                                                       std::move(check));
+    replica_probe_ = std::make_unique<db::HealthProbe>(
+        cfg.database_replica_url, std::chrono::milliseconds(250), std::chrono::milliseconds(2000),
+        preloaded.replica_health.get(), std::move(check));
     auto* probe = replica_probe_.get();
-    database_->attach_replica(std::make_unique<db::Database>(db::DatabaseOptions{
-                                  cfg.database_replica_url, cfg.database_pool_size, 2000, cfg.database_slow_query_ms}),
-                              [probe] { return probe->database_ok(); }, &stats);
+    database_->attach_replica(
+        std::make_unique<db::Database>(db::DatabaseOptions{
+            cfg.database_replica_url, cfg.database_pool_size, 2000, cfg.database_slow_query_ms}),
+        [probe] { return probe->database_ok(); }, &stats);
   }
 
   ~WorkerAppImpl() override {
     metrics_server_.reset();
-    server_.reset();  // stop serving before the resources handlers use go away
+    server_.reset();    // stop serving before the resources handlers use go away
     listener_.reset();  // its callbacks use the caches below
   }
   void start() override {
@@ -173,7 +190,9 @@ class WorkerAppImpl final : public WorkerApp {
     server_->stop_accepting();
     if (metrics_server_) metrics_server_->stop_accepting();
   }
-  int in_flight() const override { return server_->in_flight() + (metrics_server_ ? metrics_server_->in_flight() : 0); }
+  int in_flight() const override {
+    return server_->in_flight() + (metrics_server_ ? metrics_server_->in_flight() : 0);
+  }
   void shutdown() override {
     server_->shutdown();
     if (metrics_server_) metrics_server_->shutdown();
@@ -205,7 +224,8 @@ void configure_libpq_environment(const Config& cfg) {
   // (db/migrations/0004).
   ::setenv("PGOPTIONS",
            fmt::format("-c statement_timeout={} -c TimeZone=UTC -c tenantca.replica_reads={}",
-                       cfg.database_statement_timeout_ms, cfg.database_replica_url.empty() ? "off" : "on")
+                       cfg.database_statement_timeout_ms,
+                       cfg.database_replica_url.empty() ? "off" : "on")
                .c_str(),
            1);
   ::setenv("PGAPPNAME", "tenantca", 0);
@@ -219,14 +239,17 @@ Preloaded preload(const Config& cfg) {
   const int want = db::expected_schema_version();
   if (have != want) {
     throw std::runtime_error(fmt::format(
-        "database schema is at version {}, this binary needs version {}; run `tenantca migrate`", have, want));
+        "database schema is at version {}, this binary needs version {}; run `tenantca migrate`",
+        have, want));
   }
   return p;
 }
 
-std::unique_ptr<WorkerApp> build_worker_app(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks,
-                                            MetricsRenderer metrics, InstanceCounters& counters) {
-  return std::make_unique<WorkerAppImpl>(cfg, preloaded, std::move(hooks), std::move(metrics), counters);
+std::unique_ptr<WorkerApp> build_worker_app(const Config& cfg, const Preloaded& preloaded,
+                                            handlers::ServerHooks hooks, MetricsRenderer metrics,
+                                            InstanceCounters& counters) {
+  return std::make_unique<WorkerAppImpl>(cfg, preloaded, std::move(hooks), std::move(metrics),
+                                         counters);
 }
 
 }  // namespace tenantca::daemon

@@ -3,8 +3,8 @@
 // core services and HTTP handlers together for a worker.
 #include <functional>
 #include <memory>
-#include <string>
 #include <optional>
+#include <string>
 
 #include "core/kek.hpp"
 #include "core/rate_limit.hpp"

@@ -36,14 +36,15 @@ struct SettingFlags {
   std::map<std::string, std::string> values;
 
   void attach(CLI::App* cmd) {
-    cmd->add_option("-c,--config", config_file, std::string("configuration file (default ") + kDefaultConfig + ")");
+    cmd->add_option("-c,--config", config_file,
+                    std::string("configuration file (default ") + kDefaultConfig + ")");
     for (const auto& s : all_settings()) {
       std::string flag = "--" + s.name;
       for (auto& ch : flag) {
         if (ch == '.' || ch == '_') ch = '-';
       }
-      cmd->add_option_function<std::string>(flag, [this, name = s.name](const std::string& v) { values[name] = v; },
-                                             s.help);
+      cmd->add_option_function<std::string>(
+          flag, [this, name = s.name](const std::string& v) { values[name] = v; }, s.help);
     }
   }
   std::string file() const {
@@ -51,7 +52,9 @@ struct SettingFlags {
     if (const char* e = std::getenv("TENANTCA_CONFIG")) return e;
     return kDefaultConfig;
   }
-  bool file_required() const { return !config_file.empty() || std::getenv("TENANTCA_CONFIG") != nullptr; }
+  bool file_required() const {
+    return !config_file.empty() || std::getenv("TENANTCA_CONFIG") != nullptr;
+  }
   Config load() const { return load_config(file(), file_required(), values); }
 };
 
@@ -64,7 +67,8 @@ void check_bind_available(const Config& cfg) {
   addrinfo* res = nullptr;
   const std::string port = std::to_string(cfg.bind_port);
   if (const int rc = ::getaddrinfo(cfg.bind_host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-    throw std::runtime_error(fmt::format("bind {}:{}: {}", cfg.bind_host, cfg.bind_port, ::gai_strerror(rc)));
+    throw std::runtime_error(
+        fmt::format("bind {}:{}: {}", cfg.bind_host, cfg.bind_port, ::gai_strerror(rc)));
   }
   const int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   const int one = 1;
@@ -73,7 +77,9 @@ void check_bind_available(const Config& cfg) {
   const int err = errno;
   ::close(fd);
   ::freeaddrinfo(res);
-  if (rc != 0) throw std::runtime_error(fmt::format("bind {}:{}: {}", cfg.bind_host, cfg.bind_port, std::strerror(err)));
+  if (rc != 0)
+    throw std::runtime_error(
+        fmt::format("bind {}:{}: {}", cfg.bind_host, cfg.bind_port, std::strerror(err)));
 }
 
 std::vector<int> inherited_worker_pids() {
@@ -102,7 +108,8 @@ int cmd_serve(const SettingFlags& flags, std::vector<std::string> argv) {
   setup_logging(LogSettings{cfg.log_level, cfg.log_format, cfg.log_file, "master"});
   // Before the KEK is read: master and workers (forked, so inheriting it) are
   // never dumpable, and the KEK and decrypted CA keys sit in the secure heap.
-  if (!core::protect_process_secrets()) spdlog::warn("OpenSSL secure heap unavailable; secrets are in ordinary memory");
+  if (!core::protect_process_secrets())
+    spdlog::warn("OpenSSL secure heap unavailable; secrets are in ordinary memory");
   const std::vector<int> inherited = inherited_worker_pids();
   Preloaded preloaded;
   try {
@@ -119,7 +126,8 @@ int cmd_serve(const SettingFlags& flags, std::vector<std::string> argv) {
   }
   try {
     PidFile pid(cfg.pid_file);
-    Master master(cfg, std::move(preloaded), [&flags] { return flags.load(); }, std::move(argv), inherited);
+    Master master(
+        cfg, std::move(preloaded), [&flags] { return flags.load(); }, std::move(argv), inherited);
     return master.run();
   } catch (const std::exception& e) {
     spdlog::critical("master failed: {}", e.what());
@@ -135,7 +143,8 @@ int cmd_migrate(const SettingFlags& flags) {
       std::cout << "schema is up to date at version " << report.to_version << "\n";
     } else {
       for (const auto& name : report.applied) std::cout << "applied " << name << "\n";
-      std::cout << "schema migrated from version " << report.from_version << " to " << report.to_version << "\n";
+      std::cout << "schema migrated from version " << report.from_version << " to "
+                << report.to_version << "\n";
     }
     return 0;
   } catch (const std::exception& e) {
@@ -148,14 +157,18 @@ int cmd_operator_key_create(const SettingFlags& flags, const std::string& name) 
   try {
     const Config cfg = flags.load();
     configure_libpq_environment(cfg);
-    if (name.empty() || name.size() > 128) throw std::runtime_error("--name must be 1-128 characters");
+    if (name.empty() || name.size() > 128)
+      throw std::runtime_error("--name must be 1-128 characters");
     db::Database database(db::DatabaseOptions{cfg.database_url, 1, 5000, 0});
-    const auto key = db::create_api_key(database, std::nullopt, name, core::Role::operator_, std::nullopt);
-    std::cerr << "operator key " << key.info.id << " (" << name << ") created; it is shown only once:\n";
+    const auto key =
+        db::create_api_key(database, std::nullopt, name, core::Role::operator_, std::nullopt);
+    std::cerr << "operator key " << key.info.id << " (" << name
+              << ") created; it is shown only once:\n";
     std::cout << key.token << "\n";
     return 0;
   } catch (const core::DomainError& e) {
-    std::cerr << "tenantca operator-key create: " << e.public_detail() << " (" << e.internal() << ")\n";
+    std::cerr << "tenantca operator-key create: " << e.public_detail() << " (" << e.internal()
+              << ")\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "tenantca operator-key create: " << e.what() << "\n";
@@ -221,7 +234,8 @@ int run_cli(int argc, char** argv) {
   serve_flags.attach(serve);
   auto* migrate = app.add_subcommand("migrate", "apply pending database schema migrations");
   migrate_flags.attach(migrate);
-  auto* check = app.add_subcommand("check-config", "validate and print the effective configuration, secrets masked");
+  auto* check = app.add_subcommand(
+      "check-config", "validate and print the effective configuration, secrets masked");
   check_flags.attach(check);
   auto* version = app.add_subcommand("version", "print the version");
   SettingFlags key_flags;
@@ -229,13 +243,16 @@ int run_cli(int argc, char** argv) {
   auto* opkey = app.add_subcommand("operator-key", "manage operator keys");
   opkey->require_subcommand(1);
   auto* opkey_create = opkey->add_subcommand("create", "create an operator key and print it once");
-  opkey_create->add_option("--name", key_name, "a name for the key (who or what uses it)")->required();
+  opkey_create->add_option("--name", key_name, "a name for the key (who or what uses it)")
+      ->required();
   key_flags.attach(opkey_create);
   SettingFlags list_flags, revoke_flags;
   std::string revoke_id;
-  auto* opkey_list = opkey->add_subcommand("list", "list operator keys that are not revoked: id, created, name");
+  auto* opkey_list =
+      opkey->add_subcommand("list", "list operator keys that are not revoked: id, created, name");
   list_flags.attach(opkey_list);
-  auto* opkey_revoke = opkey->add_subcommand("revoke", "revoke an operator key (audited; refused everywhere within 1 s)");
+  auto* opkey_revoke = opkey->add_subcommand(
+      "revoke", "revoke an operator key (audited; refused everywhere within 1 s)");
   opkey_revoke->add_option("ID", revoke_id, "the key's id (from list)")->required();
   revoke_flags.attach(opkey_revoke);
 

@@ -1,6 +1,7 @@
 #include "daemon/config.hpp"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,7 +12,6 @@
 #include <map>
 #include <regex>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "core/text.hpp"
 #include "db/redis_rate_limiter.hpp"
@@ -61,7 +61,8 @@ void parse_bind(const std::string& v, std::string& host, int& port) {
     throw std::invalid_argument(fmt::format("expected HOST:PORT, got '{}'", v));
   }
   host = v.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   port = static_cast<int>(parse_int(v.substr(colon + 1), 1, 65535));
 }
 
@@ -70,17 +71,19 @@ std::string mask_redis_url(const std::string& url) {
   return std::regex_replace(url, password, "$1****@");
 }
 
-#define INT_SETTING(NAME, FIELD, LO, HI, HELP)                                                   \
-  Setting {                                                                                     \
-    {NAME, HELP, false}, std::to_string(Config{}.FIELD),                                        \
-        [](Config& c, const std::string& v) { c.FIELD = static_cast<decltype(c.FIELD)>(parse_int(v, LO, HI)); }, \
-        [](const Config& c) { return std::to_string(c.FIELD); }                                 \
+#define INT_SETTING(NAME, FIELD, LO, HI, HELP)                            \
+  Setting {                                                               \
+    {NAME, HELP, false}, std::to_string(Config{}.FIELD),                  \
+        [](Config& c, const std::string& v) {                             \
+          c.FIELD = static_cast<decltype(c.FIELD)>(parse_int(v, LO, HI)); \
+        },                                                                \
+        [](const Config& c) { return std::to_string(c.FIELD); }           \
   }
-#define BOOL_SETTING(NAME, FIELD, HELP)                                                 \
-  Setting {                                                                            \
-    {NAME, HELP, false}, Config{}.FIELD ? "true" : "false",                            \
-        [](Config& c, const std::string& v) { c.FIELD = parse_bool(v); },              \
-        [](const Config& c) { return std::string(c.FIELD ? "true" : "false"); }        \
+#define BOOL_SETTING(NAME, FIELD, HELP)                                         \
+  Setting {                                                                     \
+    {NAME, HELP, false}, Config{}.FIELD ? "true" : "false",                     \
+        [](Config& c, const std::string& v) { c.FIELD = parse_bool(v); },       \
+        [](const Config& c) { return std::string(c.FIELD ? "true" : "false"); } \
   }
 
 const std::vector<Setting>& settings() {
@@ -91,19 +94,28 @@ const std::vector<Setting>& settings() {
               [](const Config& c) { return fmt::format("{}:{}", c.bind_host, c.bind_port); }},
       INT_SETTING("workers", workers, 0, 256, "worker processes; 0 means CPU_COUNT*2+1"),
       INT_SETTING("threads", threads, 1, 256, "HTTP threads per worker"),
-      INT_SETTING("timeout", timeout_s, 1, 86400, "seconds without progress before a worker is killed"),
-      INT_SETTING("graceful_timeout", graceful_timeout_s, 1, 3600, "seconds a stopping worker may take to drain"),
-      INT_SETTING("abort_grace", abort_grace_s, 0, 600, "seconds between SIGABRT and SIGKILL for a hung worker"),
-      INT_SETTING("boot_timeout", boot_timeout_s, 1, 3600, "seconds a worker may take to start listening"),
-      INT_SETTING("max_boot_failures", max_boot_failures, 1, 1000, "consecutive worker boot failures before the master gives up"),
-      INT_SETTING("max_requests", max_requests, 0, INT64_MAX, "requests after which a worker restarts; 0 disables"),
-      INT_SETTING("max_requests_jitter", max_requests_jitter, 0, INT64_MAX, "random extra requests added per worker"),
-      INT_SETTING("max_body_bytes", max_body_bytes, 1024, 64 << 20, "largest accepted request body"),
+      INT_SETTING("timeout", timeout_s, 1, 86400,
+                  "seconds without progress before a worker is killed"),
+      INT_SETTING("graceful_timeout", graceful_timeout_s, 1, 3600,
+                  "seconds a stopping worker may take to drain"),
+      INT_SETTING("abort_grace", abort_grace_s, 0, 600,
+                  "seconds between SIGABRT and SIGKILL for a hung worker"),
+      INT_SETTING("boot_timeout", boot_timeout_s, 1, 3600,
+                  "seconds a worker may take to start listening"),
+      INT_SETTING("max_boot_failures", max_boot_failures, 1, 1000,
+                  "consecutive worker boot failures before the master gives up"),
+      INT_SETTING("max_requests", max_requests, 0, INT64_MAX,
+                  "requests after which a worker restarts; 0 disables"),
+      INT_SETTING("max_requests_jitter", max_requests_jitter, 0, INT64_MAX,
+                  "random extra requests added per worker"),
+      INT_SETTING("max_body_bytes", max_body_bytes, 1024, 64 << 20,
+                  "largest accepted request body"),
       Setting{{"public_url", "base URL relying parties use (CRL, OCSP, CA links)", false},
               Config{}.public_url,
               [](Config& c, const std::string& v) {
                 static const std::regex re(R"(^https?://[^\s/]+(/[^\s]*)?$)");
-                if (!std::regex_match(v, re)) throw std::invalid_argument(fmt::format("expected an http(s) URL, got '{}'", v));
+                if (!std::regex_match(v, re))
+                  throw std::invalid_argument(fmt::format("expected an http(s) URL, got '{}'", v));
                 c.public_url = v;
                 while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
               },
@@ -114,11 +126,15 @@ const std::vector<Setting>& settings() {
               [](const Config& c) { return c.pid_file; }},
       Setting{{"log.level", "trace, debug, info, warn, error", false},
               "info",
-              [](Config& c, const std::string& v) { c.log_level = one_of(v, {"trace", "debug", "info", "warn", "error"}); },
+              [](Config& c, const std::string& v) {
+                c.log_level = one_of(v, {"trace", "debug", "info", "warn", "error"});
+              },
               [](const Config& c) { return c.log_level; }},
       Setting{{"log.format", "text or json", false},
               "text",
-              [](Config& c, const std::string& v) { c.log_format = one_of(v, {"text", "json"}); },
+              [](Config& c, const std::string& v) {
+                c.log_format = one_of(v, {"text", "json"});
+              },
               [](const Config& c) { return c.log_format; }},
       Setting{{"log.file", "log file; empty for stderr (journald)", false},
               "",
@@ -133,32 +149,44 @@ const std::vector<Setting>& settings() {
               },
               [](const Config& c) { return mask_conninfo(c.database_url); }},
       INT_SETTING("database.pool_size", database_pool_size, 1, 1000, "connections per worker"),
-      INT_SETTING("database.connect_timeout", database_connect_timeout_s, 1, 300, "seconds to connect"),
-      INT_SETTING("database.statement_timeout", database_statement_timeout_ms, 0, 3600000, "milliseconds; 0 disables"),
-      INT_SETTING("database.slow_query_ms", database_slow_query_ms, 0, 3600000, "log statements slower than this; 0 disables"),
-      Setting{{"database.replica_url", "conninfo of a streaming-replication standby for lag-tolerant reads; empty: none", true},
-              "",
-              [](Config& c, const std::string& v) { c.database_replica_url = v; },
-              [](const Config& c) { return mask_conninfo(c.database_replica_url); }},
+      INT_SETTING("database.connect_timeout", database_connect_timeout_s, 1, 300,
+                  "seconds to connect"),
+      INT_SETTING("database.statement_timeout", database_statement_timeout_ms, 0, 3600000,
+                  "milliseconds; 0 disables"),
+      INT_SETTING("database.slow_query_ms", database_slow_query_ms, 0, 3600000,
+                  "log statements slower than this; 0 disables"),
+      Setting{
+          {"database.replica_url",
+           "conninfo of a streaming-replication standby for lag-tolerant reads; empty: none", true},
+          "",
+          [](Config& c, const std::string& v) { c.database_replica_url = v; },
+          [](const Config& c) { return mask_conninfo(c.database_replica_url); }},
       INT_SETTING("database.replica_max_lag_ms", database_replica_max_lag_ms, 0, 3600000,
                   "a replica further behind than this is not used"),
-      INT_SETTING("database.replica_pin_ms", database_replica_pin_ms, 0, 3600000,
-                  "after a tenant writes, its reads stay on the primary this long (read-your-own-writes)"),
+      INT_SETTING(
+          "database.replica_pin_ms", database_replica_pin_ms, 0, 3600000,
+          "after a tenant writes, its reads stay on the primary this long (read-your-own-writes)"),
       Setting{{"security.kek_file", "file holding the 32-byte key-encryption key, base64", false},
               "",
               [](Config& c, const std::string& v) { c.security_kek_file = v; },
               [](const Config& c) { return c.security_kek_file; }},
-      INT_SETTING("rate_limit.default_requests_per_second", rate_limit_default_rps, 1, 1000000, "default per-key refill rate"),
-      INT_SETTING("rate_limit.default_burst", rate_limit_default_burst, 1, 1000000, "default per-key bucket size"),
+      INT_SETTING("rate_limit.default_requests_per_second", rate_limit_default_rps, 1, 1000000,
+                  "default per-key refill rate"),
+      INT_SETTING("rate_limit.default_burst", rate_limit_default_burst, 1, 1000000,
+                  "default per-key bucket size"),
       INT_SETTING("rate_limit.public_rps", rate_limit_public_rps, 0, 1000000,
                   "refill rate per client address on the public /pki/* endpoints (0: no limit)"),
       INT_SETTING("rate_limit.public_burst", rate_limit_public_burst, 1, 1000000,
                   "bucket size per client address on the public /pki/* endpoints"),
-      Setting{{"rate_limit.backend", "local (one instance, shared memory) or redis (all instances)", false},
+      Setting{{"rate_limit.backend", "local (one instance, shared memory) or redis (all instances)",
+               false},
               "local",
-              [](Config& c, const std::string& v) { c.rate_limit_backend = one_of(v, {"local", "redis"}); },
+              [](Config& c, const std::string& v) {
+                c.rate_limit_backend = one_of(v, {"local", "redis"});
+              },
               [](const Config& c) { return c.rate_limit_backend; }},
-      Setting{{"rate_limit.redis_url", "redis://[:password@]host[:port][/db] for backend = redis", true},
+      Setting{{"rate_limit.redis_url", "redis://[:password@]host[:port][/db] for backend = redis",
+               true},
               Config{}.rate_limit_redis_url,
               [](Config& c, const std::string& v) {
                 db::parse_redis_url(v);  // throws std::invalid_argument with the reason
@@ -167,28 +195,37 @@ const std::vector<Setting>& settings() {
               [](const Config& c) { return mask_redis_url(c.rate_limit_redis_url); }},
       INT_SETTING("rate_limit.redis_timeout_ms", rate_limit_redis_timeout_ms, 1, 60000,
                   "milliseconds to wait for Redis before answering from the local limiter"),
-      INT_SETTING("pki.crl_next_update_hours", pki_crl_next_update_hours, 1, 24 * 365, "CRL nextUpdate - thisUpdate, in hours"),
-      INT_SETTING("pki.ocsp_validity_minutes", pki_ocsp_validity_minutes, 1, 7 * 24 * 60, "OCSP nextUpdate - thisUpdate, in minutes"),
+      INT_SETTING("pki.crl_next_update_hours", pki_crl_next_update_hours, 1, 24 * 365,
+                  "CRL nextUpdate - thisUpdate, in hours"),
+      INT_SETTING("pki.ocsp_validity_minutes", pki_ocsp_validity_minutes, 1, 7 * 24 * 60,
+                  "OCSP nextUpdate - thisUpdate, in minutes"),
       BOOL_SETTING("metrics.enabled", metrics_enabled, "serve GET /metrics"),
-      BOOL_SETTING("testing.sleep_endpoint", testing_sleep_endpoint, "TEST ONLY: serve GET /api/v1/_test/sleep?ms="),
-      BOOL_SETTING("testing.fail_worker_boot", testing_fail_worker_boot, "TEST ONLY: every worker fails during boot"),
-      BOOL_SETTING("testing.hang_worker_boot", testing_hang_worker_boot, "TEST ONLY: every worker hangs during boot"),
+      BOOL_SETTING("testing.sleep_endpoint", testing_sleep_endpoint,
+                   "TEST ONLY: serve GET /api/v1/_test/sleep?ms="),
+      BOOL_SETTING("testing.fail_worker_boot", testing_fail_worker_boot,
+                   "TEST ONLY: every worker fails during boot"),
+      BOOL_SETTING("testing.hang_worker_boot", testing_hang_worker_boot,
+                   "TEST ONLY: every worker hangs during boot"),
       BOOL_SETTING("testing.worker_ignores_abort", testing_worker_ignores_abort,
                    "TEST ONLY: workers ignore SIGABRT, to exercise the SIGKILL escalation"),
-      Setting{{"metrics.bind", "separate HOST:PORT for /metrics (then not served on 'bind'); empty serves it on 'bind'", false},
-              "",
-              [](Config& c, const std::string& v) {
-                if (!v.empty()) parse_bind(v, c.metrics_bind_host, c.metrics_bind_port);
-                c.metrics_bind = v;
-              },
-              [](const Config& c) { return c.metrics_bind; }},
+      Setting{
+          {"metrics.bind",
+           "separate HOST:PORT for /metrics (then not served on 'bind'); empty serves it on 'bind'",
+           false},
+          "",
+          [](Config& c, const std::string& v) {
+            if (!v.empty()) parse_bind(v, c.metrics_bind_host, c.metrics_bind_port);
+            c.metrics_bind = v;
+          },
+          [](const Config& c) { return c.metrics_bind; }},
   };
   return table;
 }
 
 std::string env_name(const std::string& setting) {
   std::string out = "TENANTCA_";
-  for (char ch : setting) out += (ch == '.') ? '_' : (ch >= 'a' && ch <= 'z' ? static_cast<char>(ch - 'a' + 'A') : ch);
+  for (char ch : setting)
+    out += (ch == '.') ? '_' : (ch >= 'a' && ch <= 'z' ? static_cast<char>(ch - 'a' + 'A') : ch);
   return out;
 }
 
@@ -199,9 +236,11 @@ std::string node_to_text(const toml::node& node, const std::string& key) {
   throw ConfigError(fmt::format("setting '{}': expected a string, integer or boolean", key));
 }
 
-void flatten(const toml::table& table, const std::string& prefix, std::map<std::string, std::string>& out) {
+void flatten(const toml::table& table, const std::string& prefix,
+             std::map<std::string, std::string>& out) {
   for (const auto& [k, node] : table) {
-    const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    const std::string key =
+        prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
     if (const auto* sub = node.as_table()) {
       flatten(*sub, key, out);
     } else {
@@ -274,17 +313,21 @@ Config load_config(const std::string& file, bool file_required, const FlagValues
     try {
       s.apply(cfg, it->second.value);
     } catch (const std::invalid_argument& e) {
-      throw ConfigError(fmt::format("setting '{}' (from {}): {}", s.info.name, it->second.origin, e.what()));
+      throw ConfigError(
+          fmt::format("setting '{}' (from {}): {}", s.info.name, it->second.origin, e.what()));
     }
   }
-  if (!cfg.metrics_bind.empty() && cfg.metrics_bind_host == cfg.bind_host && cfg.metrics_bind_port == cfg.bind_port) {
-    throw ConfigError("setting 'metrics.bind': must differ from 'bind' (leave it empty to serve /metrics there)");
+  if (!cfg.metrics_bind.empty() && cfg.metrics_bind_host == cfg.bind_host &&
+      cfg.metrics_bind_port == cfg.bind_port) {
+    throw ConfigError(
+        "setting 'metrics.bind': must differ from 'bind' (leave it empty to serve /metrics there)");
   }
   if (cfg.max_requests_jitter > 0 && cfg.max_requests == 0) {
     throw ConfigError("setting 'max_requests_jitter': needs max_requests > 0");
   }
   if (!cfg.security_kek_file.empty() && !std::filesystem::exists(cfg.security_kek_file)) {
-    throw ConfigError(fmt::format("setting 'security.kek_file': {} does not exist", cfg.security_kek_file));
+    throw ConfigError(
+        fmt::format("setting 'security.kek_file': {} does not exist", cfg.security_kek_file));
   }
   return cfg;
 }
@@ -314,7 +357,8 @@ std::string describe_config(const Config& cfg) {
       cfg.testing_worker_ignores_abort) {
     out << "# WARNING: a [testing] setting is on; never run production like this\n";
   }
-  out << "# effective configuration" << (cfg.config_file.empty() ? "" : " (file " + cfg.config_file + ")") << "\n";
+  out << "# effective configuration"
+      << (cfg.config_file.empty() ? "" : " (file " + cfg.config_file + ")") << "\n";
   // Valid TOML: top-level keys first, then each table once, whatever the
   // order of the settings table.
   std::vector<std::string> order;
@@ -325,11 +369,14 @@ std::string describe_config(const Config& cfg) {
     const std::string key = dot == std::string::npos ? s.info.name : s.info.name.substr(dot + 1);
     if (!tables.count(sec)) order.push_back(sec);
     const std::string value = s.show(cfg);
-    const bool numeric_or_bool = !value.empty() && (value == "true" || value == "false" ||
-                                 std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }));
+    const bool numeric_or_bool =
+        !value.empty() &&
+        (value == "true" || value == "false" ||
+         std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }));
     tables[sec] += key + " = " + (numeric_or_bool ? value : toml_string(value)) + "\n";
   }
-  std::stable_partition(order.begin(), order.end(), [](const std::string& sec) { return sec.empty(); });
+  std::stable_partition(order.begin(), order.end(),
+                        [](const std::string& sec) { return sec.empty(); });
   for (const auto& sec : order) {
     if (!sec.empty()) out << "\n[" << sec << "]\n";
     out << tables[sec];

@@ -41,7 +41,7 @@ struct Config {
   std::string security_kek_file;
   int rate_limit_default_rps = 50;
   int rate_limit_default_burst = 100;
-  int rate_limit_public_rps = 200;     // per client address on /pki/*; 0 = off
+  int rate_limit_public_rps = 200;  // per client address on /pki/*; 0 = off
   int rate_limit_public_burst = 400;
   std::string rate_limit_backend = "local";  // local | redis
   std::string rate_limit_redis_url = "redis://127.0.0.1:6379";

@@ -79,10 +79,13 @@ class JsonFormatter final : public spdlog::formatter {
                         {"pid", ::getpid()},
                         {"process", g_role},
                         {"msg", std::string(msg.payload.data(), msg.payload.size())}};
-    const std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    const std::string line =
+        j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     dest.append(line.data(), line.data() + line.size());
   }
-  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<JsonFormatter>();
+  }
 };
 
 std::shared_ptr<ReopenableFdSink> g_sink;

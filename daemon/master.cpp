@@ -22,8 +22,8 @@ SignalPipe* g_signals = nullptr;
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return fmt::format("exited with status {}", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) {
-    return fmt::format("killed by signal {} ({}){}", WTERMSIG(status), ::strsignal(WTERMSIG(status)),
-                       WCOREDUMP(status) ? ", core dumped" : "");
+    return fmt::format("killed by signal {} ({}){}", WTERMSIG(status),
+                       ::strsignal(WTERMSIG(status)), WCOREDUMP(status) ? ", core dumped" : "");
   }
   return fmt::format("ended with status {}", status);
 }
@@ -32,12 +32,19 @@ std::string describe_status(int status) {
 
 Master::Master(Config cfg, Preloaded preloaded, ConfigLoader reload, std::vector<std::string> argv,
                std::vector<int> inherited_workers)
-    : cfg_(std::move(cfg)), preloaded_(std::move(preloaded)), reload_(std::move(reload)),
-      desired_(cfg_.effective_workers()), master_pid_(::getpid()), argv_(std::move(argv)),
+    : cfg_(std::move(cfg)),
+      preloaded_(std::move(preloaded)),
+      reload_(std::move(reload)),
+      desired_(cfg_.effective_workers()),
+      master_pid_(::getpid()),
+      argv_(std::move(argv)),
       inherited_workers_(std::move(inherited_workers)) {
   if (!inherited_workers_.empty()) {
-    spdlog::info("upgrade: running the new binary in place (pid {}), {} workers of the old one keep serving until "
-                 "the new ones listen", master_pid_, inherited_workers_.size());
+    spdlog::info(
+        "upgrade: running the new binary in place (pid {}), {} workers of the old one keep serving "
+        "until "
+        "the new ones listen",
+        master_pid_, inherited_workers_.size());
   }
 }
 
@@ -52,8 +59,10 @@ void Master::upgrade() {
     if (w.stop_sent_ms == 0) pids += (pids.empty() ? "" : ",") + std::to_string(w.pid);
   }
   for (int p : inherited_workers_) pids += (pids.empty() ? "" : ",") + std::to_string(p);
-  spdlog::info("upgrade (SIGUSR2): re-executing /proc/self/exe with {} live workers handed over", workers_.size());
-  sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", static_cast<unsigned long long>(monotonic_ms()) * 1000ULL);
+  spdlog::info("upgrade (SIGUSR2): re-executing /proc/self/exe with {} live workers handed over",
+               workers_.size());
+  sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+             static_cast<unsigned long long>(monotonic_ms()) * 1000ULL);
   ::setenv(kUpgradeEnv, pids.c_str(), 1);
   std::vector<char*> args;
   for (auto& a : argv_) args.push_back(a.data());
@@ -119,7 +128,8 @@ void Master::reload() {
     spdlog::error("reload rejected, keeping the running configuration: {}", e.what());
     return;
   }
-  sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu", static_cast<unsigned long long>(monotonic_ms()) * 1000ULL);
+  sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+             static_cast<unsigned long long>(monotonic_ms()) * 1000ULL);
   setup_logging(LogSettings{fresh.log_level, fresh.log_format, fresh.log_file, "master"});
   cfg_ = std::move(fresh);
   // The rate limit table outlives generations: buckets stay exact across reloads.
@@ -184,7 +194,8 @@ void Master::reap() {
     int status = 0;
     const pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid <= 0) return;
-    auto it = std::find_if(workers_.begin(), workers_.end(), [&](const Worker& w) { return w.pid == pid; });
+    auto it = std::find_if(workers_.begin(), workers_.end(),
+                           [&](const Worker& w) { return w.pid == pid; });
     if (it == workers_.end()) {
       spdlog::info("worker pid {} of the previous binary {}", pid, describe_status(status));
       continue;
@@ -193,7 +204,7 @@ void Master::reap() {
     const bool boot_failure = !it->ready && !expected;
     WorkerEnd end = WorkerEnd::exit_error;
     if (WIFSIGNALED(status)) {
-      end = WTERMSIG(status) == SIGABRT  ? WorkerEnd::signal_abort
+      end = WTERMSIG(status) == SIGABRT   ? WorkerEnd::signal_abort
             : WTERMSIG(status) == SIGKILL ? WorkerEnd::signal_kill
                                           : WorkerEnd::signal_other;
     } else if (boot_failure) {
@@ -203,10 +214,14 @@ void Master::reap() {
     }
     ++table_.counters().worker_ends[static_cast<int>(end)];
     if (expected && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-      spdlog::info("worker pid {} (generation {}) exited after a graceful stop", pid, it->generation);
+      spdlog::info("worker pid {} (generation {}) exited after a graceful stop", pid,
+                   it->generation);
     } else {
-      spdlog::warn("worker pid {} (generation {}) {}{}", pid, it->generation, describe_status(status),
-                   boot_failure ? " during boot" : expected ? "" : "; replacing it");
+      spdlog::warn("worker pid {} (generation {}) {}{}", pid, it->generation,
+                   describe_status(status),
+                   boot_failure ? " during boot"
+                   : expected   ? ""
+                                : "; replacing it");
     }
     if (boot_failure) {
       ++boot_failures_;
@@ -222,7 +237,8 @@ void Master::reap() {
           for (auto& w : workers_) stop_worker(w, "master giving up");
         }
       } else {
-        spdlog::warn("worker boot failure {} of {}; next attempt in {} ms", boot_failures_, cfg_.max_boot_failures, backoff);
+        spdlog::warn("worker boot failure {} of {}; next attempt in {} ms", boot_failures_,
+                     cfg_.max_boot_failures, backoff);
       }
     }
     table_.release(static_cast<std::size_t>(it->slot));
@@ -240,13 +256,15 @@ void Master::supervise() {
       spdlog::info("worker pid {} booted (generation {})", w.pid, w.generation);
     }
     if (w.killed) continue;
-    if (!w.retiring && w.stop_sent_ms == 0 && slot.state.load() == static_cast<int>(WorkerState::retiring)) {
+    if (!w.retiring && w.stop_sent_ms == 0 &&
+        slot.state.load() == static_cast<int>(WorkerState::retiring)) {
       w.retiring = true;
       spdlog::info("worker pid {} asked to be replaced (max_requests)", w.pid);
     }
     if (w.abort_sent_ms != 0) {
       if (now - w.abort_sent_ms >= int64_t{cfg_.abort_grace_s} * 1000) {
-        spdlog::error("worker pid {} still alive {} s after SIGABRT: SIGKILL", w.pid, cfg_.abort_grace_s);
+        spdlog::error("worker pid {} still alive {} s after SIGABRT: SIGKILL", w.pid,
+                      cfg_.abort_grace_s);
         ++table_.counters().worker_kills[static_cast<int>(WorkerKill::abort_grace_kill)];
         ::kill(w.pid, SIGKILL);
         w.killed = true;
@@ -256,7 +274,8 @@ void Master::supervise() {
     const char* timeout_reason = nullptr;
     if (w.stop_sent_ms != 0) {
       // A draining worker is judged by the graceful timeout, not the heartbeat.
-      if (now - w.stop_sent_ms > int64_t{cfg_.graceful_timeout_s} * 1000) timeout_reason = "graceful timeout";
+      if (now - w.stop_sent_ms > int64_t{cfg_.graceful_timeout_s} * 1000)
+        timeout_reason = "graceful timeout";
     } else if (!w.ready) {
       if (now - w.spawned_ms > int64_t{cfg_.boot_timeout_s} * 1000) timeout_reason = "boot timeout";
     } else if (now - slot.heartbeat_ms.load() > int64_t{cfg_.timeout_s} * 1000) {
@@ -270,7 +289,8 @@ void Master::supervise() {
         w.killed = true;
       } else {
         spdlog::error("worker pid {}: {}: SIGABRT", w.pid, timeout_reason);
-        ++table_.counters().worker_kills[static_cast<int>(w.ready ? WorkerKill::heartbeat_abort : WorkerKill::boot_timeout_abort)];
+        ++table_.counters().worker_kills[static_cast<int>(
+            w.ready ? WorkerKill::heartbeat_abort : WorkerKill::boot_timeout_abort)];
         ::kill(w.pid, SIGABRT);
         w.abort_sent_ms = now;
       }
@@ -284,11 +304,14 @@ void Master::supervise() {
     current = current_generation();
   }
   if (static_cast<int>(current.size()) > desired_) {
-    std::sort(current.begin(), current.end(), [](Worker* a, Worker* b) { return a->spawned_ms < b->spawned_ms; });
-    for (std::size_t i = 0; i < current.size() - static_cast<std::size_t>(desired_); ++i) stop_worker(*current[i], "SIGTTOU");
+    std::sort(current.begin(), current.end(),
+              [](Worker* a, Worker* b) { return a->spawned_ms < b->spawned_ms; });
+    for (std::size_t i = 0; i < current.size() - static_cast<std::size_t>(desired_); ++i)
+      stop_worker(*current[i], "SIGTTOU");
   }
-  const bool all_ready = std::all_of(current.begin(), current.end(), [](Worker* w) { return w->ready; }) &&
-                         static_cast<int>(current.size()) == desired_;
+  const bool all_ready =
+      std::all_of(current.begin(), current.end(), [](Worker* w) { return w->ready; }) &&
+      static_cast<int>(current.size()) == desired_;
   if (all_ready) {
     for (auto& w : workers_) {
       if (w.retiring) stop_worker(w, "replaced after max_requests");
@@ -320,12 +343,15 @@ void Master::supervise() {
 void Master::notify_status() {
   int ready = 0, booting = 0, draining = 0;
   for (const auto& w : workers_) {
-    if (w.stop_sent_ms != 0) ++draining;
-    else if (w.ready) ++ready;
-    else ++booting;
+    if (w.stop_sent_ms != 0)
+      ++draining;
+    else if (w.ready)
+      ++ready;
+    else
+      ++booting;
   }
-  sd_notifyf(0, "STATUS=generation %d: %d ready, %d booting, %d draining (want %d)", generation_, ready, booting,
-             draining, desired_);
+  sd_notifyf(0, "STATUS=generation %d: %d ready, %d booting, %d draining (want %d)", generation_,
+             ready, booting, draining, desired_);
 }
 
 int Master::run() {
@@ -333,7 +359,8 @@ int Master::run() {
   g_signals = &signals;
   uint64_t watchdog_usec = 0;
   const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
-  spdlog::info("tenantca master pid {} starting {} workers on {}:{}", master_pid_, desired_, cfg_.bind_host, cfg_.bind_port);
+  spdlog::info("tenantca master pid {} starting {} workers on {}:{}", master_pid_, desired_,
+               cfg_.bind_host, cfg_.bind_port);
   int64_t last_status = 0;
   for (;;) {
     for (int sig : signals.wait(100)) handle_signal(sig);

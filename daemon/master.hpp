@@ -5,13 +5,12 @@
 #include <string>
 #include <vector>
 
-#include "daemon/exit_codes.hpp"
 #include "daemon/app.hpp"
 #include "daemon/config.hpp"
+#include "daemon/exit_codes.hpp"
 #include "daemon/worker_table.hpp"
 
 namespace tenantca::daemon {
-
 
 using ConfigLoader = std::function<Config()>;
 

@@ -9,7 +9,9 @@ namespace tenantca::daemon {
 std::string render_metrics(WorkerTable& table, bool database_ok) {
   auto& c = table.counters();
   std::string out;
-  out += "# HELP tenantca_http_responses_total HTTP responses sent by all workers of this instance, by status class.\n";
+  out +=
+      "# HELP tenantca_http_responses_total HTTP responses sent by all workers of this instance, "
+      "by status class.\n";
   out += "# TYPE tenantca_http_responses_total counter\n";
   uint64_t total = 0;
   for (int cls = 1; cls <= 5; ++cls) {
@@ -19,80 +21,133 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
   }
   out += "# HELP tenantca_http_request_duration_seconds Time spent in request handlers.\n";
   out += "# TYPE tenantca_http_request_duration_seconds summary\n";
-  out += fmt::format("tenantca_http_request_duration_seconds_sum {:.6f}\n", static_cast<double>(c.duration_us_sum.load()) / 1e6);
+  out += fmt::format("tenantca_http_request_duration_seconds_sum {:.6f}\n",
+                     static_cast<double>(c.duration_us_sum.load()) / 1e6);
   out += fmt::format("tenantca_http_request_duration_seconds_count {}\n", total);
   int by_state[5] = {0, 0, 0, 0, 0};
   for (std::size_t i = 0; i < WorkerTable::kSlots; ++i) {
     const int st = table.slot(i).state.load();
     if (st > 0 && st < 5) ++by_state[st];
   }
-  out += "# HELP tenantca_workers Worker processes of this instance, by state.\n# TYPE tenantca_workers gauge\n";
+  out +=
+      "# HELP tenantca_workers Worker processes of this instance, by state.\n# TYPE "
+      "tenantca_workers gauge\n";
   const char* names[5] = {"", "booting", "ready", "draining", "retiring"};
-  for (int st = 1; st < 5; ++st) out += fmt::format("tenantca_workers{{state=\"{}\"}} {}\n", names[st], by_state[st]);
-  out += "# HELP tenantca_worker_starts_total Workers started since the master started.\n# TYPE tenantca_worker_starts_total counter\n";
+  for (int st = 1; st < 5; ++st)
+    out += fmt::format("tenantca_workers{{state=\"{}\"}} {}\n", names[st], by_state[st]);
+  out +=
+      "# HELP tenantca_worker_starts_total Workers started since the master started.\n# TYPE "
+      "tenantca_worker_starts_total counter\n";
   out += fmt::format("tenantca_worker_starts_total {}\n", c.worker_starts.load());
-  out += "# HELP tenantca_worker_ends_total Worker processes that ended, by how (graceful: a clean exit when asked).\n"
-         "# TYPE tenantca_worker_ends_total counter\n";
+  out +=
+      "# HELP tenantca_worker_ends_total Worker processes that ended, by how (graceful: a clean "
+      "exit when asked).\n"
+      "# TYPE tenantca_worker_ends_total counter\n";
   for (int i = 0; i < 6; ++i) {
-    out += fmt::format("tenantca_worker_ends_total{{how=\"{}\"}} {}\n", kWorkerEndNames[i], c.worker_ends[i].load());
+    out += fmt::format("tenantca_worker_ends_total{{how=\"{}\"}} {}\n", kWorkerEndNames[i],
+                       c.worker_ends[i].load());
   }
-  out += "# HELP tenantca_worker_kills_total Signals the master sent to end a worker, by reason (SIGABRT for the "
-         "heartbeat and boot timeouts, SIGKILL after abort_grace or graceful_timeout).\n"
-         "# TYPE tenantca_worker_kills_total counter\n";
+  out +=
+      "# HELP tenantca_worker_kills_total Signals the master sent to end a worker, by reason "
+      "(SIGABRT for the "
+      "heartbeat and boot timeouts, SIGKILL after abort_grace or graceful_timeout).\n"
+      "# TYPE tenantca_worker_kills_total counter\n";
   for (int i = 0; i < 4; ++i) {
-    out += fmt::format("tenantca_worker_kills_total{{reason=\"{}\"}} {}\n", kWorkerKillNames[i], c.worker_kills[i].load());
+    out += fmt::format("tenantca_worker_kills_total{{reason=\"{}\"}} {}\n", kWorkerKillNames[i],
+                       c.worker_kills[i].load());
   }
-  out += "# HELP tenantca_database_up Whether the database answered the health probe recently.\n# TYPE tenantca_database_up gauge\n";
+  out +=
+      "# HELP tenantca_database_up Whether the database answered the health probe recently.\n# "
+      "TYPE tenantca_database_up gauge\n";
   out += fmt::format("tenantca_database_up {}\n", database_ok ? 1 : 0);
-  out += "# HELP tenantca_rate_limit_decisions_total Rate-limit decisions, by the store that made them "
-         "(shared: Redis; local_fallback: this instance's table while Redis was unreachable).\n"
-         "# TYPE tenantca_rate_limit_decisions_total counter\n";
-  out += fmt::format("tenantca_rate_limit_decisions_total{{store=\"shared\"}} {}\n", c.rate_limit.shared_decisions.load());
-  out += fmt::format("tenantca_rate_limit_decisions_total{{store=\"local_fallback\"}} {}\n", c.rate_limit.fallback_decisions.load());
+  out +=
+      "# HELP tenantca_rate_limit_decisions_total Rate-limit decisions, by the store that made "
+      "them "
+      "(shared: Redis; local_fallback: this instance's table while Redis was unreachable).\n"
+      "# TYPE tenantca_rate_limit_decisions_total counter\n";
+  out += fmt::format("tenantca_rate_limit_decisions_total{{store=\"shared\"}} {}\n",
+                     c.rate_limit.shared_decisions.load());
+  out += fmt::format("tenantca_rate_limit_decisions_total{{store=\"local_fallback\"}} {}\n",
+                     c.rate_limit.fallback_decisions.load());
   if (const int up = c.rate_limit.shared_store_up.load(); up >= 0) {
-    out += "# HELP tenantca_rate_limit_shared_store_up Whether Redis answered the last rate-limit request.\n"
-           "# TYPE tenantca_rate_limit_shared_store_up gauge\n";
+    out +=
+        "# HELP tenantca_rate_limit_shared_store_up Whether Redis answered the last rate-limit "
+        "request.\n"
+        "# TYPE tenantca_rate_limit_shared_store_up gauge\n";
     out += fmt::format("tenantca_rate_limit_shared_store_up {}\n", up);
   }
-  out += "# HELP tenantca_database_reads_total Lag-tolerant reads, by the pool that answered them.\n"
-         "# TYPE tenantca_database_reads_total counter\n";
-  out += fmt::format("tenantca_database_reads_total{{pool=\"replica\"}} {}\n", c.reads.replica_reads.load());
-  out += fmt::format("tenantca_database_reads_total{{pool=\"primary\"}} {}\n", c.reads.primary_reads.load());
-  out += "# HELP tenantca_database_replica_fallbacks_total Reads sent to the replica that the primary answered "
-         "(replica unreachable, or the row not replayed yet).\n"
-         "# TYPE tenantca_database_replica_fallbacks_total counter\n";
-  out += fmt::format("tenantca_database_replica_fallbacks_total {}\n", c.reads.replica_fallbacks.load());
-  out += "# HELP tenantca_database_slow_operations_total Database operations that took database.slow_query_ms or longer.\n"
-         "# TYPE tenantca_database_slow_operations_total counter\n";
-  out += fmt::format("tenantca_database_slow_operations_total {}\n", c.database.slow_operations.load());
-  out += "# HELP tenantca_database_statement_timeouts_total Statements cancelled by database.statement_timeout (answered 503).\n"
-         "# TYPE tenantca_database_statement_timeouts_total counter\n";
-  out += fmt::format("tenantca_database_statement_timeouts_total {}\n", c.database.statement_timeouts.load());
-  out += "# HELP tenantca_cache_lookups_total Lookups in the workers' caches, by cache and result (hit; miss: read "
-         "from the database; bypass: not consulted because the change listener was down).\n"
-         "# TYPE tenantca_cache_lookups_total counter\n";
-  out += "# HELP tenantca_cache_invalidations_total Invalidations the workers' caches received (revocations, key and tenant changes).\n"
-         "# TYPE tenantca_cache_invalidations_total counter\n";
-  const std::pair<const char*, const core::CacheStats*> caches[] = {
-      {"auth", &c.auth_cache}, {"ocsp", &c.ocsp_cache}, {"status", &c.status_cache}, {"crl", &c.crl_cache}};
+  out +=
+      "# HELP tenantca_database_reads_total Lag-tolerant reads, by the pool that answered them.\n"
+      "# TYPE tenantca_database_reads_total counter\n";
+  out += fmt::format("tenantca_database_reads_total{{pool=\"replica\"}} {}\n",
+                     c.reads.replica_reads.load());
+  out += fmt::format("tenantca_database_reads_total{{pool=\"primary\"}} {}\n",
+                     c.reads.primary_reads.load());
+  out +=
+      "# HELP tenantca_database_replica_fallbacks_total Reads sent to the replica that the primary "
+      "answered "
+      "(replica unreachable, or the row not replayed yet).\n"
+      "# TYPE tenantca_database_replica_fallbacks_total counter\n";
+  out += fmt::format("tenantca_database_replica_fallbacks_total {}\n",
+                     c.reads.replica_fallbacks.load());
+  out +=
+      "# HELP tenantca_database_slow_operations_total Database operations that took "
+      "database.slow_query_ms or longer.\n"
+      "# TYPE tenantca_database_slow_operations_total counter\n";
+  out += fmt::format("tenantca_database_slow_operations_total {}\n",
+                     c.database.slow_operations.load());
+  out +=
+      "# HELP tenantca_database_statement_timeouts_total Statements cancelled by "
+      "database.statement_timeout (answered 503).\n"
+      "# TYPE tenantca_database_statement_timeouts_total counter\n";
+  out += fmt::format("tenantca_database_statement_timeouts_total {}\n",
+                     c.database.statement_timeouts.load());
+  out +=
+      "# HELP tenantca_cache_lookups_total Lookups in the workers' caches, by cache and result "
+      "(hit; miss: read "
+      "from the database; bypass: not consulted because the change listener was down).\n"
+      "# TYPE tenantca_cache_lookups_total counter\n";
+  out +=
+      "# HELP tenantca_cache_invalidations_total Invalidations the workers' caches received "
+      "(revocations, key and tenant changes).\n"
+      "# TYPE tenantca_cache_invalidations_total counter\n";
+  const std::pair<const char*, const core::CacheStats*> caches[] = {{"auth", &c.auth_cache},
+                                                                    {"ocsp", &c.ocsp_cache},
+                                                                    {"status", &c.status_cache},
+                                                                    {"crl", &c.crl_cache}};
   for (const auto& [name, s] : caches) {
-    out += fmt::format("tenantca_cache_lookups_total{{cache=\"{}\",result=\"hit\"}} {}\n", name, s->hits.load());
-    out += fmt::format("tenantca_cache_lookups_total{{cache=\"{}\",result=\"miss\"}} {}\n", name, s->misses.load());
-    out += fmt::format("tenantca_cache_lookups_total{{cache=\"{}\",result=\"bypass\"}} {}\n", name, s->bypasses.load());
-    out += fmt::format("tenantca_cache_invalidations_total{{cache=\"{}\"}} {}\n", name, s->invalidations.load());
+    out += fmt::format("tenantca_cache_lookups_total{{cache=\"{}\",result=\"hit\"}} {}\n", name,
+                       s->hits.load());
+    out += fmt::format("tenantca_cache_lookups_total{{cache=\"{}\",result=\"miss\"}} {}\n", name,
+                       s->misses.load());
+    out += fmt::format("tenantca_cache_lookups_total{{cache=\"{}\",result=\"bypass\"}} {}\n", name,
+                       s->bypasses.load());
+    out += fmt::format("tenantca_cache_invalidations_total{{cache=\"{}\"}} {}\n", name,
+                       s->invalidations.load());
   }
-  out += "# HELP tenantca_change_listener_heartbeats_total Heartbeats of the workers' LISTEN connections, by result "
-         "(missed: the connection was dropped and its caches bypassed until a new one listened).\n"
-         "# TYPE tenantca_change_listener_heartbeats_total counter\n";
-  out += fmt::format("tenantca_change_listener_heartbeats_total{{result=\"received\"}} {}\n", c.listener.heartbeats_received.load());
-  out += fmt::format("tenantca_change_listener_heartbeats_total{{result=\"missed\"}} {}\n", c.listener.heartbeats_missed.load());
-  out += "# HELP tenantca_change_listener_connects_total LISTEN connections established (caches trusted from then on).\n"
-         "# TYPE tenantca_change_listener_connects_total counter\n";
+  out +=
+      "# HELP tenantca_change_listener_heartbeats_total Heartbeats of the workers' LISTEN "
+      "connections, by result "
+      "(missed: the connection was dropped and its caches bypassed until a new one listened).\n"
+      "# TYPE tenantca_change_listener_heartbeats_total counter\n";
+  out += fmt::format("tenantca_change_listener_heartbeats_total{{result=\"received\"}} {}\n",
+                     c.listener.heartbeats_received.load());
+  out += fmt::format("tenantca_change_listener_heartbeats_total{{result=\"missed\"}} {}\n",
+                     c.listener.heartbeats_missed.load());
+  out +=
+      "# HELP tenantca_change_listener_connects_total LISTEN connections established (caches "
+      "trusted from then on).\n"
+      "# TYPE tenantca_change_listener_connects_total counter\n";
   out += fmt::format("tenantca_change_listener_connects_total {}\n", c.listener.connects.load());
-  out += "# HELP tenantca_change_listener_disconnects_total LISTEN connections lost or dropped (caches bypassed until the next connect).\n"
-         "# TYPE tenantca_change_listener_disconnects_total counter\n";
-  out += fmt::format("tenantca_change_listener_disconnects_total {}\n", c.listener.disconnects.load());
-  out += "# HELP tenantca_build_info Version of the running binary.\n# TYPE tenantca_build_info gauge\n";
+  out +=
+      "# HELP tenantca_change_listener_disconnects_total LISTEN connections lost or dropped "
+      "(caches bypassed until the next connect).\n"
+      "# TYPE tenantca_change_listener_disconnects_total counter\n";
+  out +=
+      fmt::format("tenantca_change_listener_disconnects_total {}\n", c.listener.disconnects.load());
+  out +=
+      "# HELP tenantca_build_info Version of the running binary.\n# TYPE tenantca_build_info "
+      "gauge\n";
   out += fmt::format("tenantca_build_info{{version=\"{}\"}} 1\n", kVersion);
   return out;
 }

@@ -17,7 +17,8 @@ extern "C" void on_signal(int sig) {
   const int saved = errno;
   const unsigned char b = static_cast<unsigned char>(sig);
   if (g_write_fd >= 0) {
-    [[maybe_unused]] ssize_t n = ::write(g_write_fd, &b, 1);  // a full pipe drops the byte: the signal is pending anyway
+    [[maybe_unused]] ssize_t n =
+        ::write(g_write_fd, &b, 1);  // a full pipe drops the byte: the signal is pending anyway
   }
   errno = saved;
 }
@@ -34,7 +35,9 @@ SignalPipe::SignalPipe(std::initializer_list<int> signals) : signals_(signals) {
   for (int s : signals_) ::sigaction(s, &sa, nullptr);
 }
 
-SignalPipe::~SignalPipe() { release(); }
+SignalPipe::~SignalPipe() {
+  release();
+}
 
 void SignalPipe::release() {
   if (fds_[0] < 0) return;

@@ -28,8 +28,9 @@ class ProgressTracker {
   uint64_t finished() {
     slot_for_thread().store(0);
     ++requests_;
-    return static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started_at_).count());
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now() - started_at_)
+                                     .count());
   }
   int64_t heartbeat(int64_t now) const {
     int64_t beat = now;
@@ -56,7 +57,8 @@ thread_local std::chrono::steady_clock::time_point ProgressTracker::started_at_;
 
 }  // namespace
 
-int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table, WorkerSlot& slot, WorkerIdentity id) {
+int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table, WorkerSlot& slot,
+               WorkerIdentity id) {
   set_log_role(fmt::format("worker {}.{}", id.generation, id.index));
   SignalPipe signals{SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGHUP};
   if (cfg.testing_worker_ignores_abort) ::signal(SIGABRT, SIG_IGN);
@@ -66,7 +68,8 @@ int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table
   if (cfg.max_requests > 0) {
     std::mt19937_64 rng(std::random_device{}());
     const uint64_t jitter = cfg.max_requests_jitter > 0
-                                ? std::uniform_int_distribution<uint64_t>(0, static_cast<uint64_t>(cfg.max_requests_jitter))(rng)
+                                ? std::uniform_int_distribution<uint64_t>(
+                                      0, static_cast<uint64_t>(cfg.max_requests_jitter))(rng)
                                 : 0;
     max_requests = static_cast<uint64_t>(cfg.max_requests) + jitter;
   }
@@ -75,14 +78,16 @@ int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table
   std::unique_ptr<WorkerApp> app;
   try {
     auto& counters = table.counters();
-    app = build_worker_app(cfg, preloaded,
-                           handlers::ServerHooks{[tracker] { tracker->started(); },
-                                                 [tracker, &counters](int status) {
-                                                   const uint64_t us = tracker->finished();
-                                                   if (status >= 100 && status < 600) ++counters.responses_by_class[status / 100];
-                                                   counters.duration_us_sum += us;
-                                                 }},
-                           [&table](bool db_ok) { return render_metrics(table, db_ok); }, counters);
+    app = build_worker_app(
+        cfg, preloaded,
+        handlers::ServerHooks{[tracker] { tracker->started(); },
+                              [tracker, &counters](int status) {
+                                const uint64_t us = tracker->finished();
+                                if (status >= 100 && status < 600)
+                                  ++counters.responses_by_class[status / 100];
+                                counters.duration_us_sum += us;
+                              }},
+        [&table](bool db_ok) { return render_metrics(table, db_ok); }, counters);
     app->start();
   } catch (const std::exception& e) {
     spdlog::error("worker boot failed: {}", e.what());
@@ -90,7 +95,8 @@ int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table
   }
   slot.heartbeat_ms = monotonic_ms();
   slot.state = static_cast<int>(WorkerState::ready);
-  spdlog::info("worker listening on {}:{} (pid {}, generation {})", cfg.bind_host, cfg.bind_port, ::getpid(), id.generation);
+  spdlog::info("worker listening on {}:{} (pid {}, generation {})", cfg.bind_host, cfg.bind_port,
+               ::getpid(), id.generation);
 
   std::string reason;
   while (reason.empty()) {

@@ -1,7 +1,7 @@
 #pragma once
-#include "daemon/exit_codes.hpp"
 #include "daemon/app.hpp"
 #include "daemon/config.hpp"
+#include "daemon/exit_codes.hpp"
 #include "daemon/worker_table.hpp"
 
 namespace tenantca::daemon {
@@ -14,7 +14,7 @@ struct WorkerIdentity {
 
 // A worker's whole life after fork(): build resources, serve, drain, return
 // the exit status (kWorkerExitBootError when it could not start).
-int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table, WorkerSlot& slot, WorkerIdentity id);
-
+int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table, WorkerSlot& slot,
+               WorkerIdentity id);
 
 }  // namespace tenantca::daemon

@@ -27,10 +27,24 @@ struct WorkerSlot {
 
 // Instance-wide counters, summed over every worker that ever ran under this
 // master (so they stay monotonic when workers are replaced).
-enum class WorkerEnd { graceful, exit_error, signal_abort, signal_kill, signal_other, boot_failure };
-enum class WorkerKill { heartbeat_abort, boot_timeout_abort, abort_grace_kill, graceful_timeout_kill };
-inline constexpr const char* kWorkerEndNames[6] = {"graceful", "exit_error", "sigabrt", "sigkill", "other_signal", "boot_failure"};
-inline constexpr const char* kWorkerKillNames[4] = {"heartbeat_timeout", "boot_timeout", "abort_grace", "graceful_timeout"};
+enum class WorkerEnd {
+  graceful,
+  exit_error,
+  signal_abort,
+  signal_kill,
+  signal_other,
+  boot_failure
+};
+enum class WorkerKill {
+  heartbeat_abort,
+  boot_timeout_abort,
+  abort_grace_kill,
+  graceful_timeout_kill
+};
+inline constexpr const char* kWorkerEndNames[6] = {"graceful", "exit_error",   "sigabrt",
+                                                   "sigkill",  "other_signal", "boot_failure"};
+inline constexpr const char* kWorkerKillNames[4] = {"heartbeat_timeout", "boot_timeout",
+                                                    "abort_grace", "graceful_timeout"};
 
 struct InstanceCounters {
   std::atomic<uint64_t> responses_by_class[6];  // index: status / 100 (0 unused)

@@ -2,11 +2,13 @@
 
 namespace tenantca::db {
 
-AuthCache::AuthCache(Loader loader, std::chrono::seconds ttl) : loader_(std::move(loader)), ttl_(ttl) {}
+AuthCache::AuthCache(Loader loader, std::chrono::seconds ttl)
+    : loader_(std::move(loader)), ttl_(ttl) {}
 
 std::optional<core::KeyRecord> AuthCache::find(const std::string& key_id) {
   const auto now = std::chrono::steady_clock::now();
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   if (unknown_.recently_missing(key_id, now_ms)) return std::nullopt;
   uint64_t epoch = 0;
   {

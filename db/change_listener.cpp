@@ -2,7 +2,6 @@
 
 #include <poll.h>
 #include <spdlog/spdlog.h>
-
 #include <unistd.h>
 
 #include <cstring>
@@ -29,9 +28,13 @@ void ChangeListener::subscribe(std::string channel, OnNotify on_notify) {
   subscriptions_.push_back({std::move(channel), std::move(on_notify)});
 }
 
-void ChangeListener::on_connection(OnConnection callback) { connection_callbacks_.push_back(std::move(callback)); }
+void ChangeListener::on_connection(OnConnection callback) {
+  connection_callbacks_.push_back(std::move(callback));
+}
 
-void ChangeListener::start() { thread_ = std::thread([this] { loop(); }); }
+void ChangeListener::start() {
+  thread_ = std::thread([this] { loop(); });
+}
 
 void ChangeListener::set_listening(bool up) {
   listening_ = up;
@@ -50,8 +53,11 @@ void ChangeListener::loop() {
       for (const auto& s : subscriptions_) pq_exec(conn.get(), ("LISTEN " + s.channel).c_str());
       pq_exec(conn.get(), ("LISTEN " + heartbeat).c_str());
     } catch (const std::exception& e) {
-      spdlog::warn("change listener: cannot listen for other instances' changes, caches bypassed: {}", e.what());
-      for (int i = 0; i < 20 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      spdlog::warn(
+          "change listener: cannot listen for other instances' changes, caches bypassed: {}",
+          e.what());
+      for (int i = 0; i < 20 && !stop_; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
     // From here on nothing is missed; subscribers drop what may be stale.
@@ -63,8 +69,9 @@ void ChangeListener::loop() {
       const auto now = Clock::now();
       if (awaiting && now - sent_at > kHeartbeatTimeout) {
         count(&ListenerStats::heartbeats_missed, stats_);
-        spdlog::warn("change listener: no heartbeat back in {} ms; reconnecting, caches bypassed meanwhile",
-                     kHeartbeatTimeout.count());
+        spdlog::warn(
+            "change listener: no heartbeat back in {} ms; reconnecting, caches bypassed meanwhile",
+            kHeartbeatTimeout.count());
         break;
       }
       if (!awaiting && now - sent_at >= kHeartbeatInterval) {

@@ -45,7 +45,8 @@ Failure classify(const std::exception& e, soci::session& s) {
 }  // namespace
 
 Database::Database(DatabaseOptions options)
-    : options_(std::move(options)), pool_(static_cast<std::size_t>(options_.pool_size)),
+    : options_(std::move(options)),
+      pool_(static_cast<std::size_t>(options_.pool_size)),
       opened_(static_cast<std::size_t>(options_.pool_size), false) {}
 
 Database::~Database() = default;
@@ -53,9 +54,10 @@ Database::~Database() = default;
 std::size_t Database::lease() {
   std::size_t pos = 0;
   if (!pool_.try_lease(pos, options_.lease_timeout_ms)) {
-    spdlog::warn("database pool exhausted: no session free within {} ms", options_.lease_timeout_ms);
-    throw core::DomainError(core::ErrorCode::unavailable, "The service is overloaded; retry shortly.",
-                            "database pool exhausted");
+    spdlog::warn("database pool exhausted: no session free within {} ms",
+                 options_.lease_timeout_ms);
+    throw core::DomainError(core::ErrorCode::unavailable,
+                            "The service is overloaded; retry shortly.", "database pool exhausted");
   }
   soci::session& s = pool_.at(pos);
   bool needs_open = false;
@@ -74,8 +76,8 @@ std::size_t Database::lease() {
   } catch (const std::exception& e) {
     pool_.give_back(pos);
     spdlog::error("database connection failed: {}", e.what());
-    throw core::DomainError(core::ErrorCode::unavailable, "The database is unavailable; retry shortly.",
-                            e.what());
+    throw core::DomainError(core::ErrorCode::unavailable,
+                            "The database is unavailable; retry shortly.", e.what());
   }
   return pos;
 }
@@ -101,7 +103,8 @@ void Database::in_transaction(const char* what, const std::function<void(soci::s
   run(what, true, work);
 }
 
-void Database::attach_replica(std::unique_ptr<Database> replica, std::function<bool()> usable, ReadStats* stats) {
+void Database::attach_replica(std::unique_ptr<Database> replica, std::function<bool()> usable,
+                              ReadStats* stats) {
   replica_ = std::move(replica);
   replica_usable_ = std::move(usable);
   read_stats_ = stats;
@@ -129,7 +132,8 @@ void Database::read(const char* what, const std::function<void(soci::session&)>&
   run(what, false, work);
 }
 
-void Database::run(const char* what, bool transactional, const std::function<void(soci::session&)>& work) {
+void Database::run(const char* what, bool transactional,
+                   const std::function<void(soci::session&)>& work) {
   constexpr int kMaxAttempts = 3;
   for (int attempt = 1;; ++attempt) {
     const auto started = std::chrono::steady_clock::now();
@@ -147,19 +151,23 @@ void Database::run(const char* what, bool transactional, const std::function<voi
     } catch (const soci::soci_error& e) {
       failure = classify(e, s);
       give_back(pos, failure == Failure::connection);
-      if ((failure == Failure::connection || failure == Failure::retryable) && attempt < kMaxAttempts) {
+      if ((failure == Failure::connection || failure == Failure::retryable) &&
+          attempt < kMaxAttempts) {
         spdlog::warn("database operation {} failed ({}), retrying", what,
                      failure == Failure::connection ? "connection lost" : "serialization");
-        if (failure == Failure::retryable) std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
+        if (failure == Failure::retryable)
+          std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
         continue;
       }
       if (failure == Failure::connection) {
-        throw core::DomainError(core::ErrorCode::unavailable, "The database is unavailable; retry shortly.",
-                                e.what());
+        throw core::DomainError(core::ErrorCode::unavailable,
+                                "The database is unavailable; retry shortly.", e.what());
       }
       if (failure == Failure::timeout) {
-        if (options_.stats != nullptr) options_.stats->statement_timeouts.fetch_add(1, std::memory_order_relaxed);
-        throw core::DomainError(core::ErrorCode::unavailable, "The database did not answer in time.", e.what());
+        if (options_.stats != nullptr)
+          options_.stats->statement_timeouts.fetch_add(1, std::memory_order_relaxed);
+        throw core::DomainError(core::ErrorCode::unavailable,
+                                "The database did not answer in time.", e.what());
       }
       throw;
     } catch (...) {
@@ -168,16 +176,22 @@ void Database::run(const char* what, bool transactional, const std::function<voi
     }
     give_back(pos, false);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - started).count();
+                        std::chrono::steady_clock::now() - started)
+                        .count();
     if (options_.slow_query_ms > 0 && ms >= options_.slow_query_ms) {
-      if (options_.stats != nullptr) options_.stats->slow_operations.fetch_add(1, std::memory_order_relaxed);
+      if (options_.stats != nullptr)
+        options_.stats->slow_operations.fetch_add(1, std::memory_order_relaxed);
       spdlog::warn("slow database operation {}: {} ms", what, ms);
     }
     return;
   }
 }
 
-bool is_unique_violation(const std::exception& e) { return sqlstate_of(e) == "23505"; }
-bool is_foreign_key_violation(const std::exception& e) { return sqlstate_of(e) == "23503"; }
+bool is_unique_violation(const std::exception& e) {
+  return sqlstate_of(e) == "23505";
+}
+bool is_foreign_key_violation(const std::exception& e) {
+  return sqlstate_of(e) == "23503";
+}
 
 }  // namespace tenantca::db

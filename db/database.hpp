@@ -55,8 +55,8 @@ class Database {
   // (not replayed yet), to this primary pool. `work` may run twice.
   void read(const char* what, const std::function<void(soci::session&)>& work,
             const std::function<bool()>& found = {});
-  void attach_replica(std::unique_ptr<Database> replica, std::function<bool()> usable, ReadStats* stats);
-
+  void attach_replica(std::unique_ptr<Database> replica, std::function<bool()> usable,
+                      ReadStats* stats);
 
  private:
   void run(const char* what, bool transactional, const std::function<void(soci::session&)>& work);

@@ -2,11 +2,11 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <spdlog/spdlog.h>
 #include <sys/mman.h>
 
 #include <new>
 #include <stdexcept>
-#include <spdlog/spdlog.h>
 
 namespace tenantca::db {
 namespace {
@@ -20,26 +20,36 @@ constexpr int64_t kHungQueryMs = 15000;  // then reconnect: the server may be go
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch()).count();
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
 
 std::shared_ptr<SharedHealth> map_shared_health() {
-  void* mem = ::mmap(nullptr, sizeof(SharedHealth), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  void* mem = ::mmap(nullptr, sizeof(SharedHealth), PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) throw std::runtime_error("mmap of the shared health state failed");
   auto* h = new (mem) SharedHealth{};
-  return std::shared_ptr<SharedHealth>(h, [](SharedHealth* p) { ::munmap(p, sizeof(SharedHealth)); });
+  return std::shared_ptr<SharedHealth>(h,
+                                       [](SharedHealth* p) { ::munmap(p, sizeof(SharedHealth)); });
 }
 
-HealthProbe::HealthProbe(std::string conninfo, std::chrono::milliseconds interval, std::chrono::milliseconds stale_after,
-                         SharedHealth* shared, ProbeCheck check)
-    : conninfo_(std::move(conninfo)), check_(std::move(check)), interval_(interval), stale_after_(stale_after), shared_(shared ? shared : &local_) {
+HealthProbe::HealthProbe(std::string conninfo, std::chrono::milliseconds interval,
+                         std::chrono::milliseconds stale_after, SharedHealth* shared,
+                         ProbeCheck check)
+    : conninfo_(std::move(conninfo)),
+      check_(std::move(check)),
+      interval_(interval),
+      stale_after_(stale_after),
+      shared_(shared ? shared : &local_) {
   // Nobody in this instance has an answer yet (first start, or the fresh
   // shared state after an in-place upgrade): get one before listening, so a
   // reachable database is never reported down. Bounded: boot must not hang.
   const int64_t until = now_ms() + 2000;
-  while (shared_->last_ok_ms.load() == 0 && shared_->last_hard_failure_ms.load() == 0 && now_ms() < until) step();
+  while (shared_->last_ok_ms.load() == 0 && shared_->last_hard_failure_ms.load() == 0 &&
+         now_ms() < until)
+    step();
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -51,7 +61,8 @@ HealthProbe::~HealthProbe() {
 
 bool HealthProbe::database_ok() const {
   const int64_t last = shared_->last_ok_ms.load();
-  return last > 0 && shared_->last_hard_failure_ms.load() <= last && now_ms() - last <= stale_after_.count();
+  return last > 0 && shared_->last_hard_failure_ms.load() <= last &&
+         now_ms() - last <= stale_after_.count();
 }
 
 void HealthProbe::drop(const char* why, bool hard) {
@@ -82,7 +93,8 @@ void HealthProbe::step() {
     conn_ = conn;
     if (conn == nullptr || PQstatus(conn) == CONNECTION_BAD) {
       drop("cannot connect", true);
-      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(interval_, kRetryAfterHardFailure));
+      std::this_thread::sleep_for(
+          std::min<std::chrono::milliseconds>(interval_, kRetryAfterHardFailure));
       return;
     }
     connecting_ = true;
@@ -93,7 +105,8 @@ void HealthProbe::step() {
     const auto st = PQconnectPoll(conn);
     if (st == PGRES_POLLING_FAILED) {
       drop("cannot connect", true);
-      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(interval_, kRetryAfterHardFailure));
+      std::this_thread::sleep_for(
+          std::min<std::chrono::milliseconds>(interval_, kRetryAfterHardFailure));
       return;
     }
     if (st == PGRES_POLLING_OK) {
@@ -139,7 +152,8 @@ void HealthProbe::step() {
     } else if (PQresultStatus(r) == PGRES_TUPLES_OK) {
       // Reachable but not fit for use (a replica too far behind).
       shared_->last_hard_failure_ms = now_ms();
-      if (!reported_down_) spdlog::warn("{}: {}", check_.name, why_not.empty() ? "unacceptable answer" : why_not);
+      if (!reported_down_)
+        spdlog::warn("{}: {}", check_.name, why_not.empty() ? "unacceptable answer" : why_not);
       reported_down_ = true;
     }
     PQclear(r);

@@ -32,13 +32,14 @@ std::shared_ptr<SharedHealth> map_shared_health();
 struct ProbeCheck {
   std::string name = "database health probe";
   std::string query = "SELECT 1";
-  std::function<bool(const char* first_value, std::string& why_not)> accept;  // empty: any row is good
+  std::function<bool(const char* first_value, std::string& why_not)>
+      accept;  // empty: any row is good
 };
 
 class HealthProbe {
  public:
-  HealthProbe(std::string conninfo, std::chrono::milliseconds interval, std::chrono::milliseconds stale_after,
-              SharedHealth* shared, ProbeCheck check = {});
+  HealthProbe(std::string conninfo, std::chrono::milliseconds interval,
+              std::chrono::milliseconds stale_after, SharedHealth* shared, ProbeCheck check = {});
   ~HealthProbe();
   HealthProbe(const HealthProbe&) = delete;
   HealthProbe& operator=(const HealthProbe&) = delete;

@@ -14,7 +14,8 @@ constexpr const char* kCreateTableSql =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version integer PRIMARY KEY, name text NOT NULL,"
     " applied_at timestamptz NOT NULL DEFAULT now())";
-constexpr const char* kCurrentVersionSql = "SELECT coalesce(max(version), 0) FROM schema_migrations";
+constexpr const char* kCurrentVersionSql =
+    "SELECT coalesce(max(version), 0) FROM schema_migrations";
 constexpr const char* kTableExistsSql = "SELECT to_regclass('schema_migrations') IS NOT NULL";
 constexpr const char* kRecordSql = "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)";
 
@@ -25,7 +26,9 @@ int read_version(PGconn* conn) {
 
 }  // namespace
 
-int expected_schema_version() { return migrations().empty() ? 0 : migrations().back().version; }
+int expected_schema_version() {
+  return migrations().empty() ? 0 : migrations().back().version;
+}
 
 MigrationReport migrate(const std::string& conninfo) {
   auto conn = pq_connect(conninfo);

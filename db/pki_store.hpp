@@ -17,16 +17,20 @@ class SqlPkiStore final : public core::pki::PkiStore {
   std::optional<core::pki::CaRecord> find_ca_public(const std::string& ca_id) override;
   std::optional<core::pki::StoredCrl> stored_crl(const std::string& ca_id) override;
   std::optional<core::pki::StoredCrl> crl_state(const std::string& ca_id) override;
-  core::pki::OcspStatus certificate_status(const std::string& ca_id, const std::string& serial_hex, int64_t now) override;
-  std::optional<core::pki::CaRecord> find_ca(const std::string& tenant_id, const std::string& ca_id) override;
+  core::pki::OcspStatus certificate_status(const std::string& ca_id, const std::string& serial_hex,
+                                           int64_t now) override;
+  std::optional<core::pki::CaRecord> find_ca(const std::string& tenant_id,
+                                             const std::string& ca_id) override;
   void insert_issued(const core::pki::CertRecord& cert, const core::AuditEvent& event) override;
 
  private:
   Database& db_;
 };
 
-std::optional<core::pki::CaRecord> find_ca(Database& db, const std::string& tenant_id, const std::string& ca_id);
-core::Page<core::pki::CaRecord> list_cas(Database& db, const std::string& tenant_id, const core::PageRequest& page);
+std::optional<core::pki::CaRecord> find_ca(Database& db, const std::string& tenant_id,
+                                           const std::string& ca_id);
+core::Page<core::pki::CaRecord> list_cas(Database& db, const std::string& tenant_id,
+                                         const core::PageRequest& page);
 
 struct CertificateFilter {
   std::string ca_id;   // empty: any
@@ -36,8 +40,10 @@ struct CertificateFilter {
   std::string dns_name;
   std::string serial;  // lowercase hex without leading zeros
 };
-std::optional<core::pki::CertRecord> find_certificate(Database& db, const std::string& tenant_id, const std::string& id);
-core::Page<core::pki::CertRecord> list_certificates(Database& db, const std::string& tenant_id, const CertificateFilter& filter,
+std::optional<core::pki::CertRecord> find_certificate(Database& db, const std::string& tenant_id,
+                                                      const std::string& id);
+core::Page<core::pki::CertRecord> list_certificates(Database& db, const std::string& tenant_id,
+                                                    const CertificateFilter& filter,
                                                     const core::PageRequest& page, int64_t now);
 
 }  // namespace tenantca::db

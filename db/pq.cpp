@@ -27,9 +27,12 @@ static PgResult check(PGconn* conn, PGresult* raw) {
   return res;
 }
 
-PgResult pq_exec(PGconn* conn, const std::string& sql) { return check(conn, PQexec(conn, sql.c_str())); }
+PgResult pq_exec(PGconn* conn, const std::string& sql) {
+  return check(conn, PQexec(conn, sql.c_str()));
+}
 
-PgResult pq_exec_params(PGconn* conn, const std::string& sql, const std::vector<std::string>& params) {
+PgResult pq_exec_params(PGconn* conn, const std::string& sql,
+                        const std::vector<std::string>& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());

@@ -29,6 +29,7 @@ PgConn pq_connect(const std::string& conninfo);
 // Runs SQL (several statements allowed); throws std::runtime_error on failure.
 PgResult pq_exec(PGconn* conn, const std::string& sql);
 // Same, with text parameters $1..$n.
-PgResult pq_exec_params(PGconn* conn, const std::string& sql, const std::vector<std::string>& params);
+PgResult pq_exec_params(PGconn* conn, const std::string& sql,
+                        const std::vector<std::string>& params);
 
 }  // namespace tenantca::db

@@ -27,9 +27,11 @@ std::string sqlstate_of(const PGresult* r) {
 
 }  // namespace
 
-PgResult exec_prepared(soci::session& session, const char* name, const char* sql, const std::vector<std::string>& params) {
+PgResult exec_prepared(soci::session& session, const char* name, const char* sql,
+                       const std::vector<std::string>& params) {
   PGconn* conn = conn_of(session);
-  const auto key = std::make_tuple(static_cast<const void*>(conn), PQbackendPID(conn), std::string(name));
+  const auto key =
+      std::make_tuple(static_cast<const void*>(conn), PQbackendPID(conn), std::string(name));
   bool prepared = false;
   {
     std::lock_guard<std::mutex> lock(g_mutex);
@@ -42,14 +44,17 @@ PgResult exec_prepared(soci::session& session, const char* name, const char* sql
       PgResult r(PQprepare(conn, name, sql, static_cast<int>(params.size()), nullptr));
       const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
       // 42P05: already prepared on this connection (our bookkeeping was reset).
-      if (!r || (PQresultStatus(r.get()) != PGRES_COMMAND_OK && !(state && std::string(state) == "42P05"))) {
-        throw PqError(std::string("prepare ") + name + ": " + PQerrorMessage(conn), sqlstate_of(r.get()));
+      if (!r || (PQresultStatus(r.get()) != PGRES_COMMAND_OK &&
+                 !(state && std::string(state) == "42P05"))) {
+        throw PqError(std::string("prepare ") + name + ": " + PQerrorMessage(conn),
+                      sqlstate_of(r.get()));
       }
       std::lock_guard<std::mutex> lock(g_mutex);
       g_prepared.insert(key);
       prepared = true;
     }
-    PgResult r(PQexecPrepared(conn, name, static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0));
+    PgResult r(PQexecPrepared(conn, name, static_cast<int>(values.size()), values.data(), nullptr,
+                              nullptr, 0));
     const auto st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) return r;
     const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
@@ -64,7 +69,8 @@ PgResult exec_prepared(soci::session& session, const char* name, const char* sql
   throw PqError(std::string(name) + ": could not execute", "");
 }
 
-PgResult exec_params(soci::session& session, const char* sql, const std::vector<PqParam>& params, bool binary_result) {
+PgResult exec_params(soci::session& session, const char* sql, const std::vector<PqParam>& params,
+                     bool binary_result) {
   PGconn* conn = conn_of(session);
   std::vector<const char*> values;
   std::vector<int> lengths, formats;
@@ -73,8 +79,8 @@ PgResult exec_params(soci::session& session, const char* sql, const std::vector<
     lengths.push_back(static_cast<int>(p.value.size()));
     formats.push_back(p.binary ? 1 : 0);
   }
-  PgResult r(PQexecParams(conn, sql, static_cast<int>(params.size()), nullptr, values.data(), lengths.data(),
-                          formats.data(), binary_result ? 1 : 0));
+  PgResult r(PQexecParams(conn, sql, static_cast<int>(params.size()), nullptr, values.data(),
+                          lengths.data(), formats.data(), binary_result ? 1 : 0));
   const auto st = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
     throw PqError(std::string("statement failed: ") + PQerrorMessage(conn), sqlstate_of(r.get()));

@@ -18,7 +18,8 @@ namespace tenantca::db {
 // SOCI error (unique violation, serialization failure, connection loss).
 class PqError : public soci::soci_error {
  public:
-  PqError(const std::string& message, std::string sqlstate) : soci::soci_error(message), sqlstate_(std::move(sqlstate)) {}
+  PqError(const std::string& message, std::string sqlstate)
+      : soci::soci_error(message), sqlstate_(std::move(sqlstate)) {}
   const std::string& sqlstate() const { return sqlstate_; }
 
  private:
@@ -28,7 +29,8 @@ class PqError : public soci::soci_error {
 // Executes `sql` (with $1..$n) as the named prepared statement `name`,
 // preparing it first on this connection when needed. A connection that lost
 // its statements (server restart, reconnect) is prepared again.
-PgResult exec_prepared(soci::session& session, const char* name, const char* sql, const std::vector<std::string>& params);
+PgResult exec_prepared(soci::session& session, const char* name, const char* sql,
+                       const std::vector<std::string>& params);
 
 // One unprepared statement on the session's libpq connection with parameters
 // that may be binary (bytea without hex round trips: a 100k-entry CRL is
@@ -38,7 +40,8 @@ struct PqParam {
   std::string value;
   bool binary = false;
 };
-PgResult exec_params(soci::session& session, const char* sql, const std::vector<PqParam>& params, bool binary_result);
+PgResult exec_params(soci::session& session, const char* sql, const std::vector<PqParam>& params,
+                     bool binary_result);
 
 // One row of a libpq text result, read as with soci::row: r.get<T>(column).
 class PgRow {
@@ -54,7 +57,8 @@ class PgRow {
 };
 template <>
 inline std::string PgRow::get<std::string>(int column) const {
-  return std::string(PQgetvalue(result_, row_, column), static_cast<std::size_t>(PQgetlength(result_, row_, column)));
+  return std::string(PQgetvalue(result_, row_, column),
+                     static_cast<std::size_t>(PQgetlength(result_, row_, column)));
 }
 template <>
 inline long long PgRow::get<long long>(int column) const {

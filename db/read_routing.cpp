@@ -10,18 +10,28 @@ namespace tenantca::db {
 namespace {
 thread_local bool replica_reads_allowed = false;
 
-std::size_t slot_of(const std::string& tenant_id) { return std::hash<std::string>{}(tenant_id) % RecentWrites::kSlots; }
+std::size_t slot_of(const std::string& tenant_id) {
+  return std::hash<std::string>{}(tenant_id) % RecentWrites::kSlots;
+}
 }  // namespace
 
-ReplicaReadScope::ReplicaReadScope(bool allowed) : previous_(replica_reads_allowed) { replica_reads_allowed = allowed; }
-ReplicaReadScope::~ReplicaReadScope() { replica_reads_allowed = previous_; }
-bool ReplicaReadScope::allowed() { return replica_reads_allowed; }
+ReplicaReadScope::ReplicaReadScope(bool allowed) : previous_(replica_reads_allowed) {
+  replica_reads_allowed = allowed;
+}
+ReplicaReadScope::~ReplicaReadScope() {
+  replica_reads_allowed = previous_;
+}
+bool ReplicaReadScope::allowed() {
+  return replica_reads_allowed;
+}
 
 std::shared_ptr<RecentWrites> RecentWrites::map_shared() {
-  void* mem = ::mmap(nullptr, sizeof(RecentWrites), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  void* mem = ::mmap(nullptr, sizeof(RecentWrites), PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) throw std::runtime_error("mmap of the recent-writes table failed");
   auto* table = new (mem) RecentWrites;  // zero-filled by the kernel: nobody wrote yet
-  return std::shared_ptr<RecentWrites>(table, [](RecentWrites* p) { ::munmap(p, sizeof(RecentWrites)); });
+  return std::shared_ptr<RecentWrites>(table,
+                                       [](RecentWrites* p) { ::munmap(p, sizeof(RecentWrites)); });
 }
 
 void RecentWrites::note_write(const std::string& tenant_id, int64_t now_ms) {

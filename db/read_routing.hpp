@@ -21,7 +21,8 @@ namespace tenantca::db {
 struct ReadStats {
   std::atomic<uint64_t> replica_reads{0};
   std::atomic<uint64_t> primary_reads{0};
-  std::atomic<uint64_t> replica_fallbacks{0};  // replica failed or lacked the row; answered by the primary
+  std::atomic<uint64_t> replica_fallbacks{
+      0};  // replica failed or lacked the row; answered by the primary
 };
 
 class ReplicaReadScope {

@@ -45,13 +45,15 @@ struct ReplyDeleter {
 using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
 
 timeval to_timeval(std::chrono::milliseconds ms) {
-  return timeval{static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
+  return timeval{static_cast<time_t>(ms.count() / 1000),
+                 static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
 }
 
 }  // namespace
 
 RedisEndpoint parse_redis_url(const std::string& url) {
-  static const std::regex re(R"(^redis://(?::([^@]*)@)?([A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?(?:/(\d{1,2}))?/?$)");
+  static const std::regex re(
+      R"(^redis://(?::([^@]*)@)?([A-Za-z0-9.\-]+|\[[0-9a-fA-F:]+\])(?::(\d{1,5}))?(?:/(\d{1,2}))?/?$)");
   std::smatch m;
   if (!std::regex_match(url, m, re)) {
     // The URL may carry a password: never echo it.
@@ -61,7 +63,8 @@ RedisEndpoint parse_redis_url(const std::string& url) {
       const auto from = scheme == std::string::npos ? 0 : scheme + 3;
       if (at >= from) shown.replace(from, at - from, "***");
     }
-    throw std::invalid_argument("expected redis://[:password@]host[:port][/db], got '" + shown + "'");
+    throw std::invalid_argument("expected redis://[:password@]host[:port][/db], got '" + shown +
+                                "'");
   }
   RedisEndpoint e;
   e.password = m[1].str();
@@ -69,7 +72,8 @@ RedisEndpoint parse_redis_url(const std::string& url) {
   if (e.host.front() == '[') e.host = e.host.substr(1, e.host.size() - 2);
   if (m[3].matched) {
     e.port = std::stoi(m[3].str());
-    if (e.port < 1 || e.port > 65535) throw std::invalid_argument("port must be between 1 and 65535");
+    if (e.port < 1 || e.port > 65535)
+      throw std::invalid_argument("port must be between 1 and 65535");
   }
   if (m[4].matched) e.database = std::stoi(m[4].str());
   return e;
@@ -100,21 +104,27 @@ std::unique_ptr<RedisRateLimiter::Connection> RedisRateLimiter::connect(std::str
   redisSetTimeout(c->ctx, tv);
   auto command = [&](const char* what, Reply r, int want_type) {
     if (r && r->type == want_type) return r;
-    why = r && r->type == REDIS_REPLY_ERROR ? std::string(what) + " refused: " + std::string(r->str, r->len) : c->ctx->errstr;
+    why = r && r->type == REDIS_REPLY_ERROR
+              ? std::string(what) + " refused: " + std::string(r->str, r->len)
+              : c->ctx->errstr;
     return Reply();
   };
-  if (!endpoint_.password.empty() &&
-      !command("AUTH", Reply(static_cast<redisReply*>(redisCommand(c->ctx, "AUTH %s", endpoint_.password.c_str()))),
-               REDIS_REPLY_STATUS)) {
+  if (!endpoint_.password.empty() && !command("AUTH",
+                                              Reply(static_cast<redisReply*>(redisCommand(
+                                                  c->ctx, "AUTH %s", endpoint_.password.c_str()))),
+                                              REDIS_REPLY_STATUS)) {
     return nullptr;
   }
-  if (endpoint_.database != 0 &&
-      !command("SELECT", Reply(static_cast<redisReply*>(redisCommand(c->ctx, "SELECT %d", endpoint_.database))),
-               REDIS_REPLY_STATUS)) {
+  if (endpoint_.database != 0 && !command("SELECT",
+                                          Reply(static_cast<redisReply*>(redisCommand(
+                                              c->ctx, "SELECT %d", endpoint_.database))),
+                                          REDIS_REPLY_STATUS)) {
     return nullptr;
   }
-  Reply sha = command("SCRIPT LOAD", Reply(static_cast<redisReply*>(redisCommand(c->ctx, "SCRIPT LOAD %s", kTakeScript))),
-                      REDIS_REPLY_STRING);
+  Reply sha =
+      command("SCRIPT LOAD",
+              Reply(static_cast<redisReply*>(redisCommand(c->ctx, "SCRIPT LOAD %s", kTakeScript))),
+              REDIS_REPLY_STRING);
   if (!sha) return nullptr;
   c->script_sha.assign(sha->str, sha->len);
   return c;
@@ -128,7 +138,8 @@ std::unique_ptr<RedisRateLimiter::Connection> RedisRateLimiter::lease() {
       idle_.pop_back();
       return c;
     }
-    if (std::chrono::steady_clock::now() < retry_at_) return nullptr;  // down: try again later, not per request
+    if (std::chrono::steady_clock::now() < retry_at_)
+      return nullptr;  // down: try again later, not per request
   }
   std::string why;
   auto c = connect(why);
@@ -138,7 +149,8 @@ std::unique_ptr<RedisRateLimiter::Connection> RedisRateLimiter::lease() {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   if (reported_down_) {
-    spdlog::info("rate limiting: Redis {}:{} reachable again; limits are shared across instances", endpoint_.host, endpoint_.port);
+    spdlog::info("rate limiting: Redis {}:{} reachable again; limits are shared across instances",
+                 endpoint_.host, endpoint_.port);
   }
   reported_down_ = false;
   if (stats_) stats_->shared_store_up = 1;
@@ -157,25 +169,29 @@ void RedisRateLimiter::went_down(const std::string& why) {
   retry_at_ = std::chrono::steady_clock::now() + kRetryInterval;
   if (stats_) stats_->shared_store_up = 0;
   if (!reported_down_) {
-    spdlog::warn("rate limiting: Redis {}:{} unreachable ({}); using this instance's local limiter until it is back",
-                 endpoint_.host, endpoint_.port, why);
+    spdlog::warn(
+        "rate limiting: Redis {}:{} unreachable ({}); using this instance's local limiter until it "
+        "is back",
+        endpoint_.host, endpoint_.port, why);
     reported_down_ = true;
   }
 }
 
-bool RedisRateLimiter::eval(Connection& c, const std::string& key, int rate, int burst, bool& allowed, double& tokens,
-                            std::string& why) {
+bool RedisRateLimiter::eval(Connection& c, const std::string& key, int rate, int burst,
+                            bool& allowed, double& tokens, std::string& why) {
   const std::string bucket = "tenantca:ratelimit:" + key;
   const std::string rate_s = std::to_string(rate);
   const std::string burst_s = std::to_string(burst);
   for (int attempt = 0; attempt < 2; ++attempt) {
-    Reply r(static_cast<redisReply*>(redisCommand(c.ctx, "EVALSHA %s 1 %b %s %s", c.script_sha.c_str(), bucket.data(),
+    Reply r(static_cast<redisReply*>(redisCommand(c.ctx, "EVALSHA %s 1 %b %s %s",
+                                                  c.script_sha.c_str(), bucket.data(),
                                                   bucket.size(), rate_s.c_str(), burst_s.c_str())));
     if (!r) {
       why = c.ctx->errstr;
       return false;
     }
-    if (r->type == REDIS_REPLY_ERROR && std::string(r->str, r->len).rfind("NOSCRIPT", 0) == 0 && attempt == 0) {
+    if (r->type == REDIS_REPLY_ERROR && std::string(r->str, r->len).rfind("NOSCRIPT", 0) == 0 &&
+        attempt == 0) {
       // Redis restarted or its scripts were flushed: load it again.
       Reply load(static_cast<redisReply*>(redisCommand(c.ctx, "SCRIPT LOAD %s", kTakeScript)));
       if (!load || load->type != REDIS_REPLY_STRING) {
@@ -185,9 +201,10 @@ bool RedisRateLimiter::eval(Connection& c, const std::string& key, int rate, int
       c.script_sha.assign(load->str, load->len);
       continue;
     }
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[0]->type != REDIS_REPLY_INTEGER ||
-        r->element[1]->type != REDIS_REPLY_STRING) {
-      why = r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len) : "unexpected reply to the bucket script";
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_INTEGER || r->element[1]->type != REDIS_REPLY_STRING) {
+      why = r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len)
+                                         : "unexpected reply to the bucket script";
       return false;
     }
     allowed = r->element[0]->integer == 1;

@@ -10,9 +10,9 @@
 // it is its own library (tenantca_redis), so only the daemon links hiredis.
 #include <chrono>
 #include <memory>
-#include <vector>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/rate_limit.hpp"
 
@@ -31,8 +31,8 @@ RedisEndpoint parse_redis_url(const std::string& url);
 
 class RedisRateLimiter final : public core::RateLimiter {
  public:
-  RedisRateLimiter(RedisEndpoint endpoint, std::chrono::milliseconds timeout, core::RateLimiter& fallback,
-                   core::RateLimiterStats* stats);
+  RedisRateLimiter(RedisEndpoint endpoint, std::chrono::milliseconds timeout,
+                   core::RateLimiter& fallback, core::RateLimiterStats* stats);
   ~RedisRateLimiter() override;
   RedisRateLimiter(const RedisRateLimiter&) = delete;
   RedisRateLimiter& operator=(const RedisRateLimiter&) = delete;
@@ -50,7 +50,8 @@ class RedisRateLimiter final : public core::RateLimiter {
   std::unique_ptr<Connection> lease();
   void give_back(std::unique_ptr<Connection> c);
   std::unique_ptr<Connection> connect(std::string& why);
-  bool eval(Connection& c, const std::string& key, int rate, int burst, bool& allowed, double& tokens, std::string& why);
+  bool eval(Connection& c, const std::string& key, int rate, int burst, bool& allowed,
+            double& tokens, std::string& why);
   void went_down(const std::string& why);
 
   RedisEndpoint endpoint_;

@@ -11,23 +11,30 @@ namespace {
 
 // ---- SQL ---------------------------------------------------------------
 constexpr const char* kInsertTenant =
-    "INSERT INTO tenants (id, name, rate_rps, rate_burst) VALUES (CAST(:id AS uuid), :name, :rps, :burst) "
-    "RETURNING id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * 1000000)::bigint";
+    "INSERT INTO tenants (id, name, rate_rps, rate_burst) VALUES (CAST(:id AS uuid), :name, :rps, "
+    ":burst) "
+    "RETURNING id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM "
+    "created_at) * 1000000)::bigint";
 // The same lookup as a server-side prepared statement (the hot read path).
 constexpr const char* kSelectTenantPrepared =
-    "SELECT id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * 1000000)::bigint "
+    "SELECT id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * "
+    "1000000)::bigint "
     "FROM tenants WHERE id = $1::uuid";
 constexpr const char* kSelectTenantForUpdate =
-    "SELECT id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * 1000000)::bigint "
+    "SELECT id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * "
+    "1000000)::bigint "
     "FROM tenants WHERE id = CAST(:id AS uuid) FOR UPDATE";
 // Lists and the key lookup go through libpq (one round trip; the lookup
 // prepared once per connection), like the PKI reads.
 constexpr const char* kListTenants =
-    "SELECT id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * 1000000)::bigint "
-    "FROM tenants WHERE (created_at, id) < (timestamptz 'epoch' + $1::bigint * interval '1 microsecond', $2::uuid) "
+    "SELECT id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * "
+    "1000000)::bigint "
+    "FROM tenants WHERE (created_at, id) < (timestamptz 'epoch' + $1::bigint * interval '1 "
+    "microsecond', $2::uuid) "
     "ORDER BY created_at DESC, id DESC LIMIT $3::int";
 constexpr const char* kUpdateTenant =
-    "UPDATE tenants SET name = :name, rate_rps = :rps, rate_burst = :burst, disabled = (:disabled = 1) "
+    "UPDATE tenants SET name = :name, rate_rps = :rps, rate_burst = :burst, disabled = (:disabled "
+    "= 1) "
     "WHERE id = CAST(:id AS uuid)";
 
 constexpr const char* kInsertApiKey =
@@ -35,31 +42,38 @@ constexpr const char* kInsertApiKey =
     "VALUES (CAST(:id AS uuid), CAST(:tid AS uuid), :name, :role, decode(:hash, 'hex')) "
     "RETURNING (extract(epoch FROM created_at) * 1000000)::bigint";
 constexpr const char* kListApiKeys =
-    "SELECT id::text, tenant_id::text, name, role, (extract(epoch FROM created_at) * 1000000)::bigint "
+    "SELECT id::text, tenant_id::text, name, role, (extract(epoch FROM created_at) * "
+    "1000000)::bigint "
     "FROM api_keys WHERE tenant_id = $1::uuid AND deleted_at IS NULL "
-    "AND (created_at, id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid) "
+    "AND (created_at, id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', "
+    "$3::uuid) "
     "ORDER BY created_at DESC, id DESC LIMIT $4::int";
 constexpr const char* kDeleteApiKey =
     "UPDATE api_keys SET deleted_at = clock_timestamp() "
-    "WHERE id = CAST(:id AS uuid) AND tenant_id = CAST(:tid AS uuid) AND deleted_at IS NULL RETURNING name, role";
+    "WHERE id = CAST(:id AS uuid) AND tenant_id = CAST(:tid AS uuid) AND deleted_at IS NULL "
+    "RETURNING name, role";
 constexpr const char* kListOperatorKeys =
     "SELECT id::text, name, (extract(epoch FROM created_at) * 1000000)::bigint FROM api_keys "
     "WHERE tenant_id IS NULL AND role = 'operator' AND deleted_at IS NULL ORDER BY created_at, id";
 constexpr const char* kRevokeOperatorKey =
     "UPDATE api_keys SET deleted_at = clock_timestamp() "
-    "WHERE id = CAST(:id AS uuid) AND tenant_id IS NULL AND role = 'operator' AND deleted_at IS NULL RETURNING name";
+    "WHERE id = CAST(:id AS uuid) AND tenant_id IS NULL AND role = 'operator' AND deleted_at IS "
+    "NULL RETURNING name";
 constexpr const char* kSelectKeyRecord =
-    "SELECT k.id::text, k.tenant_id::text, k.role, encode(k.secret_hash, 'hex'), coalesce(t.disabled, false)::int, "
+    "SELECT k.id::text, k.tenant_id::text, k.role, encode(k.secret_hash, 'hex'), "
+    "coalesce(t.disabled, false)::int, "
     "coalesce(t.rate_rps, 0), coalesce(t.rate_burst, 0) "
     "FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id "
     "WHERE k.id = $1::uuid AND k.deleted_at IS NULL";
 
 // Prepared once per connection (libpq): every mutation runs it.
 constexpr const char* kInsertAudit =
-    "INSERT INTO audit_events (id, tenant_id, actor_key_id, action, target_type, target_id, request_id, detail) "
+    "INSERT INTO audit_events (id, tenant_id, actor_key_id, action, target_type, target_id, "
+    "request_id, detail) "
     "VALUES ($1::uuid, NULLIF($2, '')::uuid, $3::uuid, $4, $5, $6, $7, $8::jsonb)";
 constexpr const char* kListAudit =
-    "SELECT id::text, tenant_id::text, (extract(epoch FROM time) * 1000000)::bigint, actor_key_id::text, action, "
+    "SELECT id::text, tenant_id::text, (extract(epoch FROM time) * 1000000)::bigint, "
+    "actor_key_id::text, action, "
     "target_type, coalesce(target_id, ''), request_id, detail::text "
     "FROM audit_events WHERE tenant_id = $1::uuid "
     "AND (time, id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid) "
@@ -88,13 +102,15 @@ std::optional<std::string> opt_string(const PgRow& r, int i) {
 struct NullableText {
   std::string value;
   soci::indicator ind;
-  explicit NullableText(const std::optional<std::string>& v) : value(v.value_or("")), ind(v ? soci::i_ok : soci::i_null) {}
+  explicit NullableText(const std::optional<std::string>& v)
+      : value(v.value_or("")), ind(v ? soci::i_ok : soci::i_null) {}
 };
 
-core::AuditEvent audit(const core::Actor& actor, std::optional<std::string> tenant_id, std::string action,
-                       std::string target_type, std::string target_id, const nlohmann::json& detail) {
-  return core::make_audit_event(actor, std::move(tenant_id), std::move(action), std::move(target_type),
-                                std::move(target_id), detail.dump());
+core::AuditEvent audit(const core::Actor& actor, std::optional<std::string> tenant_id,
+                       std::string action, std::string target_type, std::string target_id,
+                       const nlohmann::json& detail) {
+  return core::make_audit_event(actor, std::move(tenant_id), std::move(action),
+                                std::move(target_type), std::move(target_id), detail.dump());
 }
 
 nlohmann::json rate_json(const core::RateLimitSpec& r) {
@@ -105,24 +121,26 @@ nlohmann::json rate_json(const core::RateLimitSpec& r) {
 
 void insert_audit(soci::session& s, const core::AuditEvent& e) {
   exec_prepared(s, "tca_audit_insert", kInsertAudit,
-                {e.id, e.tenant_id.value_or(""), e.actor_key_id, e.action, e.target_type, e.target_id, e.request_id,
-                 e.detail_json});
+                {e.id, e.tenant_id.value_or(""), e.actor_key_id, e.action, e.target_type,
+                 e.target_id, e.request_id, e.detail_json});
 }
 
-core::Tenant create_tenant(Database& db, const std::string& name, core::RateLimitSpec rate, const core::Actor& actor) {
+core::Tenant create_tenant(Database& db, const std::string& name, core::RateLimitSpec rate,
+                           const core::Actor& actor) {
   core::Tenant out;
   try {
     db.in_transaction("tenants.create", [&](soci::session& s) {
       const std::string id = core::new_uuid();
       soci::row r;
-      s << kInsertTenant, soci::use(id), soci::use(name), soci::use(rate.requests_per_second), soci::use(rate.burst),
-          soci::into(r);
+      s << kInsertTenant, soci::use(id), soci::use(name), soci::use(rate.requests_per_second),
+          soci::use(rate.burst), soci::into(r);
       out = tenant_from(r);
       insert_audit(s, audit(actor, out.id, "tenant.create", "tenant", out.id,
                             {{"name", name}, {"rate_limit", rate_json(rate)}}));
     });
   } catch (const soci::soci_error& e) {
-    if (is_unique_violation(e)) core::throw_conflict("A tenant named '" + name + "' already exists.");
+    if (is_unique_violation(e))
+      core::throw_conflict("A tenant named '" + name + "' already exists.");
     throw;
   }
   return out;
@@ -130,19 +148,22 @@ core::Tenant create_tenant(Database& db, const std::string& name, core::RateLimi
 
 std::optional<core::Tenant> find_tenant(Database& db, const std::string& id) {
   std::optional<core::Tenant> out;
-  db.read("tenants.get", [&](soci::session& s) {
-    out.reset();
-    auto r = exec_prepared(s, "tca_tenant_get", kSelectTenantPrepared, {id});
-    if (PQntuples(r.get()) != 1) return;
-    core::Tenant t;
-    t.id = PQgetvalue(r.get(), 0, 0);
-    t.name = PQgetvalue(r.get(), 0, 1);
-    t.rate_limit.requests_per_second = std::atoi(PQgetvalue(r.get(), 0, 2));
-    t.rate_limit.burst = std::atoi(PQgetvalue(r.get(), 0, 3));
-    t.disabled = std::atoi(PQgetvalue(r.get(), 0, 4)) != 0;
-    t.created_us = std::strtoll(PQgetvalue(r.get(), 0, 5), nullptr, 10);
-    out = t;
-  }, [&] { return out.has_value(); });
+  db.read(
+      "tenants.get",
+      [&](soci::session& s) {
+        out.reset();
+        auto r = exec_prepared(s, "tca_tenant_get", kSelectTenantPrepared, {id});
+        if (PQntuples(r.get()) != 1) return;
+        core::Tenant t;
+        t.id = PQgetvalue(r.get(), 0, 0);
+        t.name = PQgetvalue(r.get(), 0, 1);
+        t.rate_limit.requests_per_second = std::atoi(PQgetvalue(r.get(), 0, 2));
+        t.rate_limit.burst = std::atoi(PQgetvalue(r.get(), 0, 3));
+        t.disabled = std::atoi(PQgetvalue(r.get(), 0, 4)) != 0;
+        t.created_us = std::strtoll(PQgetvalue(r.get(), 0, 5), nullptr, 10);
+        out = t;
+      },
+      [&] { return out.has_value(); });
   return out;
 }
 
@@ -153,14 +174,17 @@ core::Page<core::Tenant> list_tenants(Database& db, const core::PageRequest& pag
     const long long micros = core::bound_micros(page);
     const std::string aid = core::bound_id(page);
     const int lim = page.limit + 1;
-    auto r = exec_params(s, kListTenants, {{std::to_string(micros)}, {aid}, {std::to_string(lim)}}, false);
+    auto r = exec_params(s, kListTenants, {{std::to_string(micros)}, {aid}, {std::to_string(lim)}},
+                         false);
     for (int i = 0; i < PQntuples(r.get()); ++i) rows.push_back(tenant_from(PgRow(r.get(), i)));
   });
-  return core::make_page(std::move(rows), page.limit,
-                         [](const core::Tenant& t) { return std::pair<int64_t, std::string>(t.created_us, t.id); });
+  return core::make_page(std::move(rows), page.limit, [](const core::Tenant& t) {
+    return std::pair<int64_t, std::string>(t.created_us, t.id);
+  });
 }
 
-core::Tenant update_tenant(Database& db, const std::string& id, const TenantPatch& patch, const core::Actor& actor) {
+core::Tenant update_tenant(Database& db, const std::string& id, const TenantPatch& patch,
+                           const core::Actor& actor) {
   core::Tenant out;
   try {
     db.in_transaction("tenants.update", [&](soci::session& s) {
@@ -182,8 +206,8 @@ core::Tenant update_tenant(Database& db, const std::string& id, const TenantPatc
         t.disabled = *patch.disabled;
       }
       const int disabled = t.disabled ? 1 : 0;
-      s << kUpdateTenant, soci::use(t.name), soci::use(t.rate_limit.requests_per_second), soci::use(t.rate_limit.burst),
-          soci::use(disabled), soci::use(id);
+      s << kUpdateTenant, soci::use(t.name), soci::use(t.rate_limit.requests_per_second),
+          soci::use(t.rate_limit.burst), soci::use(disabled), soci::use(id);
       insert_audit(s, audit(actor, t.id, "tenant.update", "tenant", t.id, changes));
       out = t;
     });
@@ -194,8 +218,9 @@ core::Tenant update_tenant(Database& db, const std::string& id, const TenantPatc
   return out;
 }
 
-CreatedApiKey create_api_key(Database& db, const std::optional<std::string>& tenant_id, const std::string& name,
-                             core::Role role, const std::optional<core::Actor>& actor) {
+CreatedApiKey create_api_key(Database& db, const std::optional<std::string>& tenant_id,
+                             const std::string& name, core::Role role,
+                             const std::optional<core::Actor>& actor) {
   const core::NewApiKey key = core::generate_api_key();
   CreatedApiKey out;
   out.token = key.token;
@@ -209,28 +234,33 @@ CreatedApiKey create_api_key(Database& db, const std::optional<std::string>& ten
     db.in_transaction("api_keys.create", [&](soci::session& s) {
       NullableText tid(tenant_id);
       long long created = 0;
-      s << kInsertApiKey, soci::use(key.id), soci::use(tid.value, tid.ind), soci::use(name), soci::use(role_text),
-          soci::use(hash_hex), soci::into(created);
+      s << kInsertApiKey, soci::use(key.id), soci::use(tid.value, tid.ind), soci::use(name),
+          soci::use(role_text), soci::use(hash_hex), soci::into(created);
       out.info.created_us = created;
       if (actor) {
-        insert_audit(s, audit(*actor, tenant_id, "api_key.create", "api_key", key.id, {{"name", name}, {"role", role_text}}));
+        insert_audit(s, audit(*actor, tenant_id, "api_key.create", "api_key", key.id,
+                              {{"name", name}, {"role", role_text}}));
       }
     });
   } catch (const soci::soci_error& e) {
-    if (is_foreign_key_violation(e)) core::throw_not_found("No tenant with id " + tenant_id.value_or("") + ".");
+    if (is_foreign_key_violation(e))
+      core::throw_not_found("No tenant with id " + tenant_id.value_or("") + ".");
     throw;
   }
   return out;
 }
 
-core::Page<core::ApiKeyInfo> list_api_keys(Database& db, const std::string& tenant_id, const core::PageRequest& page) {
+core::Page<core::ApiKeyInfo> list_api_keys(Database& db, const std::string& tenant_id,
+                                           const core::PageRequest& page) {
   std::vector<core::ApiKeyInfo> rows;
   db.read("api_keys.list", [&](soci::session& s) {
     rows.clear();
     const long long micros = core::bound_micros(page);
     const std::string aid = core::bound_id(page);
     const int lim = page.limit + 1;
-    auto res = exec_params(s, kListApiKeys, {{tenant_id}, {std::to_string(micros)}, {aid}, {std::to_string(lim)}}, false);
+    auto res =
+        exec_params(s, kListApiKeys,
+                    {{tenant_id}, {std::to_string(micros)}, {aid}, {std::to_string(lim)}}, false);
     for (int i = 0; i < PQntuples(res.get()); ++i) {
       const PgRow r(res.get(), i);
       core::ApiKeyInfo k;
@@ -242,11 +272,13 @@ core::Page<core::ApiKeyInfo> list_api_keys(Database& db, const std::string& tena
       rows.push_back(std::move(k));
     }
   });
-  return core::make_page(std::move(rows), page.limit,
-                         [](const core::ApiKeyInfo& k) { return std::pair<int64_t, std::string>(k.created_us, k.id); });
+  return core::make_page(std::move(rows), page.limit, [](const core::ApiKeyInfo& k) {
+    return std::pair<int64_t, std::string>(k.created_us, k.id);
+  });
 }
 
-void delete_api_key(Database& db, const std::string& tenant_id, const std::string& key_id, const core::Actor& actor) {
+void delete_api_key(Database& db, const std::string& tenant_id, const std::string& key_id,
+                    const core::Actor& actor) {
   db.in_transaction("api_keys.delete", [&](soci::session& s) {
     soci::row r;
     s << kDeleteApiKey, soci::use(key_id), soci::use(tenant_id), soci::into(r);
@@ -279,9 +311,11 @@ void revoke_operator_key(Database& db, const std::string& key_id) {
   db.in_transaction("operator_keys.revoke", [&](soci::session& s) {
     soci::row r;
     s << kRevokeOperatorKey, soci::use(key_id), soci::into(r);
-    if (!s.got_data()) core::throw_not_found("No operator key with id " + key_id + " (or it is already revoked).");
-    insert_audit(s, audit(core::Actor{key_id, "cli"}, std::nullopt, "operator_key.revoke", "api_key", key_id,
-                          {{"name", r.get<std::string>(0)}, {"via", "command line"}}));
+    if (!s.got_data())
+      core::throw_not_found("No operator key with id " + key_id + " (or it is already revoked).");
+    insert_audit(
+        s, audit(core::Actor{key_id, "cli"}, std::nullopt, "operator_key.revoke", "api_key", key_id,
+                 {{"name", r.get<std::string>(0)}, {"via", "command line"}}));
   });
 }
 
@@ -307,14 +341,17 @@ std::optional<core::KeyRecord> find_key_record(Database& db, const std::string& 
   return out;
 }
 
-core::Page<core::AuditEvent> list_audit_events(Database& db, const std::string& tenant_id, const core::PageRequest& page) {
+core::Page<core::AuditEvent> list_audit_events(Database& db, const std::string& tenant_id,
+                                               const core::PageRequest& page) {
   std::vector<core::AuditEvent> rows;
   db.read("audit.list", [&](soci::session& s) {
     rows.clear();
     const long long micros = core::bound_micros(page);
     const std::string aid = core::bound_id(page);
     const int lim = page.limit + 1;
-    auto res = exec_params(s, kListAudit, {{tenant_id}, {std::to_string(micros)}, {aid}, {std::to_string(lim)}}, false);
+    auto res =
+        exec_params(s, kListAudit,
+                    {{tenant_id}, {std::to_string(micros)}, {aid}, {std::to_string(lim)}}, false);
     for (int i = 0; i < PQntuples(res.get()); ++i) {
       const PgRow r(res.get(), i);
       core::AuditEvent e;
@@ -330,8 +367,9 @@ core::Page<core::AuditEvent> list_audit_events(Database& db, const std::string& 
       rows.push_back(std::move(e));
     }
   });
-  return core::make_page(std::move(rows), page.limit,
-                         [](const core::AuditEvent& e) { return std::pair<int64_t, std::string>(e.time_us, e.id); });
+  return core::make_page(std::move(rows), page.limit, [](const core::AuditEvent& e) {
+    return std::pair<int64_t, std::string>(e.time_us, e.id);
+  });
 }
 
 }  // namespace tenantca::db

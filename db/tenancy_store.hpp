@@ -23,16 +23,21 @@ struct CreatedApiKey {
   std::string token;  // returned once, never stored
 };
 
-core::Tenant create_tenant(Database& db, const std::string& name, core::RateLimitSpec rate, const core::Actor& actor);
+core::Tenant create_tenant(Database& db, const std::string& name, core::RateLimitSpec rate,
+                           const core::Actor& actor);
 std::optional<core::Tenant> find_tenant(Database& db, const std::string& id);
 core::Page<core::Tenant> list_tenants(Database& db, const core::PageRequest& page);
-core::Tenant update_tenant(Database& db, const std::string& id, const TenantPatch& patch, const core::Actor& actor);
+core::Tenant update_tenant(Database& db, const std::string& id, const TenantPatch& patch,
+                           const core::Actor& actor);
 
 // actor is empty for keys made from the command line.
-CreatedApiKey create_api_key(Database& db, const std::optional<std::string>& tenant_id, const std::string& name,
-                             core::Role role, const std::optional<core::Actor>& actor);
-core::Page<core::ApiKeyInfo> list_api_keys(Database& db, const std::string& tenant_id, const core::PageRequest& page);
-void delete_api_key(Database& db, const std::string& tenant_id, const std::string& key_id, const core::Actor& actor);
+CreatedApiKey create_api_key(Database& db, const std::optional<std::string>& tenant_id,
+                             const std::string& name, core::Role role,
+                             const std::optional<core::Actor>& actor);
+core::Page<core::ApiKeyInfo> list_api_keys(Database& db, const std::string& tenant_id,
+                                           const core::PageRequest& page);
+void delete_api_key(Database& db, const std::string& tenant_id, const std::string& key_id,
+                    const core::Actor& actor);
 std::optional<core::KeyRecord> find_key_record(Database& db, const std::string& key_id);
 
 // Operator keys, from the command line: those not revoked, oldest first; and
@@ -41,7 +46,8 @@ std::optional<core::KeyRecord> find_key_record(Database& db, const std::string& 
 std::vector<core::ApiKeyInfo> list_operator_keys(Database& db);
 void revoke_operator_key(Database& db, const std::string& key_id);
 
-core::Page<core::AuditEvent> list_audit_events(Database& db, const std::string& tenant_id, const core::PageRequest& page);
+core::Page<core::AuditEvent> list_audit_events(Database& db, const std::string& tenant_id,
+                                               const core::PageRequest& page);
 // Writes an audit row inside the caller's transaction.
 void insert_audit(soci::session& s, const core::AuditEvent& event);
 

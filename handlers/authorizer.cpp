@@ -1,8 +1,8 @@
 #include "handlers/authorizer.hpp"
 
-#include "core/text.hpp"
 #include "core/api_key.hpp"
 #include "core/errors.hpp"
+#include "core/text.hpp"
 
 namespace tenantca::handlers {
 
@@ -13,8 +13,9 @@ void apply_decision(RequestContext& ctx, const core::RateDecision& d) {
   ctx.response_headers.emplace_back("RateLimit-Reset", std::to_string(d.reset_seconds));
   if (!d.allowed) {
     ctx.response_headers.emplace_back("Retry-After", std::to_string(d.retry_after_seconds));
-    throw core::DomainError(core::ErrorCode::rate_limited,
-                            "Rate limit exceeded; retry after " + std::to_string(d.retry_after_seconds) + " s.");
+    throw core::DomainError(
+        core::ErrorCode::rate_limited,
+        "Rate limit exceeded; retry after " + std::to_string(d.retry_after_seconds) + " s.");
   }
 }
 }  // namespace
@@ -22,14 +23,18 @@ void apply_decision(RequestContext& ctx, const core::RateDecision& d) {
 PublicLimiter make_public_limiter(core::RateLimiter& limiter, core::RateLimitSpec per_client) {
   if (per_client.requests_per_second <= 0) return {};
   return [&limiter, per_client](RequestContext& ctx) {
-    apply_decision(ctx, limiter.take("public:" + ctx.request.remote, per_client.requests_per_second, per_client.burst));
+    apply_decision(ctx, limiter.take("public:" + ctx.request.remote, per_client.requests_per_second,
+                                     per_client.burst));
   };
 }
 
-Authorizer make_authorizer(KeyLookup lookup, core::RateLimiter& limiter, core::RateLimitSpec operator_limit) {
-  return [lookup = std::move(lookup), &limiter, operator_limit](RequestContext& ctx, Access access) {
+Authorizer make_authorizer(KeyLookup lookup, core::RateLimiter& limiter,
+                           core::RateLimitSpec operator_limit) {
+  return [lookup = std::move(lookup), &limiter, operator_limit](RequestContext& ctx,
+                                                                Access access) {
     auto unauthorized = [] {
-      throw core::DomainError(core::ErrorCode::unauthorized, "A valid API key is required (Authorization: Bearer <key>).");
+      throw core::DomainError(core::ErrorCode::unauthorized,
+                              "A valid API key is required (Authorization: Bearer <key>).");
     };
     const std::string* auth = ctx.request.header("authorization");
     if (auth == nullptr || auth->size() < 7) unauthorized();
@@ -56,18 +61,22 @@ Authorizer make_authorizer(KeyLookup lookup, core::RateLimiter& limiter, core::R
     ctx.principal = p;
 
     if (access == Access::operator_only) {
-      if (!is_operator) throw core::DomainError(core::ErrorCode::forbidden, "This endpoint needs an operator key.");
+      if (!is_operator)
+        throw core::DomainError(core::ErrorCode::forbidden, "This endpoint needs an operator key.");
       return;
     }
-    if (is_operator) throw core::DomainError(core::ErrorCode::forbidden, "Operator keys cannot use tenant endpoints.");
-    if (record->tenant_disabled) throw core::DomainError(core::ErrorCode::forbidden, "This tenant is disabled.");
+    if (is_operator)
+      throw core::DomainError(core::ErrorCode::forbidden,
+                              "Operator keys cannot use tenant endpoints.");
+    if (record->tenant_disabled)
+      throw core::DomainError(core::ErrorCode::forbidden, "This tenant is disabled.");
     const core::Role need = access == Access::tenant_owner    ? core::Role::owner
                             : access == Access::tenant_issuer ? core::Role::issuer
                                                               : core::Role::reader;
     if (!core::role_at_least(record->role, need)) {
       throw core::DomainError(core::ErrorCode::forbidden,
-                              "This API key's role (" + core::role_name(record->role) + ") does not allow this; it needs " +
-                                  core::role_name(need) + ".");
+                              "This API key's role (" + core::role_name(record->role) +
+                                  ") does not allow this; it needs " + core::role_name(need) + ".");
     }
   };
 }

@@ -1,27 +1,29 @@
 #include "handlers/common.hpp"
 
-#include "core/text.hpp"
-
 #include "core/errors.hpp"
+#include "core/text.hpp"
 #include "core/uuid.hpp"
 
 namespace tenantca::handlers {
 
 std::string uuid_param(const RequestContext& ctx, std::size_t index) {
   const std::string& v = ctx.params.at(index);
-  if (!core::is_uuid(v)) core::throw_invalid("The id in the path must be a UUID, got '" + core::printable(v, 64) + "'.");
+  if (!core::is_uuid(v))
+    core::throw_invalid("The id in the path must be a UUID, got '" + core::printable(v, 64) + "'.");
   return core::to_lower_ascii(v);
 }
 
-std::optional<std::string> text_query(const RequestContext& ctx, const char* name, std::size_t max_len, bool ascii_only) {
+std::optional<std::string> text_query(const RequestContext& ctx, const char* name,
+                                      std::size_t max_len, bool ascii_only) {
   auto it = ctx.request.query.find(name);
   if (it == ctx.request.query.end()) return std::nullopt;
   const std::string& v = it->second;
-  const bool ok = v.size() <= max_len && (ascii_only ? core::visible_ascii(v) : core::valid_utf8_text(v));
+  const bool ok =
+      v.size() <= max_len && (ascii_only ? core::visible_ascii(v) : core::valid_utf8_text(v));
   if (!ok) {
     core::throw_invalid(std::string("Query parameter '") + name + "' must be " +
-                        (ascii_only ? "printable ASCII" : "UTF-8 text without control characters") + " of at most " +
-                        std::to_string(max_len) + " bytes.");
+                        (ascii_only ? "printable ASCII" : "UTF-8 text without control characters") +
+                        " of at most " + std::to_string(max_len) + " bytes.");
   }
   return v;
 }
@@ -34,9 +36,13 @@ core::PageRequest page_request(const RequestContext& ctx) {
   return core::parse_page_request(find("limit"), find("cursor"));
 }
 
-core::Actor actor_of(const RequestContext& ctx) { return core::Actor{ctx.who().key_id, ctx.request_id}; }
+core::Actor actor_of(const RequestContext& ctx) {
+  return core::Actor{ctx.who().key_id, ctx.request_id};
+}
 
-const std::string& tenant_of(const RequestContext& ctx) { return *ctx.who().tenant_id; }
+const std::string& tenant_of(const RequestContext& ctx) {
+  return *ctx.who().tenant_id;
+}
 
 HttpResponse json_ok(int status, const nlohmann::json& body) {
   return json_response(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));

@@ -16,8 +16,8 @@ namespace tenantca::handlers {
 std::string uuid_param(const RequestContext& ctx, std::size_t index);
 // A text query parameter, checked before it reaches SQL: valid UTF-8 without
 // control bytes (or printable ASCII), at most max_len bytes; else 400.
-std::optional<std::string> text_query(const RequestContext& ctx, const char* name, std::size_t max_len,
-                                      bool ascii_only);
+std::optional<std::string> text_query(const RequestContext& ctx, const char* name,
+                                      std::size_t max_len, bool ascii_only);
 core::PageRequest page_request(const RequestContext& ctx);
 core::Actor actor_of(const RequestContext& ctx);
 const std::string& tenant_of(const RequestContext& ctx);

@@ -23,10 +23,13 @@ using namespace Pistache;
 
 int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch()).count();
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
-std::string lower(const std::string& s) { return core::to_lower_ascii(s); }
+std::string lower(const std::string& s) {
+  return core::to_lower_ascii(s);
+}
 
 HttpRequest convert(const Http::Request& req) {
   HttpRequest out;
@@ -51,11 +54,14 @@ HttpRequest convert(const Http::Request& req) {
 // typed header carries any name and value.
 class NamedHeader final : public Http::Header::Header {
  public:
-  NamedHeader(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  NamedHeader(std::string name, std::string value)
+      : name_(std::move(name)), value_(std::move(value)) {}
   const char* name() const override { return name_.c_str(); }
   void write(std::ostream& os) const override { os << value_; }
 #ifdef SAFE_HEADER_CAST
-  uint64_t hash() const override { return std::hash<std::string>{}(name_); }
+  uint64_t hash() const override {
+    return std::hash<std::string>{}(name_);
+  }
 #endif
 
  private:
@@ -74,10 +80,16 @@ class PistacheHandler final : public Http::Handler {
   HTTP_PROTOTYPE(PistacheHandler)
 
   PistacheHandler(std::shared_ptr<const Dispatcher> dispatcher, ServerHooks hooks, bool access_log,
-                  std::shared_ptr<std::atomic<bool>> draining, std::shared_ptr<std::atomic<int>> handling,
-                  std::shared_ptr<std::atomic<int>> unsettled, std::shared_ptr<std::atomic<int64_t>> last_send)
-      : dispatcher_(std::move(dispatcher)), hooks_(std::move(hooks)), access_log_(access_log),
-        draining_(std::move(draining)), handling_(std::move(handling)), unsettled_(std::move(unsettled)),
+                  std::shared_ptr<std::atomic<bool>> draining,
+                  std::shared_ptr<std::atomic<int>> handling,
+                  std::shared_ptr<std::atomic<int>> unsettled,
+                  std::shared_ptr<std::atomic<int64_t>> last_send)
+      : dispatcher_(std::move(dispatcher)),
+        hooks_(std::move(hooks)),
+        access_log_(access_log),
+        draining_(std::move(draining)),
+        handling_(std::move(handling)),
+        unsettled_(std::move(unsettled)),
         last_send_(std::move(last_send)) {}
 
   // Needed by HTTP_PROTOTYPE's clone(); never used for another endpoint.
@@ -111,13 +123,16 @@ class PistacheHandler final : public Http::Handler {
 
     const int status = response.status;
     if (access_log_) {
-      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - started)
+                          .count();
       const std::string* rid = nullptr;
       for (const auto& h : response.headers) {
         if (h.first == "X-Request-Id") rid = &h.second;
       }
-      spdlog::info("access {} \"{} {}\" {} {}B {:.3f}ms rid={}", request.remote, request.method, request.path, status,
-                   response.body.size(), static_cast<double>(us) / 1000.0, rid ? *rid : "-");
+      spdlog::info("access {} \"{} {}\" {} {}B {:.3f}ms rid={}", request.remote, request.method,
+                   request.path, status, response.body.size(), static_cast<double>(us) / 1000.0,
+                   rid ? *rid : "-");
     }
 
     auto peer = writer.peer();
@@ -169,13 +184,15 @@ struct HttpServer::Impl {
       if (fd <= 2 || fd == ::dirfd(dir)) continue;
       int accepting = 0;
       socklen_t len = sizeof accepting;
-      if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting) continue;
+      if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) != 0 || !accepting)
+        continue;
       sockaddr_storage addr{};
       socklen_t alen = sizeof addr;
       if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
       int port = 0;
       if (addr.ss_family == AF_INET) port = ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-      if (addr.ss_family == AF_INET6) port = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+      if (addr.ss_family == AF_INET6)
+        port = ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
       if (port == options.port) {
         found = fd;
         break;
@@ -186,14 +203,17 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(ServerOptions options, std::shared_ptr<const Dispatcher> dispatcher, ServerHooks hooks)
+HttpServer::HttpServer(ServerOptions options, std::shared_ptr<const Dispatcher> dispatcher,
+                       ServerHooks hooks)
     : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
   impl_->dispatcher = std::move(dispatcher);
   impl_->hooks = std::move(hooks);
 }
 
-HttpServer::~HttpServer() { shutdown(); }
+HttpServer::~HttpServer() {
+  shutdown();
+}
 
 void HttpServer::start() {
   Address addr(impl_->options.host, Port(static_cast<uint16_t>(impl_->options.port)));

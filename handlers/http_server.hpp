@@ -28,7 +28,8 @@ struct ServerOptions {
 
 class HttpServer {
  public:
-  HttpServer(ServerOptions options, std::shared_ptr<const Dispatcher> dispatcher, ServerHooks hooks);
+  HttpServer(ServerOptions options, std::shared_ptr<const Dispatcher> dispatcher,
+             ServerHooks hooks);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -23,7 +23,8 @@ static std::string decode(const std::string& s, bool plus_is_space) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+' && plus_is_space) {
       out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+    } else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
+               hex_value(s[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
       i += 2;
     } else {
@@ -33,8 +34,12 @@ static std::string decode(const std::string& s, bool plus_is_space) {
   return out;
 }
 
-std::string url_decode(const std::string& s) { return decode(s, true); }
-std::string url_decode_path(const std::string& s) { return decode(s, false); }
+std::string url_decode(const std::string& s) {
+  return decode(s, true);
+}
+std::string url_decode_path(const std::string& s) {
+  return decode(s, false);
+}
 
 std::map<std::string, std::string> parse_query(const std::string& raw) {
   std::map<std::string, std::string> out;

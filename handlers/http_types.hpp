@@ -29,7 +29,9 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   bool close_connection = false;
 
-  void set_header(std::string name, std::string value) { headers.emplace_back(std::move(name), std::move(value)); }
+  void set_header(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+  }
 };
 
 HttpResponse json_response(int status, const std::string& json_text);

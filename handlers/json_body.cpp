@@ -34,9 +34,12 @@ JsonFields JsonFields::from_body(const HttpRequest& request) {
   return JsonFields(j, "");
 }
 
-JsonFields::JsonFields(const nlohmann::json& object, std::string path) : object_(object), path_(std::move(path)) {}
+JsonFields::JsonFields(const nlohmann::json& object, std::string path)
+    : object_(object), path_(std::move(path)) {}
 
-bool JsonFields::has(const std::string& name) const { return object_.contains(name) && !object_[name].is_null(); }
+bool JsonFields::has(const std::string& name) const {
+  return object_.contains(name) && !object_[name].is_null();
+}
 
 bool JsonFields::take_null(const std::string& name) {
   auto it = object_.find(name);
@@ -52,12 +55,15 @@ const nlohmann::json* JsonFields::get(const std::string& name) {
   return &*it;
 }
 
-std::optional<std::string> JsonFields::optional_string(const std::string& name, std::size_t max_len) {
+std::optional<std::string> JsonFields::optional_string(const std::string& name,
+                                                       std::size_t max_len) {
   const auto* v = get(name);
   if (!v) return std::nullopt;
   if (!v->is_string()) core::throw_invalid("Field '" + field(name) + "' must be a string.");
   const auto& s = v->get_ref<const std::string&>();
-  if (s.size() > max_len) core::throw_invalid("Field '" + field(name) + "' is longer than " + std::to_string(max_len) + " characters.");
+  if (s.size() > max_len)
+    core::throw_invalid("Field '" + field(name) + "' is longer than " + std::to_string(max_len) +
+                        " characters.");
   return s;
 }
 
@@ -77,7 +83,8 @@ std::optional<bool> JsonFields::optional_bool(const std::string& name) {
 std::optional<int64_t> JsonFields::optional_int(const std::string& name, int64_t lo, int64_t hi) {
   const auto* v = get(name);
   if (!v) return std::nullopt;
-  if (!v->is_number_integer()) core::throw_invalid("Field '" + field(name) + "' must be an integer.");
+  if (!v->is_number_integer())
+    core::throw_invalid("Field '" + field(name) + "' must be an integer.");
   int64_t x = 0;
   if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
     x = INT64_MAX;
@@ -85,7 +92,8 @@ std::optional<int64_t> JsonFields::optional_int(const std::string& name, int64_t
     x = v->get<int64_t>();
   }
   if (x < lo || x > hi) {
-    core::throw_invalid("Field '" + field(name) + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ".");
+    core::throw_invalid("Field '" + field(name) + "' must be between " + std::to_string(lo) +
+                        " and " + std::to_string(hi) + ".");
   }
   return x;
 }
@@ -109,14 +117,19 @@ JsonFields JsonFields::required_object(const std::string& name) {
   return *v;
 }
 
-std::optional<std::vector<std::string>> JsonFields::optional_string_array(const std::string& name, std::size_t max_items) {
+std::optional<std::vector<std::string>> JsonFields::optional_string_array(const std::string& name,
+                                                                          std::size_t max_items) {
   const auto* v = get(name);
   if (!v) return std::nullopt;
-  if (!v->is_array()) core::throw_invalid("Field '" + field(name) + "' must be an array of strings.");
-  if (v->size() > max_items) core::throw_invalid("Field '" + field(name) + "' has more than " + std::to_string(max_items) + " items.");
+  if (!v->is_array())
+    core::throw_invalid("Field '" + field(name) + "' must be an array of strings.");
+  if (v->size() > max_items)
+    core::throw_invalid("Field '" + field(name) + "' has more than " + std::to_string(max_items) +
+                        " items.");
   std::vector<std::string> out;
   for (const auto& item : *v) {
-    if (!item.is_string()) core::throw_invalid("Field '" + field(name) + "' must be an array of strings.");
+    if (!item.is_string())
+      core::throw_invalid("Field '" + field(name) + "' must be an array of strings.");
     out.push_back(item.get<std::string>());
   }
   return out;

@@ -23,7 +23,8 @@ class JsonFields {
   int64_t required_int(const std::string& name, int64_t lo, int64_t hi);
   std::optional<JsonFields> optional_object(const std::string& name);
   JsonFields required_object(const std::string& name);
-  std::optional<std::vector<std::string>> optional_string_array(const std::string& name, std::size_t max_items = 100);
+  std::optional<std::vector<std::string>> optional_string_array(const std::string& name,
+                                                                std::size_t max_items = 100);
   bool has(const std::string& name) const;
   // True (and the field counts as read) when the field is present with null:
   // a merge patch's "back to the default".
@@ -31,7 +32,9 @@ class JsonFields {
   // Call last: rejects any field nobody asked for.
   void reject_unknown() const;
   const std::string& path() const { return path_; }
-  std::string field(const std::string& name) const { return path_.empty() ? name : path_ + "." + name; }
+  std::string field(const std::string& name) const {
+    return path_.empty() ? name : path_ + "." + name;
+  }
 
  private:
   const nlohmann::json* get(const std::string& name);

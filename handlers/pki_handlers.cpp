@@ -6,8 +6,8 @@
 #include "core/pki/json.hpp"
 #include "core/pki/ossl.hpp"
 #include "core/pki/policy.hpp"
-#include "core/time_format.hpp"
 #include "core/text.hpp"
+#include "core/time_format.hpp"
 #include "core/uuid.hpp"
 #include "db/pki_store.hpp"
 #include "handlers/common.hpp"
@@ -23,13 +23,15 @@ nlohmann::json ca_json(const CaRecord& ca) {
   return {{"id", ca.id},
           {"name", ca.name},
           {"type", ca.type},
-          {"parent_ca_id", ca.parent_ca_id ? nlohmann::json(*ca.parent_ca_id) : nlohmann::json(nullptr)},
+          {"parent_ca_id",
+           ca.parent_ca_id ? nlohmann::json(*ca.parent_ca_id) : nlohmann::json(nullptr)},
           {"subject", to_json(ca.cert.subject)},
           {"serial", ca.cert.serial_hex},
           {"not_before", core::format_rfc3339(ca.cert.not_before)},
           {"not_after", core::format_rfc3339(ca.cert.not_after)},
           {"key_type", ca.cert.key_type},
-          {"max_path_length", ca.cert.path_length ? nlohmann::json(*ca.cert.path_length) : nlohmann::json(nullptr)},
+          {"max_path_length",
+           ca.cert.path_length ? nlohmann::json(*ca.cert.path_length) : nlohmann::json(nullptr)},
           {"fingerprint_sha256", ca.cert.fingerprint_sha256},
           {"certificate_pem", ca.cert.pem},
           {"policy", to_json(ca.policy)},
@@ -50,9 +52,11 @@ nlohmann::json cert_json(const CertRecord& c, int64_t now) {
           {"key_type", c.cert.key_type},
           {"fingerprint_sha256", c.cert.fingerprint_sha256},
           {"status", c.status(now)},
-          {"revoked_at", c.revoked_at ? nlohmann::json(core::format_rfc3339(*c.revoked_at)) : nlohmann::json(nullptr)},
-          {"revocation_reason",
-           c.revocation_reason ? nlohmann::json(revocation_reason_name(*c.revocation_reason)) : nlohmann::json(nullptr)},
+          {"revoked_at", c.revoked_at ? nlohmann::json(core::format_rfc3339(*c.revoked_at))
+                                      : nlohmann::json(nullptr)},
+          {"revocation_reason", c.revocation_reason
+                                    ? nlohmann::json(revocation_reason_name(*c.revocation_reason))
+                                    : nlohmann::json(nullptr)},
           {"certificate_pem", c.cert.pem},
           {"created_at", core::format_rfc3339_us(c.created_us)}};
 }
@@ -60,17 +64,21 @@ nlohmann::json cert_json(const CertRecord& c, int64_t now) {
 // ---- JSON in -------------------------------------------------------------------
 Subject read_subject(JsonFields obj, bool require_cn) {
   Subject s;
-  s.common_name = require_cn ? obj.required_string("common_name", 64) : obj.optional_string("common_name", 64).value_or("");
+  s.common_name = require_cn ? obj.required_string("common_name", 64)
+                             : obj.optional_string("common_name", 64).value_or("");
   s.organization = obj.optional_string("organization", 64).value_or("");
   s.organizational_unit = obj.optional_string("organizational_unit", 64).value_or("");
   s.country = obj.optional_string("country", 2).value_or("");
   s.state = obj.optional_string("state", 128).value_or("");
   s.locality = obj.optional_string("locality", 128).value_or("");
   obj.reject_unknown();
-  if (require_cn && s.common_name.empty()) core::throw_invalid("Field '" + obj.field("common_name") + "' must not be empty.");
-  if (!s.country.empty() && (s.country.size() != 2 || !std::isupper(static_cast<unsigned char>(s.country[0])) ||
-                             !std::isupper(static_cast<unsigned char>(s.country[1])))) {
-    core::throw_invalid("Field '" + obj.field("country") + "' must be a two-letter upper-case country code.");
+  if (require_cn && s.common_name.empty())
+    core::throw_invalid("Field '" + obj.field("common_name") + "' must not be empty.");
+  if (!s.country.empty() &&
+      (s.country.size() != 2 || !std::isupper(static_cast<unsigned char>(s.country[0])) ||
+       !std::isupper(static_cast<unsigned char>(s.country[1])))) {
+    core::throw_invalid("Field '" + obj.field("country") +
+                        "' must be a two-letter upper-case country code.");
   }
   return s;
 }
@@ -83,10 +91,12 @@ KeySpec read_key(JsonFields obj) {
   k.type = *t;
   if (k.type == KeyType::ec) {
     k.curve = obj.optional_string("curve", 16).value_or("P-256");
-    if (k.curve != "P-256" && k.curve != "P-384") core::throw_invalid("Field '" + obj.field("curve") + "' must be P-256 or P-384.");
+    if (k.curve != "P-256" && k.curve != "P-384")
+      core::throw_invalid("Field '" + obj.field("curve") + "' must be P-256 or P-384.");
   } else if (k.type == KeyType::rsa) {
     k.bits = static_cast<int>(obj.optional_int("bits", 2048, 4096).value_or(2048));
-    if (k.bits != 2048 && k.bits != 3072 && k.bits != 4096) core::throw_invalid("Field '" + obj.field("bits") + "' must be 2048, 3072 or 4096.");
+    if (k.bits != 2048 && k.bits != 3072 && k.bits != 4096)
+      core::throw_invalid("Field '" + obj.field("bits") + "' must be 2048, 3072 or 4096.");
   }
   obj.reject_unknown();
   return k;
@@ -102,7 +112,9 @@ PolicyPatch read_policy_patch(JsonFields obj) {
       patch.reset.insert(name);
     } else if (auto items = obj.optional_string_array(name, max_items)) {
       for (const auto& item : *items) {
-        if (item.size() > 2048) core::throw_invalid("Field '" + obj.field(name) + "' has an item longer than 2048 characters.");
+        if (item.size() > 2048)
+          core::throw_invalid("Field '" + obj.field(name) +
+                              "' has an item longer than 2048 characters.");
       }
       into = *items;
       patch.set.insert(name);
@@ -138,7 +150,9 @@ PolicyPatch read_policy_patch(JsonFields obj) {
     v.key_types.clear();
     for (const auto& k : *kts) {
       auto t = parse_key_type(k);
-      if (!t) core::throw_invalid("Field '" + obj.field("key_types") + "' has an unknown key type: '" + k + "'.");
+      if (!t)
+        core::throw_invalid("Field '" + obj.field("key_types") + "' has an unknown key type: '" +
+                            k + "'.");
       v.key_types.push_back(*t);
     }
     patch.set.insert("key_types");
@@ -158,9 +172,12 @@ std::vector<Usage> read_usage(JsonFields& body) {
   if (!list) return {Usage::server_auth};
   std::vector<Usage> out;
   for (const auto& u : *list) {
-    if (u == "server_auth") out.push_back(Usage::server_auth);
-    else if (u == "client_auth") out.push_back(Usage::client_auth);
-    else core::throw_invalid("Field 'usage' accepts server_auth and client_auth, got '" + u + "'.");
+    if (u == "server_auth")
+      out.push_back(Usage::server_auth);
+    else if (u == "client_auth")
+      out.push_back(Usage::client_auth);
+    else
+      core::throw_invalid("Field 'usage' accepts server_auth and client_auth, got '" + u + "'.");
   }
   if (out.empty()) core::throw_invalid("Field 'usage' must not be empty.");
   return out;
@@ -177,7 +194,8 @@ std::string normalize_serial(std::string s) {
   std::string out;
   for (char c : s) {
     if (c == ':') continue;
-    if (!std::isxdigit(static_cast<unsigned char>(c))) core::throw_invalid("Query parameter 'serial' must be hexadecimal.");
+    if (!std::isxdigit(static_cast<unsigned char>(c)))
+      core::throw_invalid("Query parameter 'serial' must be hexadecimal.");
     out.push_back(core::to_lower_ascii(c));
   }
   const auto first = out.find_first_not_of('0');
@@ -216,7 +234,8 @@ void add_pki_routes(Router& router, PkiDeps deps) {
     req.name = body.required_string("name", 128);
     if (req.name.empty()) core::throw_invalid("Field 'name' must not be empty.");
     req.type = body.required_string("type", 16);
-    if (req.type != "root" && req.type != "intermediate") core::throw_invalid("Field 'type' must be root or intermediate.");
+    if (req.type != "root" && req.type != "intermediate")
+      core::throw_invalid("Field 'type' must be root or intermediate.");
     if (req.type == "intermediate") {
       req.parent_ca_id = required_uuid_field(body, "parent_ca_id");
     } else if (body.has("parent_ca_id")) {
@@ -226,8 +245,10 @@ void add_pki_routes(Router& router, PkiDeps deps) {
     }
     req.subject = read_subject(body.required_object("subject"), true);
     if (auto k = body.optional_object("key")) req.key = read_key(*k);
-    if (auto v = body.optional_int("validity_days", 1, 36500)) req.validity_days = static_cast<int>(*v);
-    if (auto pl = body.optional_int("max_path_length", 0, 10)) req.max_path_length = static_cast<int>(*pl);
+    if (auto v = body.optional_int("validity_days", 1, 36500))
+      req.validity_days = static_cast<int>(*v);
+    if (auto pl = body.optional_int("max_path_length", 0, 10))
+      req.max_path_length = static_cast<int>(*pl);
     if (auto pol = body.optional_object("policy")) req.policy = read_policy_patch(*pol);
     body.reject_unknown();
     const auto ca = pki->create_ca(tenant_of(ctx), std::move(req), actor_of(ctx));
@@ -265,7 +286,8 @@ void add_pki_routes(Router& router, PkiDeps deps) {
     if (auto pol = body.optional_object("policy")) policy = read_policy_patch(*pol);
     auto disabled = body.optional_bool("disabled");
     body.reject_unknown();
-    return json_ok(200, ca_json(pki->update_ca(tenant_of(ctx), id, policy, disabled, actor_of(ctx))));
+    return json_ok(200,
+                   ca_json(pki->update_ca(tenant_of(ctx), id, policy, disabled, actor_of(ctx))));
   });
 
   // ---- certificates ------------------------------------------------------------------
@@ -276,7 +298,8 @@ void add_pki_routes(Router& router, PkiDeps deps) {
     if (body.has("csr_pem")) {
       req.csr_pem = body.required_string("csr_pem", 64 * 1024);
       for (const char* f : {"subject", "sans", "key"}) {
-        if (body.has(f)) core::throw_invalid(std::string("Field '") + f + "' cannot be combined with csr_pem.");
+        if (body.has(f))
+          core::throw_invalid(std::string("Field '") + f + "' cannot be combined with csr_pem.");
       }
     } else {
       req.subject = read_subject(body.required_object("subject"), false);
@@ -289,29 +312,32 @@ void add_pki_routes(Router& router, PkiDeps deps) {
       }
       req.key = body.has("key") ? read_key(body.required_object("key")) : KeySpec{};
     }
-    if (auto v = body.optional_int("validity_days", 1, 36500)) req.validity_days = static_cast<int>(*v);
+    if (auto v = body.optional_int("validity_days", 1, 36500))
+      req.validity_days = static_cast<int>(*v);
     req.usages = read_usage(body);
     body.reject_unknown();
     const auto issued = pki->issue(tenant_of(ctx), std::move(req), actor_of(ctx));
     nlohmann::json j = cert_json(issued.certificate, pki->now());
-    if (!issued.private_key_pem.empty()) j["private_key_pem"] = issued.private_key_pem;  // returned once, never stored
+    if (!issued.private_key_pem.empty())
+      j["private_key_pem"] = issued.private_key_pem;  // returned once, never stored
     HttpResponse r = created(j, "/api/v1/certificates/" + issued.certificate.id);
     r.set_header("Cache-Control", "no-store");
     return r;
   });
-  router.add("POST", "/api/v1/certificates/import", Access::tenant_issuer, [pki](RequestContext& ctx) {
-    auto body = JsonFields::from_body(ctx.request);
-    ImportCertificateRequest req;
-    if (body.has("pkcs12_base64")) {
-      req.pkcs12_der = read_base64_field(body, "pkcs12_base64");
-      req.password = body.optional_string("password", 1024).value_or("");
-    } else {
-      req.certificate_pem = body.required_string("certificate_pem", 512 * 1024);
-    }
-    body.reject_unknown();
-    const auto c = pki->import_certificate(tenant_of(ctx), req, actor_of(ctx));
-    return created(cert_json(c, pki->now()), "/api/v1/certificates/" + c.id);
-  });
+  router.add("POST", "/api/v1/certificates/import", Access::tenant_issuer,
+             [pki](RequestContext& ctx) {
+               auto body = JsonFields::from_body(ctx.request);
+               ImportCertificateRequest req;
+               if (body.has("pkcs12_base64")) {
+                 req.pkcs12_der = read_base64_field(body, "pkcs12_base64");
+                 req.password = body.optional_string("password", 1024).value_or("");
+               } else {
+                 req.certificate_pem = body.required_string("certificate_pem", 512 * 1024);
+               }
+               body.reject_unknown();
+               const auto c = pki->import_certificate(tenant_of(ctx), req, actor_of(ctx));
+               return created(cert_json(c, pki->now()), "/api/v1/certificates/" + c.id);
+             });
   router.add("GET", "/api/v1/certificates", Access::tenant_reader, [db, pki](RequestContext& ctx) {
     db::CertificateFilter f;
     if (auto v = query(ctx, "ca_id")) {
@@ -319,14 +345,16 @@ void add_pki_routes(Router& router, PkiDeps deps) {
       f.ca_id = core::to_lower_ascii(*v);
     }
     if (auto v = query(ctx, "status")) {
-      if (*v != "valid" && *v != "revoked" && *v != "expired") core::throw_invalid("Query parameter 'status' must be valid, revoked or expired.");
+      if (*v != "valid" && *v != "revoked" && *v != "expired")
+        core::throw_invalid("Query parameter 'status' must be valid, revoked or expired.");
       f.status = *v;
     }
     if (auto v = query(ctx, "expiring_within_days")) {
       int d = -1;
       auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), d);
       if (ec != std::errc() || p != v->data() + v->size() || d < 0 || d > 36500) {
-        core::throw_invalid("Query parameter 'expiring_within_days' must be an integer from 0 to 36500.");
+        core::throw_invalid(
+            "Query parameter 'expiring_within_days' must be an integer from 0 to 36500.");
       }
       f.expiring_within_days = d;
     }
@@ -337,41 +365,53 @@ void add_pki_routes(Router& router, PkiDeps deps) {
     return page_response(db::list_certificates(*db, tenant_of(ctx), f, page_request(ctx), now),
                          [now](const CertRecord& c) { return cert_json(c, now); });
   });
-  router.add("GET", "/api/v1/certificates/{id}", Access::tenant_reader, [db, pki](RequestContext& ctx) {
-    auto c = db::find_certificate(*db, tenant_of(ctx), uuid_param(ctx, 0));
-    if (!c) core::throw_not_found("No such certificate.");
-    return json_ok(200, cert_json(*c, pki->now()));
-  });
-  router.add("GET", "/api/v1/certificates/{id}/pem", Access::tenant_reader, [pki](RequestContext& ctx) {
-    return binary("application/pem-certificate-chain", pki->chain_pem(tenant_of(ctx), uuid_param(ctx, 0)), "no-cache");
-  });
-  router.add("POST", "/api/v1/certificates/{id}/revoke", Access::tenant_issuer, [pki](RequestContext& ctx) {
-    const std::string id = uuid_param(ctx, 0);
-    auto body = JsonFields::from_body(ctx.request);
-    RevocationReason reason = RevocationReason::unspecified;
-    if (auto r = body.optional_string("reason", 64)) {
-      auto parsed = parse_revocation_reason(*r);
-      if (!parsed) core::throw_invalid("Field 'reason' must be an RFC 5280 reason in snake_case (e.g. key_compromise), got '" + *r + "'.");
-      reason = *parsed;
-    }
-    body.reject_unknown();
-    return json_ok(200, cert_json(pki->revoke(tenant_of(ctx), id, reason, actor_of(ctx)), pki->now()));
-  });
-  router.add("POST", "/api/v1/certificates/{id}/renew", Access::tenant_issuer, [pki](RequestContext& ctx) {
-    const std::string id = uuid_param(ctx, 0);
-    auto body = JsonFields::from_body(ctx.request);
-    std::optional<int> days;
-    if (auto v = body.optional_int("validity_days", 1, 36500)) days = static_cast<int>(*v);
-    body.reject_unknown();
-    const auto c = pki->renew(tenant_of(ctx), id, days, actor_of(ctx));
-    return created(cert_json(c, pki->now()), "/api/v1/certificates/" + c.id);
-  });
+  router.add("GET", "/api/v1/certificates/{id}", Access::tenant_reader,
+             [db, pki](RequestContext& ctx) {
+               auto c = db::find_certificate(*db, tenant_of(ctx), uuid_param(ctx, 0));
+               if (!c) core::throw_not_found("No such certificate.");
+               return json_ok(200, cert_json(*c, pki->now()));
+             });
+  router.add("GET", "/api/v1/certificates/{id}/pem", Access::tenant_reader,
+             [pki](RequestContext& ctx) {
+               return binary("application/pem-certificate-chain",
+                             pki->chain_pem(tenant_of(ctx), uuid_param(ctx, 0)), "no-cache");
+             });
+  router.add("POST", "/api/v1/certificates/{id}/revoke", Access::tenant_issuer,
+             [pki](RequestContext& ctx) {
+               const std::string id = uuid_param(ctx, 0);
+               auto body = JsonFields::from_body(ctx.request);
+               RevocationReason reason = RevocationReason::unspecified;
+               if (auto r = body.optional_string("reason", 64)) {
+                 auto parsed = parse_revocation_reason(*r);
+                 if (!parsed)
+                   core::throw_invalid(
+                       "Field 'reason' must be an RFC 5280 reason in snake_case (e.g. "
+                       "key_compromise), got '" +
+                       *r + "'.");
+                 reason = *parsed;
+               }
+               body.reject_unknown();
+               return json_ok(200, cert_json(pki->revoke(tenant_of(ctx), id, reason, actor_of(ctx)),
+                                             pki->now()));
+             });
+  router.add("POST", "/api/v1/certificates/{id}/renew", Access::tenant_issuer,
+             [pki](RequestContext& ctx) {
+               const std::string id = uuid_param(ctx, 0);
+               auto body = JsonFields::from_body(ctx.request);
+               std::optional<int> days;
+               if (auto v = body.optional_int("validity_days", 1, 36500))
+                 days = static_cast<int>(*v);
+               body.reject_unknown();
+               const auto c = pki->renew(tenant_of(ctx), id, days, actor_of(ctx));
+               return created(cert_json(c, pki->now()), "/api/v1/certificates/" + c.id);
+             });
 
   // ---- public PKI endpoints ------------------------------------------------------------
   router.add("GET", "/pki/{ca_id}/ca.crt", Access::public_, [pki](RequestContext& ctx) {
     const std::string id = uuid_param(ctx, 0);
     const std::string* fmt = query(ctx, "format");
-    if (fmt && *fmt == "pem") return binary("application/x-pem-file", pki->ca_certificate_pem(id), "public, max-age=3600");
+    if (fmt && *fmt == "pem")
+      return binary("application/x-pem-file", pki->ca_certificate_pem(id), "public, max-age=3600");
     if (fmt && *fmt != "der") core::throw_invalid("Query parameter 'format' must be der or pem.");
     return binary("application/pkix-cert", pki->ca_certificate_der(id), "public, max-age=3600");
   });
@@ -381,13 +421,15 @@ void add_pki_routes(Router& router, PkiDeps deps) {
   router.add(
       "POST", "/pki/{ca_id}/ocsp", Access::public_,
       [pki](RequestContext& ctx) {
-        return binary("application/ocsp-response", pki->ocsp(uuid_param(ctx, 0), ctx.request.body), "no-cache");
+        return binary("application/ocsp-response", pki->ocsp(uuid_param(ctx, 0), ctx.request.body),
+                      "no-cache");
       },
       "application/ocsp-request");
   router.add("GET", "/pki/{ca_id}/ocsp/{request...}", Access::public_, [pki](RequestContext& ctx) {
     const std::string id = uuid_param(ctx, 0);
     auto der = base64_decode(url_decode_path(ctx.params.at(1)));
-    return binary("application/ocsp-response", pki->ocsp(id, der.value_or(std::string())), "no-cache");
+    return binary("application/ocsp-response", pki->ocsp(id, der.value_or(std::string())),
+                  "no-cache");
   });
 }
 

@@ -6,7 +6,8 @@
 
 namespace tenantca::handlers {
 
-HttpResponse problem_response(core::ErrorCode code, const std::string& detail, const std::string& request_id) {
+HttpResponse problem_response(core::ErrorCode code, const std::string& detail,
+                              const std::string& request_id) {
   const std::string name(core::error_code_name(code));
   const int status = core::error_http_status(code);
   nlohmann::json body = {{"type", "https://tenantca.dev/problems/" + name},
@@ -23,7 +24,8 @@ HttpResponse problem_response(core::ErrorCode code, const std::string& detail, c
   return r;
 }
 
-HttpResponse problem_from_exception(const std::exception_ptr& error, const std::string& request_id) {
+HttpResponse problem_from_exception(const std::exception_ptr& error,
+                                    const std::string& request_id) {
   try {
     std::rethrow_exception(error);
   } catch (const core::DomainError& e) {
@@ -33,15 +35,15 @@ HttpResponse problem_from_exception(const std::exception_ptr& error, const std::
     return problem_response(e.code(), e.public_detail(), request_id);
   } catch (const nlohmann::json::exception& e) {
     // Type errors while reading a parsed body are the client's fault.
-    return problem_response(core::ErrorCode::invalid_request, "The JSON body does not have the expected shape.",
-                            request_id);
+    return problem_response(core::ErrorCode::invalid_request,
+                            "The JSON body does not have the expected shape.", request_id);
   } catch (const std::exception& e) {
     spdlog::error("request {}: unexpected error: {}", request_id, e.what());
   } catch (...) {
     spdlog::error("request {}: unexpected non-standard exception", request_id);
   }
-  return problem_response(core::ErrorCode::internal, "An internal error occurred; it has been logged.",
-                          request_id);
+  return problem_response(core::ErrorCode::internal,
+                          "An internal error occurred; it has been logged.", request_id);
 }
 
 }  // namespace tenantca::handlers

@@ -10,7 +10,8 @@
 
 namespace tenantca::handlers {
 
-HttpResponse problem_response(core::ErrorCode code, const std::string& detail, const std::string& request_id);
+HttpResponse problem_response(core::ErrorCode code, const std::string& detail,
+                              const std::string& request_id);
 // Maps any exception (DomainError, JSON errors, the unexpected) to a response.
 HttpResponse problem_from_exception(const std::exception_ptr& error, const std::string& request_id);
 

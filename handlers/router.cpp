@@ -18,7 +18,9 @@ std::vector<std::string> split_path(const std::string& path) {
   return parts;
 }
 
-bool is_rest(const std::string& p) { return p.size() > 5 && p.compare(p.size() - 4, 4, "...}") == 0; }
+bool is_rest(const std::string& p) {
+  return p.size() > 5 && p.compare(p.size() - 4, 4, "...}") == 0;
+}
 
 bool match_pattern(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
                    std::vector<std::string>* params) {
@@ -52,8 +54,8 @@ bool match_pattern(const std::vector<std::string>& pattern, const std::vector<st
 void Router::add(std::string method, std::string pattern, Access access, RouteHandler handler,
                  std::string body_media_type) {
   auto segments = split_path(pattern);
-  routes_.push_back(Route{std::move(method), std::move(pattern), access, std::move(handler), std::move(body_media_type),
-                          std::move(segments)});
+  routes_.push_back(Route{std::move(method), std::move(pattern), access, std::move(handler),
+                          std::move(body_media_type), std::move(segments)});
 }
 
 Router::Match Router::match(const std::string& method, const std::string& path) const {
@@ -67,7 +69,8 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
       m.params = std::move(params);
       return m;
     }
-    if (std::find(m.allowed.begin(), m.allowed.end(), r.method) == m.allowed.end()) m.allowed.push_back(r.method);
+    if (std::find(m.allowed.begin(), m.allowed.end(), r.method) == m.allowed.end())
+      m.allowed.push_back(r.method);
   }
   return m;
 }

@@ -17,7 +17,7 @@ struct Route {
   std::string pattern;
   Access access;
   RouteHandler handler;
-  std::string body_media_type;  // what a request body must be sent as
+  std::string body_media_type;        // what a request body must be sent as
   std::vector<std::string> segments;  // pattern split once, at registration
 };
 
@@ -27,9 +27,9 @@ class Router {
            std::string body_media_type = "application/json");
 
   struct Match {
-    const Route* route = nullptr;        // set when found
-    std::vector<std::string> params;     // values of {placeholders}, in order
-    std::vector<std::string> allowed;    // methods of the path, when route is null
+    const Route* route = nullptr;      // set when found
+    std::vector<std::string> params;   // values of {placeholders}, in order
+    std::vector<std::string> allowed;  // methods of the path, when route is null
   };
   Match match(const std::string& method, const std::string& path) const;
   const std::vector<Route>& routes() const { return routes_; }

@@ -31,7 +31,8 @@ Router build_router(const RouteDeps& deps) {
   add_tenancy_routes(router, TenancyDeps{deps.database, deps.default_rate_limit});
   add_pki_routes(router, PkiDeps{deps.database, deps.pki});
   if (deps.metrics_enabled) add_metrics_route(router, deps.metrics_text);
-  if (deps.test_sleep_endpoint) router.add("GET", "/api/v1/_test/sleep", Access::public_, make_test_sleep_handler());
+  if (deps.test_sleep_endpoint)
+    router.add("GET", "/api/v1/_test/sleep", Access::public_, make_test_sleep_handler());
   return router;
 }
 

@@ -10,19 +10,22 @@ namespace tenantca::handlers {
 namespace {
 
 nlohmann::json tenant_json(const core::Tenant& t) {
-  return {{"id", t.id},
-          {"name", t.name},
-          {"rate_limit", {{"requests_per_second", t.rate_limit.requests_per_second}, {"burst", t.rate_limit.burst}}},
-          {"disabled", t.disabled},
-          {"created_at", core::format_rfc3339_us(t.created_us)}};
+  return {
+      {"id", t.id},
+      {"name", t.name},
+      {"rate_limit",
+       {{"requests_per_second", t.rate_limit.requests_per_second}, {"burst", t.rate_limit.burst}}},
+      {"disabled", t.disabled},
+      {"created_at", core::format_rfc3339_us(t.created_us)}};
 }
 
 nlohmann::json api_key_json(const core::ApiKeyInfo& k) {
-  nlohmann::json j = {{"id", k.id},
-                      {"name", k.name},
-                      {"role", core::role_name(k.role)},
-                      {"tenant_id", k.tenant_id ? nlohmann::json(*k.tenant_id) : nlohmann::json(nullptr)},
-                      {"created_at", core::format_rfc3339_us(k.created_us)}};
+  nlohmann::json j = {
+      {"id", k.id},
+      {"name", k.name},
+      {"role", core::role_name(k.role)},
+      {"tenant_id", k.tenant_id ? nlohmann::json(*k.tenant_id) : nlohmann::json(nullptr)},
+      {"created_at", core::format_rfc3339_us(k.created_us)}};
   return j;
 }
 
@@ -40,7 +43,8 @@ nlohmann::json audit_json(const core::AuditEvent& e) {
 }
 
 std::string tenant_name(JsonFields& body, bool required) {
-  std::optional<std::string> name = required ? std::optional(body.required_string("name", 64)) : body.optional_string("name", 64);
+  std::optional<std::string> name =
+      required ? std::optional(body.required_string("name", 64)) : body.optional_string("name", 64);
   if (name && !core::valid_tenant_name(*name)) {
     core::throw_invalid("Field 'name' must be 1-64 characters of a-z, 0-9 and '-'.");
   }
@@ -116,18 +120,21 @@ void add_tenancy_routes(Router& router, TenancyDeps deps) {
     body.reject_unknown();
     return json_ok(200, tenant_json(db::update_tenant(*db, id, patch, actor_of(ctx))));
   });
-  router.add("POST", "/api/v1/tenants/{id}/api-keys", Access::operator_only, [db](RequestContext& ctx) {
-    const std::string tenant_id = uuid_param(ctx, 0);
-    const auto in = new_key_input(ctx);
-    return created_key_response(db::create_api_key(*db, tenant_id, in.name, in.role, actor_of(ctx)));
-  });
+  router.add("POST", "/api/v1/tenants/{id}/api-keys", Access::operator_only,
+             [db](RequestContext& ctx) {
+               const std::string tenant_id = uuid_param(ctx, 0);
+               const auto in = new_key_input(ctx);
+               return created_key_response(
+                   db::create_api_key(*db, tenant_id, in.name, in.role, actor_of(ctx)));
+             });
 
   router.add("GET", "/api/v1/api-keys", Access::tenant_owner, [db](RequestContext& ctx) {
     return page_response(db::list_api_keys(*db, tenant_of(ctx), page_request(ctx)), api_key_json);
   });
   router.add("POST", "/api/v1/api-keys", Access::tenant_owner, [db](RequestContext& ctx) {
     const auto in = new_key_input(ctx);
-    return created_key_response(db::create_api_key(*db, tenant_of(ctx), in.name, in.role, actor_of(ctx)));
+    return created_key_response(
+        db::create_api_key(*db, tenant_of(ctx), in.name, in.role, actor_of(ctx)));
   });
   router.add("DELETE", "/api/v1/api-keys/{id}", Access::tenant_owner, [db](RequestContext& ctx) {
     db::delete_api_key(*db, tenant_of(ctx), uuid_param(ctx, 0), actor_of(ctx));

@@ -11,10 +11,10 @@
 #include <shared_mutex>
 
 #include "core/errors.hpp"
-#include "core/text.hpp"
 #include "core/pki/keys.hpp"
 #include "core/pki/name_constraints.hpp"
 #include "core/pki/pkcs12_limits.hpp"
+#include "core/text.hpp"
 
 namespace tenantca::core::pki {
 namespace {
@@ -39,7 +39,8 @@ int64_t asn1_time_to_epoch(const ASN1_TIME* t) {
 }
 
 std::string asn1_string(const ASN1_STRING* s) {
-  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)), static_cast<std::size_t>(ASN1_STRING_length(s)));
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
+                     static_cast<std::size_t>(ASN1_STRING_length(s)));
 }
 
 Sans sans_from(const GENERAL_NAMES* gens) {
@@ -48,25 +49,35 @@ Sans sans_from(const GENERAL_NAMES* gens) {
   for (int i = 0; i < sk_GENERAL_NAME_num(gens); ++i) {
     const GENERAL_NAME* g = sk_GENERAL_NAME_value(gens, i);
     switch (g->type) {
-      case GEN_DNS: out.dns.push_back(asn1_string(g->d.dNSName)); break;
-      case GEN_EMAIL: out.email.push_back(asn1_string(g->d.rfc822Name)); break;
-      case GEN_URI: out.uri.push_back(asn1_string(g->d.uniformResourceIdentifier)); break;
+      case GEN_DNS:
+        out.dns.push_back(asn1_string(g->d.dNSName));
+        break;
+      case GEN_EMAIL:
+        out.email.push_back(asn1_string(g->d.rfc822Name));
+        break;
+      case GEN_URI:
+        out.uri.push_back(asn1_string(g->d.uniformResourceIdentifier));
+        break;
       case GEN_IPADD: {
         const std::string raw = asn1_string(g->d.iPAddress);
         char buf[INET6_ADDRSTRLEN] = {};
-        if (raw.size() == 4) inet_ntop(AF_INET, raw.data(), buf, sizeof buf);
-        else if (raw.size() == 16) inet_ntop(AF_INET6, raw.data(), buf, sizeof buf);
+        if (raw.size() == 4)
+          inet_ntop(AF_INET, raw.data(), buf, sizeof buf);
+        else if (raw.size() == 16)
+          inet_ntop(AF_INET6, raw.data(), buf, sizeof buf);
         if (buf[0]) out.ip.emplace_back(buf);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   return out;
 }
 
 void add_conf_ext(X509* cert, X509V3_CTX* ctx, int nid, const std::string& value) {
-  X509ExtPtr ext(check_ptr(X509V3_EXT_conf_nid(nullptr, ctx, nid, value.c_str()), "X509V3_EXT_conf_nid"));
+  X509ExtPtr ext(
+      check_ptr(X509V3_EXT_conf_nid(nullptr, ctx, nid, value.c_str()), "X509V3_EXT_conf_nid"));
   check(X509_add_ext(cert, ext.get(), -1) == 1, "X509_add_ext");
 }
 
@@ -80,8 +91,10 @@ void add_shared_ext(X509* cert, X509V3_CTX* ctx, int nid, const std::string& val
   std::string key = std::to_string(nid) + '|' + value;
   if (nid == NID_authority_key_identifier) {
     const ASN1_OCTET_STRING* skid = X509_get0_subject_key_id(issuer);
-    if (skid == nullptr) return add_conf_ext(cert, ctx, nid, value);  // "always" fails the same way every time
-    key.append(reinterpret_cast<const char*>(ASN1_STRING_get0_data(skid)), static_cast<std::size_t>(ASN1_STRING_length(skid)));
+    if (skid == nullptr)
+      return add_conf_ext(cert, ctx, nid, value);  // "always" fails the same way every time
+    key.append(reinterpret_cast<const char*>(ASN1_STRING_get0_data(skid)),
+               static_cast<std::size_t>(ASN1_STRING_length(skid)));
   }
   {
     std::shared_lock<std::shared_mutex> lock(mutex);
@@ -90,7 +103,8 @@ void add_shared_ext(X509* cert, X509V3_CTX* ctx, int nid, const std::string& val
       return;
     }
   }
-  X509ExtPtr ext(check_ptr(X509V3_EXT_conf_nid(nullptr, ctx, nid, value.c_str()), "X509V3_EXT_conf_nid"));
+  X509ExtPtr ext(
+      check_ptr(X509V3_EXT_conf_nid(nullptr, ctx, nid, value.c_str()), "X509V3_EXT_conf_nid"));
   check(X509_add_ext(cert, ext.get(), -1) == 1, "X509_add_ext");
   std::unique_lock<std::shared_mutex> lock(mutex);
   if (built.size() >= 4096) built.clear();  // bounded: a few per CA
@@ -102,7 +116,8 @@ void copy_public_key_info(X509* cert, const X509_PUBKEY* from) {
   const unsigned char* key = nullptr;
   int key_len = 0;
   X509_ALGOR* alg = nullptr;
-  check(X509_PUBKEY_get0_param(&algorithm, &key, &key_len, &alg, from) == 1, "X509_PUBKEY_get0_param");
+  check(X509_PUBKEY_get0_param(&algorithm, &key, &key_len, &alg, from) == 1,
+        "X509_PUBKEY_get0_param");
   const ASN1_OBJECT* oid = nullptr;
   int param_type = V_ASN1_UNDEF;
   const void* param = nullptr;
@@ -111,13 +126,16 @@ void copy_public_key_info(X509* cert, const X509_PUBKEY* from) {
   if (param_type == V_ASN1_OBJECT) {
     param_copy = check_ptr(OBJ_dup(static_cast<const ASN1_OBJECT*>(param)), "OBJ_dup");
   } else if (param_type == V_ASN1_SEQUENCE) {
-    param_copy = check_ptr(ASN1_STRING_dup(static_cast<const ASN1_STRING*>(param)), "ASN1_STRING_dup");
+    param_copy =
+        check_ptr(ASN1_STRING_dup(static_cast<const ASN1_STRING*>(param)), "ASN1_STRING_dup");
   } else if (param_type != V_ASN1_NULL && param_type != V_ASN1_UNDEF) {
     throw OpenSslError("unsupported public key parameters");
   }
-  auto* bits = static_cast<unsigned char*>(check_ptr(OPENSSL_memdup(key, static_cast<std::size_t>(key_len)), "OPENSSL_memdup"));
+  auto* bits = static_cast<unsigned char*>(
+      check_ptr(OPENSSL_memdup(key, static_cast<std::size_t>(key_len)), "OPENSSL_memdup"));
   ASN1_OBJECT* oid_copy = check_ptr(OBJ_dup(algorithm), "OBJ_dup");
-  if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), oid_copy, param_type, param_copy, bits, key_len) != 1) {
+  if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), oid_copy, param_type, param_copy, bits,
+                             key_len) != 1) {
     ASN1_OBJECT_free(oid_copy);
     OPENSSL_free(bits);
     throw OpenSslError("X509_PUBKEY_set0_param failed");
@@ -129,9 +147,11 @@ void add_subject_key_id(X509* cert) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   check(X509_pubkey_digest(cert, EVP_sha1(), md, &len) == 1, "X509_pubkey_digest");
-  std::unique_ptr<ASN1_OCTET_STRING, Deleter<ASN1_OCTET_STRING_free>> id(check_ptr(ASN1_OCTET_STRING_new(), "SKI"));
+  std::unique_ptr<ASN1_OCTET_STRING, Deleter<ASN1_OCTET_STRING_free>> id(
+      check_ptr(ASN1_OCTET_STRING_new(), "SKI"));
   check(ASN1_OCTET_STRING_set(id.get(), md, static_cast<int>(len)) == 1, "SKI");
-  check(X509_add1_ext_i2d(cert, NID_subject_key_identifier, id.get(), 0, X509V3_ADD_DEFAULT) == 1, "SKI");
+  check(X509_add1_ext_i2d(cert, NID_subject_key_identifier, id.get(), 0, X509V3_ADD_DEFAULT) == 1,
+        "SKI");
 }
 
 GeneralNamesPtr general_names(const Sans& sans) {
@@ -146,7 +166,8 @@ GeneralNamesPtr general_names(const Sans& sans) {
   for (const auto& d : sans.dns) push_ia5(GEN_DNS, d);
   for (const auto& ip : sans.ip) {
     ASN1_OCTET_STRING* o = a2i_IPADDRESS(ip.c_str());
-    if (o == nullptr) throw DomainError(ErrorCode::invalid_request, "Not an IP address: '" + ip + "'.");
+    if (o == nullptr)
+      throw DomainError(ErrorCode::invalid_request, "Not an IP address: '" + ip + "'.");
     GENERAL_NAME* g = check_ptr(GENERAL_NAME_new(), "GENERAL_NAME_new");
     GENERAL_NAME_set0_value(g, GEN_IPADD, o);
     sk_GENERAL_NAME_push(gens.get(), g);
@@ -157,8 +178,10 @@ GeneralNamesPtr general_names(const Sans& sans) {
 }
 
 void set_validity(X509* cert, int64_t not_before, int64_t not_after) {
-  check(ASN1_TIME_set(X509_getm_notBefore(cert), static_cast<time_t>(not_before)) != nullptr, "notBefore");
-  check(ASN1_TIME_set(X509_getm_notAfter(cert), static_cast<time_t>(not_after)) != nullptr, "notAfter");
+  check(ASN1_TIME_set(X509_getm_notBefore(cert), static_cast<time_t>(not_before)) != nullptr,
+        "notBefore");
+  check(ASN1_TIME_set(X509_getm_notAfter(cert), static_cast<time_t>(not_after)) != nullptr,
+        "notAfter");
 }
 
 void sign(X509* cert, EVP_PKEY* key) {
@@ -180,8 +203,8 @@ X509NamePtr make_name(const Subject& s) {
     const std::string& v = s.*(f.field);
     if (v.empty()) continue;
     check(X509_NAME_add_entry_by_NID(name.get(), f.nid, MBSTRING_UTF8,
-                                     reinterpret_cast<const unsigned char*>(v.data()), static_cast<int>(v.size()), -1,
-                                     0) == 1,
+                                     reinterpret_cast<const unsigned char*>(v.data()),
+                                     static_cast<int>(v.size()), -1, 0) == 1,
           "X509_NAME_add_entry_by_NID");
   }
   return name;
@@ -224,7 +247,9 @@ std::string cert_pem(X509* cert) {
   return bio_to_string(bio.get());
 }
 
-std::string cert_der(X509* cert) { return der_of(cert, i2d_X509); }
+std::string cert_der(X509* cert) {
+  return der_of(cert, i2d_X509);
+}
 
 std::string serial_hex(const ASN1_INTEGER* serial) {
   BignumPtr bn(check_ptr(ASN1_INTEGER_to_BN(serial, nullptr), "serial"));
@@ -242,7 +267,8 @@ CertInfo describe(X509* cert) {
   info.serial_hex = serial_hex(X509_get0_serialNumber(cert));
   info.subject = subject_of(X509_get_subject_name(cert));
   info.issuer = subject_of(X509_get_issuer_name(cert));
-  GeneralNamesPtr gens(static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
+  GeneralNamesPtr gens(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
   info.sans = sans_from(gens.get());
   info.not_before = asn1_time_to_epoch(X509_get0_notBefore(cert));
   info.not_after = asn1_time_to_epoch(X509_get0_notAfter(cert));
@@ -252,7 +278,8 @@ CertInfo describe(X509* cert) {
   check(X509_digest(cert, EVP_sha256(), md, &len) == 1, "X509_digest");
   info.fingerprint_sha256 = hex_lower(md, len);
   info.pem = cert_pem(cert);
-  if (auto* bc = static_cast<BASIC_CONSTRAINTS*>(X509_get_ext_d2i(cert, NID_basic_constraints, nullptr, nullptr))) {
+  if (auto* bc = static_cast<BASIC_CONSTRAINTS*>(
+          X509_get_ext_d2i(cert, NID_basic_constraints, nullptr, nullptr))) {
     info.is_ca = bc->ca != 0;
     if (bc->ca && bc->pathlen) info.path_length = static_cast<int>(ASN1_INTEGER_get(bc->pathlen));
     BASIC_CONSTRAINTS_free(bc);
@@ -266,9 +293,12 @@ ParsedCsr parse_csr(const std::string& pem) {
   auto bio = memory_bio(pem);
   X509ReqPtr req(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
   ERR_clear_error();
-  if (!req) throw DomainError(ErrorCode::invalid_csr, "Field 'csr_pem' is not a PEM certificate signing request.");
+  if (!req)
+    throw DomainError(ErrorCode::invalid_csr,
+                      "Field 'csr_pem' is not a PEM certificate signing request.");
   EVP_PKEY* pub = X509_REQ_get0_pubkey(req.get());
-  if (pub == nullptr) throw DomainError(ErrorCode::invalid_csr, "The CSR's public key cannot be read.");
+  if (pub == nullptr)
+    throw DomainError(ErrorCode::invalid_csr, "The CSR's public key cannot be read.");
   if (X509_REQ_verify(req.get(), pub) != 1) {
     ERR_clear_error();
     throw DomainError(ErrorCode::invalid_csr, "The CSR's signature does not verify.");
@@ -279,10 +309,12 @@ ParsedCsr parse_csr(const std::string& pem) {
     throw DomainError(ErrorCode::invalid_csr, "The CSR's subject has more than one common name.");
   }
   ParsedCsr out;
-  out.subject.reset(check_ptr(X509_NAME_dup(X509_REQ_get_subject_name(req.get())), "X509_NAME_dup"));
+  out.subject.reset(
+      check_ptr(X509_NAME_dup(X509_REQ_get_subject_name(req.get())), "X509_NAME_dup"));
   out.subject_fields = subject_of(out.subject.get());
   if (STACK_OF(X509_EXTENSION)* exts = X509_REQ_get_extensions(req.get())) {
-    GeneralNamesPtr gens(static_cast<GENERAL_NAMES*>(X509V3_get_d2i(exts, NID_subject_alt_name, nullptr, nullptr)));
+    GeneralNamesPtr gens(
+        static_cast<GENERAL_NAMES*>(X509V3_get_d2i(exts, NID_subject_alt_name, nullptr, nullptr)));
     out.sans = sans_from(gens.get());
     sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
   }
@@ -296,7 +328,8 @@ ParsedCsr parse_csr(const std::string& pem) {
 
 Pkcs12Contents parse_pkcs12(const std::string& der, const std::string& password) {
   if (der.size() > kMaxPkcs12Bytes) {
-    throw_invalid("PKCS#12 files larger than " + std::to_string(kMaxPkcs12Bytes / 1024) + " KiB are refused.");
+    throw_invalid("PKCS#12 files larger than " + std::to_string(kMaxPkcs12Bytes / 1024) +
+                  " KiB are refused.");
   }
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   Pkcs12Ptr p12(d2i_PKCS12(nullptr, &p, static_cast<long>(der.size())));
@@ -320,7 +353,7 @@ Pkcs12Contents parse_pkcs12(const std::string& der, const std::string& password)
 Asn1IntegerPtr random_serial() {
   unsigned char b[20];
   check(RAND_bytes(b, sizeof b) == 1, "RAND_bytes");
-  b[0] &= 0x7f;  // positive
+  b[0] &= 0x7f;                // positive
   if (b[0] == 0) b[0] = 0x01;  // keep the full length: at least 153 random bits
   BignumPtr bn(check_ptr(BN_bin2bn(b, sizeof b, nullptr), "BN_bin2bn"));
   return Asn1IntegerPtr(check_ptr(BN_to_ASN1_INTEGER(bn.get(), nullptr), "BN_to_ASN1_INTEGER"));
@@ -332,12 +365,14 @@ X509Ptr build_ca_cert(const CaCertSpec& spec) {
   auto serial = random_serial();
   check(X509_set_serialNumber(cert.get(), serial.get()) == 1, "serial");
   check(X509_set_subject_name(cert.get(), spec.subject) == 1, "subject");
-  check(X509_set_issuer_name(cert.get(), spec.issuer_cert ? X509_get_subject_name(spec.issuer_cert) : spec.subject) == 1,
+  check(X509_set_issuer_name(cert.get(), spec.issuer_cert ? X509_get_subject_name(spec.issuer_cert)
+                                                          : spec.subject) == 1,
         "issuer");
   set_validity(cert.get(), spec.not_before, spec.not_after);
   check(X509_set_pubkey(cert.get(), spec.subject_key) == 1, "pubkey");
   X509V3_CTX ctx;
-  X509V3_set_ctx(&ctx, spec.issuer_cert ? spec.issuer_cert : cert.get(), cert.get(), nullptr, nullptr, 0);
+  X509V3_set_ctx(&ctx, spec.issuer_cert ? spec.issuer_cert : cert.get(), cert.get(), nullptr,
+                 nullptr, 0);
   std::string bc = "critical,CA:TRUE";
   if (spec.path_length) bc += ",pathlen:" + std::to_string(*spec.path_length);
   add_conf_ext(cert.get(), &ctx, NID_basic_constraints, bc);
@@ -367,22 +402,27 @@ X509Ptr build_leaf_cert(const LeafCertSpec& spec) {
   X509* issuer = spec.issuer_cert;
   add_shared_ext(cert.get(), &ctx, NID_basic_constraints, "critical,CA:FALSE", issuer);
   const bool rsa = EVP_PKEY_get_base_id(spec.public_key) == EVP_PKEY_RSA;
-  add_shared_ext(cert.get(), &ctx, NID_key_usage, rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature",
+  add_shared_ext(cert.get(), &ctx, NID_key_usage,
+                 rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature",
                  issuer);
   std::string eku;
-  for (Usage u : spec.usages) eku += std::string(eku.empty() ? "" : ",") + (u == Usage::server_auth ? "serverAuth" : "clientAuth");
+  for (Usage u : spec.usages)
+    eku += std::string(eku.empty() ? "" : ",") +
+           (u == Usage::server_auth ? "serverAuth" : "clientAuth");
   if (!eku.empty()) add_shared_ext(cert.get(), &ctx, NID_ext_key_usage, eku, issuer);
   if (!spec.sans.empty()) {
     auto gens = general_names(spec.sans);
     // With an empty subject the SAN extension must be critical (RFC 5280 4.2.1.6).
     const int critical = X509_NAME_entry_count(spec.subject) == 0 ? 1 : 0;
-    check(X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, gens.get(), critical, X509V3_ADD_DEFAULT) == 1, "SAN");
+    check(X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, gens.get(), critical,
+                            X509V3_ADD_DEFAULT) == 1,
+          "SAN");
   }
   add_subject_key_id(cert.get());
   add_shared_ext(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always", issuer);
   add_shared_ext(cert.get(), &ctx, NID_crl_distribution_points, "URI:" + spec.crl_url, issuer);
-  add_shared_ext(cert.get(), &ctx, NID_info_access, "OCSP;URI:" + spec.ocsp_url + ",caIssuers;URI:" + spec.ca_issuers_url,
-                 issuer);
+  add_shared_ext(cert.get(), &ctx, NID_info_access,
+                 "OCSP;URI:" + spec.ocsp_url + ",caIssuers;URI:" + spec.ca_issuers_url, issuer);
   sign(cert.get(), spec.issuer_key);
   return cert;
 }

@@ -12,8 +12,9 @@ namespace tenantca::core::pki {
 X509NamePtr make_name(const Subject& s);
 Subject subject_of(const X509_NAME* name);
 
-X509Ptr read_cert_pem(const std::string& pem);                  // nullptr when none
-std::vector<X509Ptr> read_cert_chain_pem(const std::string& pem);  // every CERTIFICATE block, in order
+X509Ptr read_cert_pem(const std::string& pem);  // nullptr when none
+std::vector<X509Ptr> read_cert_chain_pem(
+    const std::string& pem);  // every CERTIFICATE block, in order
 std::string cert_pem(X509* cert);
 std::string cert_der(X509* cert);
 CertInfo describe(X509* cert);
@@ -51,7 +52,8 @@ struct CaCertSpec {
   int64_t not_before;
   int64_t not_after;
   std::optional<int> path_length;
-  const Policy* name_constraints = nullptr;  // when set: a critical nameConstraints extension from it
+  const Policy* name_constraints =
+      nullptr;  // when set: a critical nameConstraints extension from it
 };
 X509Ptr build_ca_cert(const CaCertSpec& spec);
 

@@ -41,9 +41,12 @@ void serial_content(const std::string& hex, std::string& out) {
   if (hex.size() == i) throw std::invalid_argument("empty serial");
   std::string bytes;
   if ((hex.size() - i) % 2 == 1) bytes.push_back(static_cast<char>(hex_value(hex[i++])));
-  for (; i < hex.size(); i += 2) bytes.push_back(static_cast<char>(hex_value(hex[i]) << 4 | hex_value(hex[i + 1])));
+  for (; i < hex.size(); i += 2)
+    bytes.push_back(static_cast<char>(hex_value(hex[i]) << 4 | hex_value(hex[i + 1])));
   std::size_t start = 0;
-  while (start + 1 < bytes.size() && bytes[start] == 0 && !(static_cast<unsigned char>(bytes[start + 1]) & 0x80)) ++start;
+  while (start + 1 < bytes.size() && bytes[start] == 0 &&
+         !(static_cast<unsigned char>(bytes[start + 1]) & 0x80))
+    ++start;
   if (static_cast<unsigned char>(bytes[start]) & 0x80) out.push_back('\0');
   out.append(bytes, start, std::string::npos);
 }
@@ -57,12 +60,12 @@ void append_time(std::string& out, int64_t t) {
   const int year = tm.tm_year + 1900;
   char buf[32];
   if (year >= 1950 && year < 2050) {
-    std::snprintf(buf, sizeof buf, "%02d%02d%02d%02d%02d%02dZ", year % 100, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                  tm.tm_min, tm.tm_sec);
+    std::snprintf(buf, sizeof buf, "%02d%02d%02d%02d%02d%02dZ", year % 100, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     out.push_back(0x17);
   } else {
-    std::snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d%02dZ", year, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                  tm.tm_sec);
+    std::snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d%02dZ", year, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec);
     out.push_back(0x18);
   }
   const std::string s(buf);
@@ -79,9 +82,11 @@ std::size_t read_header(const std::string& der, std::size_t pos, std::size_t& co
     return 2;
   }
   const std::size_t count = first & 0x7f;
-  if (count == 0 || count > sizeof(std::size_t) || pos + 2 + count > der.size()) throw std::invalid_argument("bad DER length");
+  if (count == 0 || count > sizeof(std::size_t) || pos + 2 + count > der.size())
+    throw std::invalid_argument("bad DER length");
   content = 0;
-  for (std::size_t k = 0; k < count; ++k) content = content << 8 | static_cast<unsigned char>(der[pos + 2 + k]);
+  for (std::size_t k = 0; k < count; ++k)
+    content = content << 8 | static_cast<unsigned char>(der[pos + 2 + k]);
   return 2 + count;
 }
 
@@ -96,10 +101,13 @@ std::string encode_revoked_certificates(const std::vector<RevokedEntry>& revoked
     serial_content(r.serial_hex, serial);
     time.clear();
     append_time(time, r.revoked_at);
-    const bool has_reason = r.reason != RevocationReason::unspecified;  // unspecified SHOULD be absent
-    // crlEntryExtensions: SEQUENCE { SEQUENCE { OID 2.5.29.21, OCTET STRING { ENUMERATED reason } } }
+    const bool has_reason =
+        r.reason != RevocationReason::unspecified;  // unspecified SHOULD be absent
+    // crlEntryExtensions: SEQUENCE { SEQUENCE { OID 2.5.29.21, OCTET STRING { ENUMERATED reason } }
+    // }
     const std::size_t ext_size = has_reason ? 14 : 0;
-    const std::size_t body = 1 + length_size(serial.size()) + serial.size() + time.size() + ext_size;
+    const std::size_t body =
+        1 + length_size(serial.size()) + serial.size() + time.size() + ext_size;
     entries.push_back(0x30);
     append_length(entries, body);
     entries.push_back(0x02);
@@ -107,8 +115,9 @@ std::string encode_revoked_certificates(const std::vector<RevokedEntry>& revoked
     entries += serial;
     entries += time;
     if (has_reason) {
-      const char ext[] = {0x30, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55, 0x1d, 0x15,
-                          0x04, 0x03, 0x0a, 0x01, static_cast<char>(static_cast<int>(r.reason))};
+      const char ext[] = {
+          0x30, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55,
+          0x1d, 0x15, 0x04, 0x03, 0x0a, 0x01, static_cast<char>(static_cast<int>(r.reason))};
       entries.append(ext, sizeof ext);
     }
   }
@@ -122,7 +131,8 @@ std::string encode_revoked_certificates(const std::vector<RevokedEntry>& revoked
 
 std::string splice_into_tbs(const std::string& tbs, const std::string& element) {
   std::size_t outer = 0;
-  if (tbs.empty() || static_cast<unsigned char>(tbs[0]) != 0x30) throw std::invalid_argument("TBSCertList is not a SEQUENCE");
+  if (tbs.empty() || static_cast<unsigned char>(tbs[0]) != 0x30)
+    throw std::invalid_argument("TBSCertList is not a SEQUENCE");
   const std::size_t header = read_header(tbs, 0, outer);
   if (header + outer != tbs.size()) throw std::invalid_argument("TBSCertList length mismatch");
   std::size_t pos = header;
@@ -146,7 +156,8 @@ std::string splice_into_tbs(const std::string& tbs, const std::string& element) 
   return out;
 }
 
-std::string assemble_certificate_list(const std::string& tbs, const std::string& algorithm, const std::string& signature) {
+std::string assemble_certificate_list(const std::string& tbs, const std::string& algorithm,
+                                      const std::string& signature) {
   std::string bits;
   bits.push_back(0x03);
   append_length(bits, signature.size() + 1);

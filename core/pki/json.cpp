@@ -28,7 +28,9 @@ nlohmann::json to_json(const Subject& s) {
   return j;
 }
 
-nlohmann::json to_json(const Sans& s) { return {{"dns", s.dns}, {"ip", s.ip}, {"email", s.email}, {"uri", s.uri}}; }
+nlohmann::json to_json(const Sans& s) {
+  return {{"dns", s.dns}, {"ip", s.ip}, {"email", s.email}, {"uri", s.uri}};
+}
 
 nlohmann::json to_json(const Policy& p) {
   nlohmann::json kt = nlohmann::json::array();
@@ -49,7 +51,7 @@ nlohmann::json to_json(const Policy& p) {
 
 Subject subject_from_json(const nlohmann::json& j) {
   return Subject{str(j, "common_name"), str(j, "organization"), str(j, "organizational_unit"),
-                 str(j, "country"), str(j, "state"), str(j, "locality")};
+                 str(j, "country"),     str(j, "state"),        str(j, "locality")};
 }
 
 Sans sans_from_json(const nlohmann::json& j) {

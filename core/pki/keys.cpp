@@ -1,8 +1,8 @@
 #include "core/pki/keys.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/pem.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 
 #include "core/random.hpp"
@@ -27,21 +27,30 @@ EvpPkeyPtr generate_key(const KeySpec& spec) {
 
 std::string key_type_of(EVP_PKEY* key) {
   switch (EVP_PKEY_get_base_id(key)) {
-    case EVP_PKEY_EC: return "ec";
-    case EVP_PKEY_RSA: return "rsa";
-    case EVP_PKEY_ED25519: return "ed25519";
-    default: return "other";
+    case EVP_PKEY_EC:
+      return "ec";
+    case EVP_PKEY_RSA:
+      return "rsa";
+    case EVP_PKEY_ED25519:
+      return "ed25519";
+    default:
+      return "other";
   }
 }
 
 std::string key_type_of(const X509_PUBKEY* key) {
   ASN1_OBJECT* algorithm = nullptr;
-  if (key == nullptr || X509_PUBKEY_get0_param(&algorithm, nullptr, nullptr, nullptr, key) != 1) return "other";
+  if (key == nullptr || X509_PUBKEY_get0_param(&algorithm, nullptr, nullptr, nullptr, key) != 1)
+    return "other";
   switch (OBJ_obj2nid(algorithm)) {
-    case NID_X9_62_id_ecPublicKey: return "ec";
-    case NID_rsaEncryption: return "rsa";
-    case NID_ED25519: return "ed25519";
-    default: return "other";
+    case NID_X9_62_id_ecPublicKey:
+      return "ec";
+    case NID_rsaEncryption:
+      return "rsa";
+    case NID_ED25519:
+      return "ed25519";
+    default:
+      return "other";
   }
 }
 
@@ -67,7 +76,10 @@ KeyFacts key_facts(EVP_PKEY* key) {
 KeyFacts key_facts(const KeySpec& spec) {
   KeyFacts k;
   k.type = key_type_name(spec.type);
-  if (spec.type == KeyType::ec) k.curve = spec.curve == "P-384" ? "secp384r1" : spec.curve == "P-256" ? "prime256v1" : spec.curve;
+  if (spec.type == KeyType::ec)
+    k.curve = spec.curve == "P-384"   ? "secp384r1"
+              : spec.curve == "P-256" ? "prime256v1"
+                                      : spec.curve;
   if (spec.type == KeyType::rsa) {
     k.bits = spec.bits;
     k.rsa_exponent_65537 = true;  // what EVP_PKEY_Q_keygen uses
@@ -77,14 +89,16 @@ KeyFacts key_facts(const KeySpec& spec) {
 
 std::string private_key_pem(EVP_PKEY* key) {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1, "PEM_write_bio_PrivateKey");
+  check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1,
+        "PEM_write_bio_PrivateKey");
   return bio_to_string(bio.get());
 }
 
 EvpPkeyPtr read_private_key_pem(const std::string& pem) {
   auto bio = memory_bio(pem);
   // An empty password callback result: encrypted PEM keys are refused, not prompted for.
-  EvpPkeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr));
+  EvpPkeyPtr key(PEM_read_bio_PrivateKey(
+      bio.get(), nullptr, [](char*, int, int, void*) { return 0; }, nullptr));
   ERR_clear_error();
   return key;
 }
@@ -107,18 +121,25 @@ std::string wrap_private_key(EVP_PKEY* key, const Kek& kek, const std::string& a
   std::string plain = der_of(key);
   const auto nonce = random_bytes(kNonce);
   EvpCipherCtxPtr ctx(check_ptr(EVP_CIPHER_CTX_new(), "EVP_CIPHER_CTX_new"));
-  check(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, kek.bytes.data(), nonce.data()) == 1, "EncryptInit");
+  check(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, kek.bytes.data(), nonce.data()) ==
+            1,
+        "EncryptInit");
   int len = 0;
-  check(EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
-                          static_cast<int>(aad.size())) == 1, "EncryptUpdate(aad)");
+  check(EVP_EncryptUpdate(ctx.get(), nullptr, &len,
+                          reinterpret_cast<const unsigned char*>(aad.data()),
+                          static_cast<int>(aad.size())) == 1,
+        "EncryptUpdate(aad)");
   std::string out(kNonce + plain.size() + kTag, '\0');
   std::copy(nonce.begin(), nonce.end(), out.begin());
   auto* ct = reinterpret_cast<unsigned char*>(out.data() + kNonce);
   check(EVP_EncryptUpdate(ctx.get(), ct, &len, reinterpret_cast<const unsigned char*>(plain.data()),
-                          static_cast<int>(plain.size())) == 1, "EncryptUpdate");
+                          static_cast<int>(plain.size())) == 1,
+        "EncryptUpdate");
   int fin = 0;
   check(EVP_EncryptFinal_ex(ctx.get(), ct + len, &fin) == 1, "EncryptFinal");
-  check(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTag, out.data() + kNonce + plain.size()) == 1, "GET_TAG");
+  check(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTag,
+                            out.data() + kNonce + plain.size()) == 1,
+        "GET_TAG");
   OPENSSL_cleanse(plain.data(), plain.size());
   return out;
 }
@@ -128,18 +149,23 @@ EvpPkeyPtr unwrap_private_key(const std::string& blob, const Kek& kek, const std
   const std::size_t n = blob.size() - kNonce - kTag;
   EvpCipherCtxPtr ctx(check_ptr(EVP_CIPHER_CTX_new(), "EVP_CIPHER_CTX_new"));
   check(EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, kek.bytes.data(),
-                           reinterpret_cast<const unsigned char*>(blob.data())) == 1, "DecryptInit");
+                           reinterpret_cast<const unsigned char*>(blob.data())) == 1,
+        "DecryptInit");
   int len = 0;
-  check(EVP_DecryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()),
-                          static_cast<int>(aad.size())) == 1, "DecryptUpdate(aad)");
+  check(EVP_DecryptUpdate(ctx.get(), nullptr, &len,
+                          reinterpret_cast<const unsigned char*>(aad.data()),
+                          static_cast<int>(aad.size())) == 1,
+        "DecryptUpdate(aad)");
   std::string plain(n, '\0');
   check(EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()), &len,
-                          reinterpret_cast<const unsigned char*>(blob.data() + kNonce), static_cast<int>(n)) == 1,
+                          reinterpret_cast<const unsigned char*>(blob.data() + kNonce),
+                          static_cast<int>(n)) == 1,
         "DecryptUpdate");
   std::string tag = blob.substr(kNonce + n);
   check(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTag, tag.data()) == 1, "SET_TAG");
   int fin = 0;
-  const bool ok = EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len, &fin) == 1;
+  const bool ok = EVP_DecryptFinal_ex(
+                      ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len, &fin) == 1;
   if (!ok) {
     OPENSSL_cleanse(plain.data(), plain.size());
     throw OpenSslError("CA key does not authenticate under this key-encryption key");

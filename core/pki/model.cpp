@@ -21,9 +21,12 @@ constexpr std::array<std::pair<RevocationReason, const char*>, 10> kReasons = {{
 
 std::string key_type_name(KeyType t) {
   switch (t) {
-    case KeyType::ec: return "ec";
-    case KeyType::rsa: return "rsa";
-    case KeyType::ed25519: return "ed25519";
+    case KeyType::ec:
+      return "ec";
+    case KeyType::rsa:
+      return "rsa";
+    case KeyType::ed25519:
+      return "ed25519";
   }
   return "ec";
 }

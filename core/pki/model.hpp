@@ -45,13 +45,14 @@ struct Policy {
   std::vector<std::string> allowed_ip_ranges;      // CIDR, canonical text
   std::vector<std::string> allowed_email_domains;  // normalised DNS names
   std::vector<std::string> allowed_uri_prefixes;   // normalised URIs
-  std::vector<std::string> allowed_subject_fields;  // organization, organizational_unit, country, state, locality
+  std::vector<std::string>
+      allowed_subject_fields;  // organization, organizational_unit, country, state, locality
   int max_validity_days = 397;
   std::vector<KeyType> key_types = {KeyType::ec, KeyType::rsa, KeyType::ed25519};
   bool name_constraints = false;  // fixed at CA creation
   bool restricts_names() const {
-    return !allowed_domains.empty() || !allowed_ip_ranges.empty() || !allowed_email_domains.empty() ||
-           !allowed_uri_prefixes.empty();
+    return !allowed_domains.empty() || !allowed_ip_ranges.empty() ||
+           !allowed_email_domains.empty() || !allowed_uri_prefixes.empty();
   }
 };
 

@@ -11,7 +11,8 @@ namespace {
 constexpr const char* kNowhere = "invalid";  // RFC 6761: never a real name
 
 void push(STACK_OF(GENERAL_SUBTREE) * *subtrees, GENERAL_NAME* name) {
-  if (*subtrees == nullptr) *subtrees = check_ptr(sk_GENERAL_SUBTREE_new_null(), "sk_GENERAL_SUBTREE_new_null");
+  if (*subtrees == nullptr)
+    *subtrees = check_ptr(sk_GENERAL_SUBTREE_new_null(), "sk_GENERAL_SUBTREE_new_null");
   GENERAL_SUBTREE* st = check_ptr(GENERAL_SUBTREE_new(), "GENERAL_SUBTREE_new");
   GENERAL_NAME_free(st->base);
   st->base = name;
@@ -49,7 +50,8 @@ NameConstraintsPtr name_constraints_for(const Policy& p) {
   const bool restricted = p.restricts_names();
   // DNS names: permitted subtrees match the name and everything below it.
   for (const auto& d : p.allowed_domains) push(&nc->permittedSubtrees, ia5_name(GEN_DNS, d));
-  if (restricted && p.allowed_domains.empty()) push(&nc->permittedSubtrees, ia5_name(GEN_DNS, kNowhere));
+  if (restricted && p.allowed_domains.empty())
+    push(&nc->permittedSubtrees, ia5_name(GEN_DNS, kNowhere));
   for (const auto& d : p.denied_domains) push(&nc->excludedSubtrees, ia5_name(GEN_DNS, d));
   // IP addresses.
   if (!p.allow_ip_sans || (restricted && p.allowed_ip_ranges.empty())) {
@@ -65,20 +67,26 @@ NameConstraintsPtr name_constraints_for(const Policy& p) {
     push(&nc->permittedSubtrees, ia5_name(GEN_EMAIL, d));
     if (p.allow_subdomains) push(&nc->permittedSubtrees, ia5_name(GEN_EMAIL, "." + d));
   }
-  if (restricted && p.allowed_email_domains.empty()) push(&nc->permittedSubtrees, ia5_name(GEN_EMAIL, kNowhere));
-  // URIs: constraints name hosts only; the path part of a prefix is enforced here, not by relying parties.
+  if (restricted && p.allowed_email_domains.empty())
+    push(&nc->permittedSubtrees, ia5_name(GEN_EMAIL, kNowhere));
+  // URIs: constraints name hosts only; the path part of a prefix is enforced here, not by relying
+  // parties.
   for (const auto& prefix : p.allowed_uri_prefixes) {
     const auto parts = split_uri(prefix);
-    if (parts.has_authority && !parts.host.empty()) push(&nc->permittedSubtrees, ia5_name(GEN_URI, parts.host));
+    if (parts.has_authority && !parts.host.empty())
+      push(&nc->permittedSubtrees, ia5_name(GEN_URI, parts.host));
   }
-  if (restricted && p.allowed_uri_prefixes.empty()) push(&nc->permittedSubtrees, ia5_name(GEN_URI, kNowhere));
+  if (restricted && p.allowed_uri_prefixes.empty())
+    push(&nc->permittedSubtrees, ia5_name(GEN_URI, kNowhere));
   return nc;
 }
 
 void add_name_constraints(X509* cert, const Policy& policy) {
   auto nc = name_constraints_for(policy);
-  if (nc->permittedSubtrees == nullptr && nc->excludedSubtrees == nullptr) return;  // nothing to constrain
-  check(X509_add1_ext_i2d(cert, NID_name_constraints, nc.get(), 1, X509V3_ADD_DEFAULT) == 1, "nameConstraints");
+  if (nc->permittedSubtrees == nullptr && nc->excludedSubtrees == nullptr)
+    return;  // nothing to constrain
+  check(X509_add1_ext_i2d(cert, NID_name_constraints, nc.get(), 1, X509V3_ADD_DEFAULT) == 1,
+        "nameConstraints");
 }
 
 }  // namespace tenantca::core::pki

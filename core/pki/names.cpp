@@ -10,8 +10,12 @@
 namespace tenantca::core::pki {
 namespace {
 
-NormalizedName malformed(std::string why) { return NormalizedName{{}, std::move(why)}; }
-NormalizedName normal(std::string value) { return NormalizedName{std::move(value), {}}; }
+NormalizedName malformed(std::string why) {
+  return NormalizedName{{}, std::move(why)};
+}
+NormalizedName normal(std::string value) {
+  return NormalizedName{std::move(value), {}};
+}
 
 // Visible ASCII only: no NUL, control bytes, spaces or bytes >= 0x80.
 bool visible_ascii(std::string_view s) {
@@ -21,18 +25,28 @@ bool visible_ascii(std::string_view s) {
   });
 }
 
-bool ldh(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
-bool digit(char c) { return c >= '0' && c <= '9'; }
-bool hex_digit(char c) { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool ldh(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+bool digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool hex_digit(char c) {
+  return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
 std::string label_error(std::string_view label) {
   if (label.empty()) return "has an empty label";
   if (label.size() > 63) return "has a label longer than 63 bytes";
-  if (label.find('*') != std::string_view::npos) return "has a wildcard that is not the whole leftmost label";
-  if (!std::all_of(label.begin(), label.end(), ldh)) return "has a character other than letters, digits and '-'";
-  if (label.front() == '-' || label.back() == '-') return "has a label that starts or ends with '-'";
+  if (label.find('*') != std::string_view::npos)
+    return "has a wildcard that is not the whole leftmost label";
+  if (!std::all_of(label.begin(), label.end(), ldh))
+    return "has a character other than letters, digits and '-'";
+  if (label.front() == '-' || label.back() == '-')
+    return "has a label that starts or ends with '-'";
   // Labels with "--" in the 3rd and 4th place are reserved for A-labels (RFC 5890).
-  if (label.size() >= 4 && label.substr(2, 2) == "--" && label.substr(0, 4) != "xn--") return "has a reserved label (hyphens in the 3rd and 4th place)";
+  if (label.size() >= 4 && label.substr(2, 2) == "--" && label.substr(0, 4) != "xn--")
+    return "has a reserved label (hyphens in the 3rd and 4th place)";
   if (label.substr(0, 4) == "xn--" && label.size() == 4) return "has an empty A-label";
   return {};
 }
@@ -41,7 +55,8 @@ std::string label_error(std::string_view label) {
 
 NormalizedName normalize_dns_name(std::string_view raw) {
   if (raw.empty()) return malformed("is empty");
-  if (!visible_ascii(raw)) return malformed("must be ASCII without control bytes (IDNs as xn-- A-labels)");
+  if (!visible_ascii(raw))
+    return malformed("must be ASCII without control bytes (IDNs as xn-- A-labels)");
   std::string name = to_lower_ascii(raw);
   if (name.back() == '.') name.pop_back();
   if (name.empty()) return malformed("is empty");
@@ -51,8 +66,8 @@ NormalizedName normalize_dns_name(std::string_view raw) {
   std::string_view last;
   while (true) {
     const auto dot = name.find('.', start);
-    const std::string_view label =
-        std::string_view(name).substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    const std::string_view label = std::string_view(name).substr(
+        start, dot == std::string::npos ? std::string::npos : dot - start);
     if (!(first && label == "*" && dot != std::string::npos)) {
       if (auto why = label_error(label); !why.empty()) return malformed(why);
     }
@@ -62,17 +77,20 @@ NormalizedName normalize_dns_name(std::string_view raw) {
     start = dot + 1;
   }
   // A name whose last label is numeric reads as an IPv4 address to many parsers.
-  if (std::all_of(last.begin(), last.end(), digit)) return malformed("ends in a numeric label (an IP address is not a DNS name)");
+  if (std::all_of(last.begin(), last.end(), digit))
+    return malformed("ends in a numeric label (an IP address is not a DNS name)");
   return normal(std::move(name));
 }
 
 NormalizedName normalize_ip(std::string_view raw) {
-  if (raw.empty() || raw.size() > 45 || !visible_ascii(raw)) return malformed("is not an IP address");
+  if (raw.empty() || raw.size() > 45 || !visible_ascii(raw))
+    return malformed("is not an IP address");
   const auto ip = parse_ip(raw);
   if (!ip) return malformed("is not an IP address");
   if (ip->family == AF_INET6) {
     static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (std::memcmp(ip->bytes.data(), kMapped, sizeof kMapped) == 0) return malformed("is IPv4-mapped IPv6 (use the IPv4 form)");
+    if (std::memcmp(ip->bytes.data(), kMapped, sizeof kMapped) == 0)
+      return malformed("is IPv4-mapped IPv6 (use the IPv4 form)");
   }
   char buf[INET6_ADDRSTRLEN] = {};
   inet_ntop(ip->family, ip->bytes.data(), buf, sizeof buf);
@@ -83,13 +101,16 @@ NormalizedName normalize_email(std::string_view raw) {
   if (raw.empty() || raw.size() > 254) return malformed("is not an e-mail address of 1-254 bytes");
   if (!visible_ascii(raw)) return malformed("must be ASCII without control bytes or spaces");
   const auto at = raw.find('@');
-  if (at == std::string_view::npos || raw.find('@', at + 1) != std::string_view::npos) return malformed("must have exactly one '@'");
+  if (at == std::string_view::npos || raw.find('@', at + 1) != std::string_view::npos)
+    return malformed("must have exactly one '@'");
   const std::string_view local = raw.substr(0, at);
-  if (local.empty() || local.size() > 64) return malformed("has a local part that is empty or longer than 64 bytes");
+  if (local.empty() || local.size() > 64)
+    return malformed("has a local part that is empty or longer than 64 bytes");
   static constexpr std::string_view kAtext = "!#$%&'*+-/=?^_`{|}~";
   for (char c : local) {
     const bool alnum = digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    if (!alnum && c != '.' && kAtext.find(c) == std::string_view::npos) return malformed("has a character not allowed in a local part");
+    if (!alnum && c != '.' && kAtext.find(c) == std::string_view::npos)
+      return malformed("has a character not allowed in a local part");
   }
   if (local.front() == '.' || local.back() == '.' || local.find("..") != std::string_view::npos) {
     return malformed("has a misplaced '.' in its local part");
@@ -103,11 +124,13 @@ NormalizedName normalize_email(std::string_view raw) {
 NormalizedName normalize_uri(std::string_view raw) {
   if (raw.empty() || raw.size() > 2048) return malformed("is not a URI of 1-2048 bytes");
   if (!visible_ascii(raw)) return malformed("must be ASCII without control bytes or spaces");
-  if (raw.find_first_of("\\\"<>{}|^`") != std::string_view::npos) return malformed("has a character not allowed in a URI");
+  if (raw.find_first_of("\\\"<>{}|^`") != std::string_view::npos)
+    return malformed("has a character not allowed in a URI");
   const auto colon = raw.find(':');
   if (colon == std::string_view::npos || colon == 0) return malformed("has no scheme");
   const std::string scheme = to_lower_ascii(raw.substr(0, colon));
-  if (!(scheme[0] >= 'a' && scheme[0] <= 'z')) return malformed("has a scheme that does not start with a letter");
+  if (!(scheme[0] >= 'a' && scheme[0] <= 'z'))
+    return malformed("has a scheme that does not start with a letter");
   for (char c : scheme) {
     if (!(ldh(c) || c == '+' || c == '.')) return malformed("has an invalid scheme");
   }
@@ -118,14 +141,16 @@ NormalizedName normalize_uri(std::string_view raw) {
     const auto end = rest.find_first_of("/?#");
     const std::string_view authority = rest.substr(0, end);
     rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
-    if (authority.find('@') != std::string_view::npos) return malformed("has user information before the host");
+    if (authority.find('@') != std::string_view::npos)
+      return malformed("has user information before the host");
     std::string_view host = authority;
     std::string_view port;
     if (!host.empty() && host.front() == '[') {
       const auto close = host.find(']');
       if (close == std::string_view::npos) return malformed("has an unterminated IPv6 host");
       auto ip = normalize_ip(host.substr(1, close - 1));
-      if (!ip.ok() || ip.value.find(':') == std::string::npos) return malformed("has an invalid IPv6 host");
+      if (!ip.ok() || ip.value.find(':') == std::string::npos)
+        return malformed("has an invalid IPv6 host");
       out += "//[" + ip.value + "]";
       host = host.substr(close + 1);
       if (!host.empty() && host.front() != ':') return malformed("has text after its IPv6 host");
@@ -148,32 +173,39 @@ NormalizedName normalize_uri(std::string_view raw) {
       }
     }
     if (authority.find(':') != std::string_view::npos && authority.back() != ']') {
-      if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), digit)) return malformed("has an invalid port");
+      if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), digit))
+        return malformed("has an invalid port");
       out += ":" + std::string(port);
     }
-    if (!rest.empty() && rest.front() != '/' && rest.front() != '?' && rest.front() != '#') return malformed("has an invalid path");
+    if (!rest.empty() && rest.front() != '/' && rest.front() != '?' && rest.front() != '#')
+      return malformed("has an invalid path");
   }
   // Dot segments and encoded separators would let "prefix/../other" pass a prefix check.
   const std::string_view path = rest.substr(0, rest.find_first_of("?#"));
   std::size_t start = 0;
   while (start <= path.size()) {
     const auto slash = path.find('/', start);
-    const auto seg = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    const auto seg = path.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (seg == "." || seg == "..") return malformed("has a '.' or '..' path segment");
     if (slash == std::string_view::npos) break;
     start = slash + 1;
   }
   for (std::size_t i = 0; i < rest.size(); ++i) {
     if (rest[i] != '%') continue;
-    if (i + 2 >= rest.size() || !hex_digit(rest[i + 1]) || !hex_digit(rest[i + 2])) return malformed("has an invalid %-escape");
+    if (i + 2 >= rest.size() || !hex_digit(rest[i + 1]) || !hex_digit(rest[i + 2]))
+      return malformed("has an invalid %-escape");
     const std::string code = to_lower_ascii(rest.substr(i + 1, 2));
-    if (code == "2e" || code == "2f" || code == "5c" || code == "00") return malformed("has an encoded '.', '/', '\\' or NUL");
+    if (code == "2e" || code == "2f" || code == "5c" || code == "00")
+      return malformed("has an encoded '.', '/', '\\' or NUL");
   }
   out += rest;
   return normal(std::move(out));
 }
 
-bool is_wildcard(std::string_view dns_name) { return dns_name.substr(0, 2) == "*."; }
+bool is_wildcard(std::string_view dns_name) {
+  return dns_name.substr(0, 2) == "*.";
+}
 
 bool at_or_below(std::string_view name, std::string_view domain) {
   if (name == domain) return true;
@@ -182,14 +214,17 @@ bool at_or_below(std::string_view name, std::string_view domain) {
 }
 
 std::size_t label_count(std::string_view dns_name) {
-  return dns_name.empty() ? 0 : static_cast<std::size_t>(std::count(dns_name.begin(), dns_name.end(), '.')) + 1;
+  return dns_name.empty()
+             ? 0
+             : static_cast<std::size_t>(std::count(dns_name.begin(), dns_name.end(), '.')) + 1;
 }
 
 UriParts split_uri(std::string_view uri) {
   UriParts p;
   const auto colon = uri.find(':');
   p.scheme = std::string(uri.substr(0, colon));
-  std::string_view rest = colon == std::string_view::npos ? std::string_view() : uri.substr(colon + 1);
+  std::string_view rest =
+      colon == std::string_view::npos ? std::string_view() : uri.substr(colon + 1);
   if (rest.substr(0, 2) == "//") {
     p.has_authority = true;
     rest.remove_prefix(2);
@@ -209,8 +244,8 @@ UriParts split_uri(std::string_view uri) {
 }
 
 bool uri_matches_prefix(const UriParts& uri, const UriParts& prefix) {
-  if (uri.scheme != prefix.scheme || uri.has_authority != prefix.has_authority || uri.host != prefix.host ||
-      uri.port != prefix.port) {
+  if (uri.scheme != prefix.scheme || uri.has_authority != prefix.has_authority ||
+      uri.host != prefix.host || uri.port != prefix.port) {
     return false;
   }
   if (prefix.path.empty()) return true;
@@ -262,7 +297,8 @@ std::optional<IpRange> parse_ip_range(std::string_view text, std::string* error)
   IpRange r{*ip, ip->family == AF_INET ? 32 : 128};
   if (slash != std::string_view::npos) {
     const auto digits = text.substr(slash + 1);
-    if (digits.empty() || digits.size() > 3 || !std::all_of(digits.begin(), digits.end(), digit)) return fail("has an invalid prefix length");
+    if (digits.empty() || digits.size() > 3 || !std::all_of(digits.begin(), digits.end(), digit))
+      return fail("has an invalid prefix length");
     const int n = std::stoi(std::string(digits));
     if (n > r.prefix) return fail("has a prefix length too large for its family");
     r.prefix = n;
@@ -270,7 +306,8 @@ std::optional<IpRange> parse_ip_range(std::string_view text, std::string* error)
   IpRange masked = r;
   for (int i = 0; i < 16; ++i) {
     const int keep = std::clamp(r.prefix - i * 8, 0, 8);
-    masked.base.bytes[static_cast<std::size_t>(i)] &= static_cast<unsigned char>((0xffU << (8 - keep)) & 0xffU);
+    masked.base.bytes[static_cast<std::size_t>(i)] &=
+        static_cast<unsigned char>((0xffU << (8 - keep)) & 0xffU);
   }
   if (masked.base.bytes != r.base.bytes) return fail("has bits set after its prefix");
   return r;

@@ -4,12 +4,15 @@
 
 namespace tenantca::core::pki {
 namespace {
-std::string key_of(const std::string& ca_id, const std::string& key) { return ca_id + '\n' + key; }
+std::string key_of(const std::string& ca_id, const std::string& key) {
+  return ca_id + '\n' + key;
+}
 }  // namespace
 
 OcspResponseCache::OcspResponseCache(OcspCacheSettings settings) : settings_(settings) {}
 
-std::optional<std::string> OcspResponseCache::find(const std::string& ca_id, const std::string& key, int64_t now) {
+std::optional<std::string> OcspResponseCache::find(const std::string& ca_id, const std::string& key,
+                                                   int64_t now) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!enabled_) {
     count_bypass(stats_);
@@ -35,8 +38,9 @@ uint64_t OcspResponseCache::generation() const {
   return generation_;
 }
 
-void OcspResponseCache::store(const std::string& ca_id, const std::string& key, std::string response_der,
-                              int64_t now, int64_t expires_at, uint64_t generation_seen) {
+void OcspResponseCache::store(const std::string& ca_id, const std::string& key,
+                              std::string response_der, int64_t now, int64_t expires_at,
+                              uint64_t generation_seen) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (!enabled_ || generation_seen != generation_) return;
   if (auto q = quiet_until_.find(ca_id); q != quiet_until_.end()) {
@@ -56,7 +60,8 @@ void OcspResponseCache::store(const std::string& ca_id, const std::string& key, 
     bytes_ = 0;
   }
   bytes_ += size;
-  entries_.emplace(std::move(k), Entry{ca_id, std::move(response_der), std::min(expires_at, now + settings_.max_age_seconds)});
+  entries_.emplace(std::move(k), Entry{ca_id, std::move(response_der),
+                                       std::min(expires_at, now + settings_.max_age_seconds)});
 }
 
 void OcspResponseCache::invalidate_ca(const std::string& ca_id, int64_t now) {

@@ -39,8 +39,8 @@ class OcspResponseCache {
   // Taken before reading the status; store() keeps the answer only if no
   // invalidation happened since (the answer may predate it).
   uint64_t generation() const;
-  void store(const std::string& ca_id, const std::string& key, std::string response_der, int64_t now,
-             int64_t expires_at, uint64_t generation_seen);
+  void store(const std::string& ca_id, const std::string& key, std::string response_der,
+             int64_t now, int64_t expires_at, uint64_t generation_seen);
 
   void invalidate_ca(const std::string& ca_id, int64_t now);
   // False while invalidations cannot be received: drops everything, keeps nothing.
@@ -60,7 +60,7 @@ class OcspResponseCache {
   mutable std::mutex mutex_;
   bool enabled_ = false;
   uint64_t generation_ = 0;
-  std::unordered_map<std::string, Entry> entries_;        // by CA id + key
+  std::unordered_map<std::string, Entry> entries_;  // by CA id + key
   std::size_t bytes_ = 0;
   CacheStats* stats_ = nullptr;
   std::unordered_map<std::string, int64_t> quiet_until_;  // by CA id

@@ -16,10 +16,11 @@ static std::string drain_errors() {
   return out;
 }
 
-OpenSslError::OpenSslError(const std::string& what) : std::runtime_error([&] {
-  const std::string q = drain_errors();
-  return q.empty() ? what : what + ": " + q;
-}()) {}
+OpenSslError::OpenSslError(const std::string& what)
+    : std::runtime_error([&] {
+        const std::string q = drain_errors();
+        return q.empty() ? what : what + ": " + q;
+      }()) {}
 
 std::string bio_to_string(BIO* bio) {
   char* data = nullptr;
@@ -28,13 +29,15 @@ std::string bio_to_string(BIO* bio) {
 }
 
 BioPtr memory_bio(const std::string& data) {
-  return BioPtr(check_ptr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())), "BIO_new_mem_buf"));
+  return BioPtr(
+      check_ptr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())), "BIO_new_mem_buf"));
 }
 
 std::string base64_encode(const std::string& bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
@@ -42,17 +45,23 @@ std::string base64_encode(const std::string& bytes) {
 std::optional<std::string> base64_decode(const std::string& text) {
   std::string in;
   for (char c : text) {
-    if (c == '-') in.push_back('+');
-    else if (c == '_') in.push_back('/');
-    else if (c == '\n' || c == '\r' || c == ' ' || c == '\t') continue;
-    else if (std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=') in.push_back(c);
-    else return std::nullopt;
+    if (c == '-')
+      in.push_back('+');
+    else if (c == '_')
+      in.push_back('/');
+    else if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
+      continue;
+    else if (std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/' || c == '=')
+      in.push_back(c);
+    else
+      return std::nullopt;
   }
   while (in.size() % 4 != 0) in.push_back('=');
   if (in.empty()) return std::string();
   std::string out(in.size(), '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+                                reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
   if (n < 0) return std::nullopt;
   std::size_t pad = 0;
   while (pad < 2 && pad < in.size() && in[in.size() - 1 - pad] == '=') ++pad;

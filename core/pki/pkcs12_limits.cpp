@@ -25,7 +25,8 @@ long read_count(const ASN1_INTEGER* n) {
 
 void check_count(long count, const char* where) {
   if (count < 0 || count > kMaxPkcs12Iterations) {
-    too_costly(std::string("its ") + where + " iteration count " + (count < 0 ? std::string("is invalid or huge") : std::to_string(count)) +
+    too_costly(std::string("its ") + where + " iteration count " +
+               (count < 0 ? std::string("is invalid or huge") : std::to_string(count)) +
                " exceeds " + std::to_string(kMaxPkcs12Iterations));
   }
 }
@@ -44,12 +45,13 @@ void check_pbe(const X509_ALGOR* alg, const char* where) {
   if (OBJ_obj2nid(oid) == NID_pbes2) {
     std::unique_ptr<PBE2PARAM, Deleter<PBE2PARAM_free>> pbe2(
         static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), &param)));
-    if (!pbe2 || pbe2->keyfunc == nullptr || OBJ_obj2nid(pbe2->keyfunc->algorithm) != NID_id_pbkdf2 ||
+    if (!pbe2 || pbe2->keyfunc == nullptr ||
+        OBJ_obj2nid(pbe2->keyfunc->algorithm) != NID_id_pbkdf2 ||
         pbe2->keyfunc->parameter == nullptr) {
       too_costly(std::string("its ") + where + " uses a key derivation other than PBKDF2");
     }
-    std::unique_ptr<PBKDF2PARAM, Deleter<PBKDF2PARAM_free>> kdf(
-        static_cast<PBKDF2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter)));
+    std::unique_ptr<PBKDF2PARAM, Deleter<PBKDF2PARAM_free>> kdf(static_cast<PBKDF2PARAM*>(
+        ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter)));
     if (!kdf) too_costly(std::string("its ") + where + " has unreadable PBKDF2 parameters");
     check_count(read_count(kdf->iter), where);
     return;
@@ -71,14 +73,19 @@ void check_bags(const STACK_OF(PKCS12_SAFEBAG) * bags, int depth) {
         check_pbe(alg, "key encryption");
         break;
       }
-      case NID_safeContentsBag: check_bags(PKCS12_SAFEBAG_get0_safes(bag), depth + 1); break;
-      default: break;
+      case NID_safeContentsBag:
+        check_bags(PKCS12_SAFEBAG_get0_safes(bag), depth + 1);
+        break;
+      default:
+        break;
     }
   }
 }
 
 struct SafebagStackFree {
-  void operator()(STACK_OF(PKCS12_SAFEBAG) * s) const { sk_PKCS12_SAFEBAG_pop_free(s, PKCS12_SAFEBAG_free); }
+  void operator()(STACK_OF(PKCS12_SAFEBAG) * s) const {
+    sk_PKCS12_SAFEBAG_pop_free(s, PKCS12_SAFEBAG_free);
+  }
 };
 struct Pkcs7StackFree {
   void operator()(STACK_OF(PKCS7) * s) const { sk_PKCS7_pop_free(s, PKCS7_free); }
@@ -98,14 +105,19 @@ void check_pkcs12_costs(PKCS12* p12, const std::string& password) {
     PKCS7* p7 = sk_PKCS7_value(safes.get(), i);
     std::unique_ptr<STACK_OF(PKCS12_SAFEBAG), SafebagStackFree> bags;
     switch (OBJ_obj2nid(p7->type)) {
-      case NID_pkcs7_data: bags.reset(PKCS12_unpack_p7data(p7)); break;
+      case NID_pkcs7_data:
+        bags.reset(PKCS12_unpack_p7data(p7));
+        break;
       case NID_pkcs7_encrypted:
-        if (p7->d.encrypted == nullptr || p7->d.encrypted->enc_data == nullptr) too_costly("its encrypted contents are unreadable");
+        if (p7->d.encrypted == nullptr || p7->d.encrypted->enc_data == nullptr)
+          too_costly("its encrypted contents are unreadable");
         check_pbe(p7->d.encrypted->enc_data->algorithm, "content encryption");
         // Bounded now; a wrong password is reported by PKCS12_parse.
-        bags.reset(PKCS12_unpack_p7encdata(p7, password.c_str(), static_cast<int>(password.size())));
+        bags.reset(
+            PKCS12_unpack_p7encdata(p7, password.c_str(), static_cast<int>(password.size())));
         break;
-      default: too_costly("it holds contents of an unsupported type");
+      default:
+        too_costly("it holds contents of an unsupported type");
     }
     if (bags) check_bags(bags.get(), 0);
   }

@@ -34,7 +34,8 @@ void apply_name_policy(const Policy& policy, Subject& subject, Sans& sans);
 // What the key of a certificate is, as far as policy cares.
 struct KeyFacts {
   std::string type;   // ec | rsa | ed25519 | other
-  std::string curve;  // ec: the group's short name (prime256v1, secp384r1, ...), "" when explicit parameters
+  std::string curve;  // ec: the group's short name (prime256v1, secp384r1, ...), "" when explicit
+                      // parameters
   int bits = 0;
   bool rsa_exponent_65537 = false;
 };
@@ -43,7 +44,8 @@ struct KeyFacts {
 void enforce_key_policy(const Policy& policy, const KeyFacts& key);
 
 // Validity: not past max_validity_days; explicit validity not past the CA.
-void enforce_validity(const Policy& policy, int64_t validity_days, int64_t not_after, int64_t ca_not_after);
+void enforce_validity(const Policy& policy, int64_t validity_days, int64_t not_after,
+                      int64_t ca_not_after);
 
 // A policy as written by a client: lists normalised and checked (invalid_request
 // naming `field_prefix`.field), duplicates dropped.

@@ -16,8 +16,8 @@ struct RevokedEntry {
   RevocationReason reason;
 };
 
-std::string build_crl_der(X509* ca_cert, EVP_PKEY* ca_key, const std::vector<RevokedEntry>& revoked, int64_t crl_number,
-                          int64_t this_update, int64_t next_update);
+std::string build_crl_der(X509* ca_cert, EVP_PKEY* ca_key, const std::vector<RevokedEntry>& revoked,
+                          int64_t crl_number, int64_t this_update, int64_t next_update);
 
 struct OcspStatus {
   enum class Kind { good, revoked, unknown } kind = Kind::unknown;
@@ -38,7 +38,8 @@ OcspStatus status_from_text(const std::string& text);
 // parts (a signature, padding certificates) cannot grow a cache. nullopt for
 // requests whose answer must not be reused: malformed, several CertIDs, or a nonce.
 std::optional<std::string> ocsp_cache_key(const std::string& request_der);
-std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY* ca_key, const OcspLookup& lookup,
-                         int64_t now, int64_t validity_seconds, bool* repeatable = nullptr);
+std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY* ca_key,
+                         const OcspLookup& lookup, int64_t now, int64_t validity_seconds,
+                         bool* repeatable = nullptr);
 
 }  // namespace tenantca::core::pki

@@ -18,14 +18,19 @@ namespace {
 constexpr int64_t kDay = 86400;
 constexpr int64_t kBackdate = 60;  // tolerate clock skew of relying parties
 
-std::string aad_for(const std::string& ca_id) { return "tenantca/ca-key/v1:" + ca_id; }
-
-AuditEvent audit_event(const Actor& actor, const std::string& tenant_id, std::string action, std::string target_type,
-                       std::string target_id, const nlohmann::json& detail) {
-  return make_audit_event(actor, tenant_id, std::move(action), std::move(target_type), std::move(target_id), detail.dump());
+std::string aad_for(const std::string& ca_id) {
+  return "tenantca/ca-key/v1:" + ca_id;
 }
 
-CaRecord require_ca(PkiTx& tx, const std::string& tenant_id, const std::string& ca_id, bool lock = false) {
+AuditEvent audit_event(const Actor& actor, const std::string& tenant_id, std::string action,
+                       std::string target_type, std::string target_id,
+                       const nlohmann::json& detail) {
+  return make_audit_event(actor, tenant_id, std::move(action), std::move(target_type),
+                          std::move(target_id), detail.dump());
+}
+
+CaRecord require_ca(PkiTx& tx, const std::string& tenant_id, const std::string& ca_id,
+                    bool lock = false) {
   auto ca = tx.find_ca(tenant_id, ca_id, lock);
   if (!ca) throw_not_found("No CA with id " + ca_id + ".");
   return *ca;
@@ -35,13 +40,14 @@ CaRecord require_ca(PkiTx& tx, const std::string& tenant_id, const std::string& 
 void require_usable(const CaRecord& ca, int64_t now) {
   if (ca.disabled) throw_conflict("CA " + ca.id + " is disabled and issues nothing.");
   if (now < ca.cert.not_before) {
-    throw_conflict("CA " + ca.id + " is not valid before " + format_rfc3339(ca.cert.not_before) + " and issues nothing yet.");
+    throw_conflict("CA " + ca.id + " is not valid before " + format_rfc3339(ca.cert.not_before) +
+                   " and issues nothing yet.");
   }
   if (now >= ca.cert.not_after) {
-    throw_conflict("CA " + ca.id + " expired at " + format_rfc3339(ca.cert.not_after) + " and issues nothing.");
+    throw_conflict("CA " + ca.id + " expired at " + format_rfc3339(ca.cert.not_after) +
+                   " and issues nothing.");
   }
 }
-
 
 }  // namespace
 
@@ -54,7 +60,8 @@ PkiService::PkiService(PkiStore& store, const Kek* kek, const Clock& clock, PkiS
 
 const Kek& PkiService::require_kek() const {
   if (kek_ == nullptr) {
-    throw DomainError(ErrorCode::unavailable, "CA keys cannot be used: the server has no key-encryption key configured.",
+    throw DomainError(ErrorCode::unavailable,
+                      "CA keys cannot be used: the server has no key-encryption key configured.",
                       "security.kek_file is not set");
   }
   return *kek_;
@@ -69,13 +76,15 @@ void PkiService::seal_key(CaRecord& ca, EVP_PKEY* key) const {
 EvpPkeyPtr PkiService::ca_key(const CaRecord& ca) const {
   const Kek& kek = require_kek();
   if (ca.key_kek_id != kek.id) {
-    throw DomainError(ErrorCode::internal, "This CA's key is not available.",
-                      "CA " + ca.id + " key is wrapped under KEK " + ca.key_kek_id + ", loaded KEK is " + kek.id);
+    throw DomainError(
+        ErrorCode::internal, "This CA's key is not available.",
+        "CA " + ca.id + " key is wrapped under KEK " + ca.key_kek_id + ", loaded KEK is " + kek.id);
   }
   return unwrap_private_key(ca.key_ciphertext, kek, aad_for(ca.id));
 }
 
-std::shared_ptr<const PkiService::CaMaterial> PkiService::cached_material(const std::string& ca_id) {
+std::shared_ptr<const PkiService::CaMaterial> PkiService::cached_material(
+    const std::string& ca_id) {
   std::lock_guard<std::mutex> lock(cache_mutex_);
   auto it = materials_.find(ca_id);
   return it == materials_.end() ? nullptr : it->second;
@@ -92,7 +101,8 @@ std::shared_ptr<const PkiService::CaMaterial> PkiService::material(const CaRecor
   return materials_.emplace(ca.id, std::move(fresh)).first->second;
 }
 
-CaRecord PkiService::create_ca(const std::string& tenant_id, CreateCaRequest req, const Actor& actor) {
+CaRecord PkiService::create_ca(const std::string& tenant_id, CreateCaRequest req,
+                               const Actor& actor) {
   require_kek();  // fail before generating anything when no KEK is configured
   const int64_t now = clock_.now_seconds();
   const Policy policy = apply_policy_patch(Policy{}, req.policy);
@@ -106,7 +116,13 @@ CaRecord PkiService::create_ca(const std::string& tenant_id, CreateCaRequest req
     ca.name = req.name;
     ca.type = req.type;
     ca.policy = policy;
-    CaCertSpec spec{name.get(), key.get(), nullptr, key.get(), now - kBackdate, 0, req.max_path_length,
+    CaCertSpec spec{name.get(),
+                    key.get(),
+                    nullptr,
+                    key.get(),
+                    now - kBackdate,
+                    0,
+                    req.max_path_length,
                     policy.name_constraints ? &policy : nullptr};
     std::optional<CaRecord> parent;
     std::shared_ptr<const CaMaterial> parent_material;
@@ -116,21 +132,23 @@ CaRecord PkiService::create_ca(const std::string& tenant_id, CreateCaRequest req
       parent = require_ca(tx, tenant_id, *req.parent_ca_id);
       require_usable(*parent, now);
       if (parent->cert.path_length && *parent->cert.path_length < 1) {
-        throw DomainError(ErrorCode::policy_violation, "The parent CA's path length (0) does not allow intermediates.");
+        throw DomainError(ErrorCode::policy_violation,
+                          "The parent CA's path length (0) does not allow intermediates.");
       }
       if (parent->cert.path_length) {
         const int max_child = *parent->cert.path_length - 1;
         if (spec.path_length && *spec.path_length > max_child) {
-          throw DomainError(ErrorCode::policy_violation,
-                            "max_path_length " + std::to_string(*spec.path_length) + " exceeds what the parent allows (" +
-                                std::to_string(max_child) + ").");
+          throw DomainError(ErrorCode::policy_violation, "max_path_length " +
+                                                             std::to_string(*spec.path_length) +
+                                                             " exceeds what the parent allows (" +
+                                                             std::to_string(max_child) + ").");
         }
         if (!spec.path_length) spec.path_length = max_child;
       }
       if (spec.not_after > parent->cert.not_after) {
         if (req.validity_days) {
-          throw DomainError(ErrorCode::policy_violation,
-                            "validity_days " + std::to_string(days) + " would end after the parent CA.");
+          throw DomainError(ErrorCode::policy_violation, "validity_days " + std::to_string(days) +
+                                                             " would end after the parent CA.");
         }
         spec.not_after = parent->cert.not_after;
       }
@@ -144,17 +162,22 @@ CaRecord PkiService::create_ca(const std::string& tenant_id, CreateCaRequest req
     seal_key(ca, key.get());
     tx.insert_ca(ca);
     tx.audit(audit_event(actor, tenant_id, "ca.create", "ca", ca.id,
-                         {{"name", ca.name}, {"type", ca.type}, {"serial", ca.cert.serial_hex},
+                         {{"name", ca.name},
+                          {"type", ca.type},
+                          {"serial", ca.cert.serial_hex},
                           {"key_type", ca.cert.key_type}}));
     out = ca;
   });
   return out;
 }
 
-CaRecord PkiService::import_ca(const std::string& tenant_id, ImportCaRequest req, const Actor& actor) {
+CaRecord PkiService::import_ca(const std::string& tenant_id, ImportCaRequest req,
+                               const Actor& actor) {
   require_kek();  // fail before parsing anything when no KEK is configured
   if (req.policy.set.count("name_constraints") && req.policy.values.name_constraints) {
-    throw_invalid("Field 'policy.name_constraints' applies to CAs created here; an imported CA certificate is used as it is.");
+    throw_invalid(
+        "Field 'policy.name_constraints' applies to CAs created here; an imported CA certificate "
+        "is used as it is.");
   }
   const Policy policy = apply_policy_patch(Policy{}, req.policy);
   X509Ptr cert;
@@ -175,7 +198,8 @@ CaRecord PkiService::import_ca(const std::string& tenant_id, ImportCaRequest req
     throw_invalid("The private key does not match the certificate.");
   }
   CertInfo info = describe(cert.get());
-  if (!info.is_ca) throw_invalid("The certificate is not a CA certificate (basicConstraints CA:TRUE is missing).");
+  if (!info.is_ca)
+    throw_invalid("The certificate is not a CA certificate (basicConstraints CA:TRUE is missing).");
   if (info.not_after < clock_.now_seconds()) throw_invalid("The CA certificate has expired.");
   CaRecord out;
   store_.transact("cas.import", [&](PkiTx& tx) {
@@ -189,16 +213,21 @@ CaRecord PkiService::import_ca(const std::string& tenant_id, ImportCaRequest req
     seal_key(ca, key.get());
     tx.insert_ca(ca);
     tx.audit(audit_event(actor, tenant_id, "ca.import", "ca", ca.id,
-                         {{"name", ca.name}, {"serial", info.serial_hex}, {"fingerprint_sha256", info.fingerprint_sha256}}));
+                         {{"name", ca.name},
+                          {"serial", info.serial_hex},
+                          {"fingerprint_sha256", info.fingerprint_sha256}}));
     out = ca;
   });
   return out;
 }
 
-CaRecord PkiService::update_ca(const std::string& tenant_id, const std::string& ca_id, const PolicyPatch& policy,
-                               std::optional<bool> disabled, const Actor& actor) {
+CaRecord PkiService::update_ca(const std::string& tenant_id, const std::string& ca_id,
+                               const PolicyPatch& policy, std::optional<bool> disabled,
+                               const Actor& actor) {
   if (policy.set.count("name_constraints") || policy.reset.count("name_constraints")) {
-    throw_invalid("Field 'policy.name_constraints' can only be set when the CA is created (it is part of its certificate).");
+    throw_invalid(
+        "Field 'policy.name_constraints' can only be set when the CA is created (it is part of its "
+        "certificate).");
   }
   CaRecord out;
   store_.transact("cas.update", [&](PkiTx& tx) {
@@ -222,8 +251,9 @@ CaRecord PkiService::update_ca(const std::string& tenant_id, const std::string& 
   return out;
 }
 
-PkiService::LeafPlan PkiService::plan_leaf(const CaRecord& ca, Subject subject, Sans sans, const KeyFacts& key,
-                                           std::optional<int> validity_days, std::vector<Usage> usages) const {
+PkiService::LeafPlan PkiService::plan_leaf(const CaRecord& ca, Subject subject, Sans sans,
+                                           const KeyFacts& key, std::optional<int> validity_days,
+                                           std::vector<Usage> usages) const {
   const int64_t now = clock_.now_seconds();
   require_usable(ca, now);
   apply_name_policy(ca.policy, subject, sans);
@@ -233,9 +263,11 @@ PkiService::LeafPlan PkiService::plan_leaf(const CaRecord& ca, Subject subject, 
   enforce_key_policy(ca.policy, key);
   const int64_t days = validity_days.value_or(std::min(90, ca.policy.max_validity_days));
   int64_t not_after = now + days * kDay;
-  if (!validity_days && not_after > ca.cert.not_after) not_after = ca.cert.not_after;  // a default never outlives the CA
+  if (!validity_days && not_after > ca.cert.not_after)
+    not_after = ca.cert.not_after;  // a default never outlives the CA
   enforce_validity(ca.policy, days, not_after, ca.cert.not_after);
-  return LeafPlan{std::move(subject), std::move(sans), now - kBackdate, not_after, std::move(usages)};
+  return LeafPlan{std::move(subject), std::move(sans), now - kBackdate, not_after,
+                  std::move(usages)};
 }
 
 CertRecord PkiService::sign_leaf(const CaRecord& ca, const LeafPlan& plan, EVP_PKEY* public_key,
@@ -243,8 +275,9 @@ CertRecord PkiService::sign_leaf(const CaRecord& ca, const LeafPlan& plan, EVP_P
   auto signer = material(ca);
   auto subject = make_name(plan.subject);
   const std::string base = settings_.public_url + "/pki/" + ca.id;
-  LeafCertSpec spec{subject.get(), plan.sans, public_key, public_key_info, plan.usages, signer->cert.get(),
-                    signer->key.get(), plan.not_before, plan.not_after, base + "/crl", base + "/ocsp", base + "/ca.crt"};
+  LeafCertSpec spec{subject.get(),  plan.sans,          public_key,        public_key_info,
+                    plan.usages,    signer->cert.get(), signer->key.get(), plan.not_before,
+                    plan.not_after, base + "/crl",      base + "/ocsp",    base + "/ca.crt"};
   auto cert = build_leaf_cert(spec);
   CertRecord rec;
   rec.id = new_uuid();
@@ -278,29 +311,36 @@ Issued PkiService::issue(const std::string& tenant_id, IssueRequest req, const A
     out.private_key_pem = private_key_pem(generated.get());
     out.certificate = sign_leaf(*ca, plan, generated.get(), nullptr);
   }
-  store_.insert_issued(out.certificate,
-                       audit_event(actor, tenant_id, "certificate.issue", "certificate", out.certificate.id,
-                                   {{"ca_id", ca->id}, {"serial", out.certificate.cert.serial_hex},
-                                    {"common_name", out.certificate.cert.subject.common_name},
-                                    {"from_csr", csr.has_value()}}));
+  store_.insert_issued(
+      out.certificate,
+      audit_event(actor, tenant_id, "certificate.issue", "certificate", out.certificate.id,
+                  {{"ca_id", ca->id},
+                   {"serial", out.certificate.cert.serial_hex},
+                   {"common_name", out.certificate.cert.subject.common_name},
+                   {"from_csr", csr.has_value()}}));
   return out;
 }
 
-CertRecord PkiService::renew(const std::string& tenant_id, const std::string& cert_id, std::optional<int> validity_days,
-                             const Actor& actor) {
+CertRecord PkiService::renew(const std::string& tenant_id, const std::string& cert_id,
+                             std::optional<int> validity_days, const Actor& actor) {
   CertRecord out;
   store_.transact("certificates.renew", [&](PkiTx& tx) {
     auto old = tx.find_certificate(tenant_id, cert_id, false);
     if (!old) throw_not_found("No certificate with id " + cert_id + ".");
-    if (old->source != "issued" || !old->ca_id) throw_conflict("Only certificates issued here can be renewed.");
+    if (old->source != "issued" || !old->ca_id)
+      throw_conflict("Only certificates issued here can be renewed.");
     const int64_t now = clock_.now_seconds();
-    if (old->revoked_at) throw_conflict("The certificate is revoked; a revoked certificate (and its key) is never renewed.");
-    if (old->cert.not_after < now) throw_conflict("The certificate has expired; issue a new one instead of renewing it.");
+    if (old->revoked_at)
+      throw_conflict(
+          "The certificate is revoked; a revoked certificate (and its key) is never renewed.");
+    if (old->cert.not_after < now)
+      throw_conflict("The certificate has expired; issue a new one instead of renewing it.");
     const CaRecord ca = require_ca(tx, tenant_id, *old->ca_id);
     auto x = read_cert_pem(old->cert.pem);
     EvpPkeyPtr pub(check_ptr(X509_get_pubkey(x.get()), "X509_get_pubkey"));
     std::vector<Usage> usages;
-    if (auto* eku = static_cast<EXTENDED_KEY_USAGE*>(X509_get_ext_d2i(x.get(), NID_ext_key_usage, nullptr, nullptr))) {
+    if (auto* eku = static_cast<EXTENDED_KEY_USAGE*>(
+            X509_get_ext_d2i(x.get(), NID_ext_key_usage, nullptr, nullptr))) {
       for (int i = 0; i < sk_ASN1_OBJECT_num(eku); ++i) {
         const int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, i));
         if (nid == NID_server_auth) usages.push_back(Usage::server_auth);
@@ -310,7 +350,8 @@ CertRecord PkiService::renew(const std::string& tenant_id, const std::string& ce
     }
     if (usages.empty()) usages.push_back(Usage::server_auth);
     // The renewal is judged by the CA's policy of today, like a new request.
-    const LeafPlan plan = plan_leaf(ca, old->cert.subject, old->cert.sans, key_facts(pub.get()), validity_days, usages);
+    const LeafPlan plan = plan_leaf(ca, old->cert.subject, old->cert.sans, key_facts(pub.get()),
+                                    validity_days, usages);
     out = sign_leaf(ca, plan, pub.get(), X509_get_X509_PUBKEY(x.get()));
     tx.insert_certificate(out);
     tx.audit(audit_event(actor, tenant_id, "certificate.renew", "certificate", out.id,
@@ -319,8 +360,8 @@ CertRecord PkiService::renew(const std::string& tenant_id, const std::string& ce
   return out;
 }
 
-CertRecord PkiService::import_certificate(const std::string& tenant_id, const ImportCertificateRequest& req,
-                                          const Actor& actor) {
+CertRecord PkiService::import_certificate(const std::string& tenant_id,
+                                          const ImportCertificateRequest& req, const Actor& actor) {
   std::vector<X509Ptr> chain;
   if (!req.pkcs12_der.empty()) {
     auto p12 = parse_pkcs12(req.pkcs12_der, req.password);  // the key, if any, is dropped here
@@ -340,14 +381,15 @@ CertRecord PkiService::import_certificate(const std::string& tenant_id, const Im
   for (std::size_t i = 1; i < chain.size(); ++i) rec.chain_pem += cert_pem(chain[i].get());
   store_.transact("certificates.import", [&](PkiTx& tx) {
     tx.insert_certificate(rec);
-    tx.audit(audit_event(actor, tenant_id, "certificate.import", "certificate", rec.id,
-                         {{"serial", rec.cert.serial_hex}, {"fingerprint_sha256", rec.cert.fingerprint_sha256}}));
+    tx.audit(audit_event(
+        actor, tenant_id, "certificate.import", "certificate", rec.id,
+        {{"serial", rec.cert.serial_hex}, {"fingerprint_sha256", rec.cert.fingerprint_sha256}}));
   });
   return rec;
 }
 
-CertRecord PkiService::revoke(const std::string& tenant_id, const std::string& cert_id, RevocationReason reason,
-                              const Actor& actor) {
+CertRecord PkiService::revoke(const std::string& tenant_id, const std::string& cert_id,
+                              RevocationReason reason, const Actor& actor) {
   CertRecord out;
   store_.transact("certificates.revoke", [&](PkiTx& tx) {
     auto cert = tx.find_certificate(tenant_id, cert_id, true);
@@ -358,8 +400,9 @@ CertRecord PkiService::revoke(const std::string& tenant_id, const std::string& c
     // Constant work per revocation: the CRL is only marked stale here and
     // rebuilt once on the next fetch.
     if (cert->ca_id) tx.invalidate_crl(*cert->ca_id);
-    tx.audit(audit_event(actor, tenant_id, "certificate.revoke", "certificate", cert_id,
-                         {{"serial", cert->cert.serial_hex}, {"reason", revocation_reason_name(reason)}}));
+    tx.audit(audit_event(
+        actor, tenant_id, "certificate.revoke", "certificate", cert_id,
+        {{"serial", cert->cert.serial_hex}, {"reason", revocation_reason_name(reason)}}));
     cert->revoked_at = now;
     cert->revocation_reason = reason;
     out = *cert;
@@ -403,7 +446,9 @@ CaRecord PkiService::public_ca(const std::string& ca_id) {
   return *ca;
 }
 
-std::string PkiService::ca_certificate_pem(const std::string& ca_id) { return public_ca(ca_id).cert.pem; }
+std::string PkiService::ca_certificate_pem(const std::string& ca_id) {
+  return public_ca(ca_id).cert.pem;
+}
 
 std::string PkiService::ca_certificate_der(const std::string& ca_id) {
   auto cert = read_cert_pem(ca_certificate_pem(ca_id));
@@ -412,7 +457,9 @@ std::string PkiService::ca_certificate_der(const std::string& ca_id) {
 
 std::string PkiService::crl_der(const std::string& ca_id) {
   const int64_t now = clock_.now_seconds();
-  auto fresh_enough = [&](const StoredCrl& c) { return c.valid && c.next_update - now > settings_.crl_validity_seconds / 2; };
+  auto fresh_enough = [&](const StoredCrl& c) {
+    return c.valid && c.next_update - now > settings_.crl_validity_seconds / 2;
+  };
   // Fastest: this worker's copy without asking the database, while
   // revocations are being heard (a revocation drops the copy) and the copy
   // was confirmed after the quiet period of the CA's last revocation (a
@@ -422,7 +469,8 @@ std::string PkiService::crl_der(const std::string& ca_id) {
     auto it = crls_.find(ca_id);
     if (!change_feed_) {
       count_bypass(crl_stats_);
-    } else if (it != crls_.end() && fresh_enough(it->second.crl) && it->second.confirmed_at >= crl_quiet_until_[ca_id]) {
+    } else if (it != crls_.end() && fresh_enough(it->second.crl) &&
+               it->second.confirmed_at >= crl_quiet_until_[ca_id]) {
       count_hit(crl_stats_);
       return it->second.crl.der;
     } else {
@@ -458,8 +506,8 @@ std::string PkiService::crl_der(const std::string& ca_id) {
     StoredCrl fresh;
     fresh.crl_number = current.crl_number + 1;
     fresh.next_update = now + settings_.crl_validity_seconds;
-    fresh.der = build_crl_der(signer->cert.get(), signer->key.get(), tx.revoked_entries(ca_id), fresh.crl_number,
-                              now - kBackdate, fresh.next_update);
+    fresh.der = build_crl_der(signer->cert.get(), signer->key.get(), tx.revoked_entries(ca_id),
+                              fresh.crl_number, now - kBackdate, fresh.next_update);
     fresh.valid = true;
     tx.store_crl(ca_id, fresh, now);
     der = fresh.der;
@@ -483,17 +531,21 @@ std::string PkiService::ocsp(const std::string& ca_id, const std::string& reques
       request_der, signer->cert.get(), signer->key.get(),
       [&](const std::string& serial) { return certificate_status(ca_id, serial, now); }, now,
       settings_.ocsp_validity_seconds, &repeatable);
-  if (repeatable && cache_key) ocsp_cache_.store(ca_id, *cache_key, der, now, now + settings_.ocsp_validity_seconds / 2, generation);
+  if (repeatable && cache_key)
+    ocsp_cache_.store(ca_id, *cache_key, der, now, now + settings_.ocsp_validity_seconds / 2,
+                      generation);
   return der;
 }
 
 // A certificate's revocation status, from this worker's copy when it has a
 // current one (good or revoked; never unknown, which issuance may change).
-OcspStatus PkiService::certificate_status(const std::string& ca_id, const std::string& serial, int64_t now) {
+OcspStatus PkiService::certificate_status(const std::string& ca_id, const std::string& serial,
+                                          int64_t now) {
   if (auto hit = status_cache_.find(ca_id, serial, now)) return status_from_text(*hit);
   const uint64_t generation = status_cache_.generation();
   const OcspStatus status = store_.certificate_status(ca_id, serial, now);
-  if (status.kind != OcspStatus::Kind::unknown) status_cache_.store(ca_id, serial, status_to_text(status), now, now + 300, generation);
+  if (status.kind != OcspStatus::Kind::unknown)
+    status_cache_.store(ca_id, serial, status_to_text(status), now, now + 300, generation);
   return status;
 }
 

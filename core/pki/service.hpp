@@ -8,13 +8,12 @@
 #include <optional>
 #include <string>
 
-#include "core/pki/ossl.hpp"
-
 #include "core/clock.hpp"
 #include "core/kek.hpp"
 #include "core/negative_cache.hpp"
 #include "core/pki/model.hpp"
 #include "core/pki/ocsp_cache.hpp"
+#include "core/pki/ossl.hpp"
 #include "core/pki/policy.hpp"
 #include "core/pki/store.hpp"
 #include "core/tenancy.hpp"
@@ -75,13 +74,15 @@ class PkiService {
   CaRecord create_ca(const std::string& tenant_id, CreateCaRequest req, const Actor& actor);
   CaRecord import_ca(const std::string& tenant_id, ImportCaRequest req, const Actor& actor);
   // `policy` is merged into the CA's policy (RFC 7396).
-  CaRecord update_ca(const std::string& tenant_id, const std::string& ca_id, const PolicyPatch& policy,
-                     std::optional<bool> disabled, const Actor& actor);
+  CaRecord update_ca(const std::string& tenant_id, const std::string& ca_id,
+                     const PolicyPatch& policy, std::optional<bool> disabled, const Actor& actor);
   Issued issue(const std::string& tenant_id, IssueRequest req, const Actor& actor);
-  CertRecord import_certificate(const std::string& tenant_id, const ImportCertificateRequest& req, const Actor& actor);
-  CertRecord revoke(const std::string& tenant_id, const std::string& cert_id, RevocationReason reason, const Actor& actor);
-  CertRecord renew(const std::string& tenant_id, const std::string& cert_id, std::optional<int> validity_days,
-                   const Actor& actor);
+  CertRecord import_certificate(const std::string& tenant_id, const ImportCertificateRequest& req,
+                                const Actor& actor);
+  CertRecord revoke(const std::string& tenant_id, const std::string& cert_id,
+                    RevocationReason reason, const Actor& actor);
+  CertRecord renew(const std::string& tenant_id, const std::string& cert_id,
+                   std::optional<int> validity_days, const Actor& actor);
   std::string chain_pem(const std::string& tenant_id, const std::string& cert_id);
 
   // Public endpoints.
@@ -138,7 +139,8 @@ class PkiService {
   LeafPlan plan_leaf(const CaRecord& ca, Subject subject, Sans sans, const KeyFacts& key,
                      std::optional<int> validity_days, std::vector<Usage> usages) const;
   // Builds and signs a planned leaf under `ca`; stores nothing.
-  CertRecord sign_leaf(const CaRecord& ca, const LeafPlan& plan, EVP_PKEY* public_key, const X509_PUBKEY* public_key_info);
+  CertRecord sign_leaf(const CaRecord& ca, const LeafPlan& plan, EVP_PKEY* public_key,
+                       const X509_PUBKEY* public_key_info);
   // Encrypts `key` under the KEK into ca.key_ciphertext / ca.key_kek_id.
   void seal_key(CaRecord& ca, EVP_PKEY* key) const;
   const Kek& require_kek() const;
@@ -169,7 +171,8 @@ class PkiService {
   // serial (for requests with a nonce, which must be signed afresh); both
   // dropped on revocation notices and off while those cannot be heard.
   OcspResponseCache ocsp_cache_{OcspCacheSettings{300, kCacheQuietSeconds, 50000}};
-  OcspResponseCache status_cache_{OcspCacheSettings{300, kCacheQuietSeconds, 50000}};  // ~10 MB at most
+  OcspResponseCache status_cache_{
+      OcspCacheSettings{300, kCacheQuietSeconds, 50000}};  // ~10 MB at most
 };
 
 }  // namespace tenantca::core::pki

@@ -23,12 +23,16 @@ struct StoredCrl {
 class PkiTx {
  public:
   virtual ~PkiTx() = default;
-  virtual std::optional<CaRecord> find_ca(const std::string& tenant_id, const std::string& ca_id, bool lock) = 0;
+  virtual std::optional<CaRecord> find_ca(const std::string& tenant_id, const std::string& ca_id,
+                                          bool lock) = 0;
   virtual void insert_ca(const CaRecord& ca) = 0;  // DomainError conflict on a duplicate name
   virtual void update_ca(const CaRecord& ca) = 0;  // policy and disabled
-  virtual void insert_certificate(const CertRecord& cert) = 0;  // DomainError conflict on a duplicate
-  virtual std::optional<CertRecord> find_certificate(const std::string& tenant_id, const std::string& id, bool lock) = 0;
-  virtual void mark_revoked(const std::string& tenant_id, const std::string& id, int64_t at, RevocationReason reason) = 0;
+  virtual void insert_certificate(
+      const CertRecord& cert) = 0;  // DomainError conflict on a duplicate
+  virtual std::optional<CertRecord> find_certificate(const std::string& tenant_id,
+                                                     const std::string& id, bool lock) = 0;
+  virtual void mark_revoked(const std::string& tenant_id, const std::string& id, int64_t at,
+                            RevocationReason reason) = 0;
   virtual void invalidate_crl(const std::string& ca_id) = 0;
   virtual void audit(const AuditEvent& event) = 0;
   // CRL regeneration, serialized per CA by a row lock.
@@ -46,11 +50,14 @@ class PkiStore {
   virtual std::optional<StoredCrl> stored_crl(const std::string& ca_id) = 0;
   // The same without the DER bytes: enough to tell whether a cached copy is current.
   virtual std::optional<StoredCrl> crl_state(const std::string& ca_id) = 0;
-  virtual OcspStatus certificate_status(const std::string& ca_id, const std::string& serial_hex, int64_t now) = 0;
+  virtual OcspStatus certificate_status(const std::string& ca_id, const std::string& serial_hex,
+                                        int64_t now) = 0;
   // Issuance, the hot write: the tenant's CA (from the primary), then the
   // certificate and its audit event stored by one atomic statement.
-  virtual std::optional<CaRecord> find_ca(const std::string& tenant_id, const std::string& ca_id) = 0;
-  virtual void insert_issued(const CertRecord& cert, const AuditEvent& event) = 0;  // conflict on a duplicate
+  virtual std::optional<CaRecord> find_ca(const std::string& tenant_id,
+                                          const std::string& ca_id) = 0;
+  virtual void insert_issued(const CertRecord& cert,
+                             const AuditEvent& event) = 0;  // conflict on a duplicate
 };
 
 }  // namespace tenantca::core::pki

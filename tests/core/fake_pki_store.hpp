@@ -31,20 +31,27 @@ class FakePkiStore final : public core::pki::PkiStore, private core::pki::PkiTx 
     auto it = cas.find(id);
     return it == cas.end() ? std::nullopt : std::optional(it->second);
   }
-  std::optional<core::pki::StoredCrl> stored_crl(const std::string&) override { return std::nullopt; }
-  std::optional<core::pki::StoredCrl> crl_state(const std::string&) override { return std::nullopt; }
-  core::pki::OcspStatus certificate_status(const std::string& ca_id, const std::string& serial, int64_t) override {
+  std::optional<core::pki::StoredCrl> stored_crl(const std::string&) override {
+    return std::nullopt;
+  }
+  std::optional<core::pki::StoredCrl> crl_state(const std::string&) override {
+    return std::nullopt;
+  }
+  core::pki::OcspStatus certificate_status(const std::string& ca_id, const std::string& serial,
+                                           int64_t) override {
     ++status_reads;
     core::pki::OcspStatus st;
     for (const auto& [id, c] : certs) {
       if (c.ca_id != ca_id || c.cert.serial_hex != serial) continue;
-      st.kind = c.revoked_at ? core::pki::OcspStatus::Kind::revoked : core::pki::OcspStatus::Kind::good;
+      st.kind =
+          c.revoked_at ? core::pki::OcspStatus::Kind::revoked : core::pki::OcspStatus::Kind::good;
       if (c.revoked_at) st.revoked_at = *c.revoked_at;
     }
     return st;
   }
   int status_reads = 0;
-  std::optional<core::pki::CaRecord> find_ca(const std::string& tenant, const std::string& id) override {
+  std::optional<core::pki::CaRecord> find_ca(const std::string& tenant,
+                                             const std::string& id) override {
     return find_ca(tenant, id, false);
   }
   void insert_issued(const core::pki::CertRecord& cert, const core::AuditEvent& event) override {
@@ -53,7 +60,8 @@ class FakePkiStore final : public core::pki::PkiStore, private core::pki::PkiTx 
   }
 
  private:
-  std::optional<core::pki::CaRecord> find_ca(const std::string& tenant, const std::string& id, bool) override {
+  std::optional<core::pki::CaRecord> find_ca(const std::string& tenant, const std::string& id,
+                                             bool) override {
     auto it = cas.find(id);
     if (it == cas.end() || it->second.tenant_id != tenant) return std::nullopt;
     return it->second;
@@ -61,12 +69,14 @@ class FakePkiStore final : public core::pki::PkiStore, private core::pki::PkiTx 
   void insert_ca(const core::pki::CaRecord& ca) override { cas[ca.id] = ca; }
   void update_ca(const core::pki::CaRecord& ca) override { cas[ca.id] = ca; }
   void insert_certificate(const core::pki::CertRecord& cert) override { certs[cert.id] = cert; }
-  std::optional<core::pki::CertRecord> find_certificate(const std::string& tenant, const std::string& id, bool) override {
+  std::optional<core::pki::CertRecord> find_certificate(const std::string& tenant,
+                                                        const std::string& id, bool) override {
     auto it = certs.find(id);
     if (it == certs.end() || it->second.tenant_id != tenant) return std::nullopt;
     return it->second;
   }
-  void mark_revoked(const std::string&, const std::string& id, int64_t at, core::pki::RevocationReason reason) override {
+  void mark_revoked(const std::string&, const std::string& id, int64_t at,
+                    core::pki::RevocationReason reason) override {
     certs[id].revoked_at = at;
     certs[id].revocation_reason = reason;
   }

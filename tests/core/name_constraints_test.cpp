@@ -2,6 +2,8 @@
 // certificate: real relying-party verifiers (openssl verify -x509_strict and
 // GnuTLS certtool) accept a leaf inside and refuse one outside, signed with
 // the CA's key directly so that the policy engine is out of the way.
+#include "core/pki/name_constraints.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -11,7 +13,6 @@
 
 #include "core/pki/certs.hpp"
 #include "core/pki/keys.hpp"
-#include "core/pki/name_constraints.hpp"
 
 namespace tenantca::core::pki {
 namespace {
@@ -43,19 +44,23 @@ class NameConstraintsTest : public ::testing::Test {
     Subject s;
     s.common_name = "Constrained Root";
     auto name = make_name(s);
-    ca_ = build_ca_cert(CaCertSpec{name.get(), ca_key_.get(), nullptr, ca_key_.get(), now() - 60, now() + 86400, 0, &policy_});
+    ca_ = build_ca_cert(CaCertSpec{name.get(), ca_key_.get(), nullptr, ca_key_.get(), now() - 60,
+                                   now() + 86400, 0, &policy_});
     write("ca.pem", cert_pem(ca_.get()));
   }
   void TearDown() override { (void)run("rm -rf " + dir_); }
   static int64_t now() { return static_cast<int64_t>(time(nullptr)); }
-  void write(const std::string& file, const std::string& text) { std::ofstream(dir_ + "/" + file) << text; }
+  void write(const std::string& file, const std::string& text) {
+    std::ofstream(dir_ + "/" + file) << text;
+  }
   std::string leaf(const std::string& file, const std::string& cn, Sans sans) {
     Subject s;
     s.common_name = cn;
     auto name = make_name(s);
     auto key = generate_key(KeySpec{});
-    LeafCertSpec spec{name.get(), std::move(sans), key.get(), nullptr, {Usage::server_auth}, ca_.get(), ca_key_.get(),
-                      now() - 60, now() + 3600, "http://x/crl", "http://x/ocsp", "http://x/ca.crt"};
+    LeafCertSpec spec{name.get(),           std::move(sans), key.get(),       nullptr,
+                      {Usage::server_auth}, ca_.get(),       ca_key_.get(),   now() - 60,
+                      now() + 3600,         "http://x/crl",  "http://x/ocsp", "http://x/ca.crt"};
     auto cert = build_leaf_cert(spec);
     write(file, cert_pem(cert.get()));
     return dir_ + "/" + file;
@@ -64,8 +69,10 @@ class NameConstraintsTest : public ::testing::Test {
     return run("openssl verify -x509_strict -CAfile " + dir_ + "/ca.pem " + path).status == 0;
   }
   bool gnutls_accepts(const std::string& path) {
-    const auto r = run("certtool --verify --load-ca-certificate " + dir_ + "/ca.pem --infile " + path);
-    return r.status == 0 && r.output.find("Chain verification output: Verified") != std::string::npos;
+    const auto r =
+        run("certtool --verify --load-ca-certificate " + dir_ + "/ca.pem --infile " + path);
+    return r.status == 0 &&
+           r.output.find("Chain verification output: Verified") != std::string::npos;
   }
 
   std::string dir_;
@@ -107,7 +114,8 @@ TEST_F(NameConstraintsTest, RelyingPartiesRefuseLeavesOutside) {
   Sans email;
   email.dns = {"web.svc.acme.internal"};
   email.email = {"ceo@bank.example"};
-  for (const auto& o : {Outside{"dns.pem", "www.google.com", foreign_dns}, Outside{"denied.pem", "x.admin.svc.acme.internal", denied},
+  for (const auto& o : {Outside{"dns.pem", "www.google.com", foreign_dns},
+                        Outside{"denied.pem", "x.admin.svc.acme.internal", denied},
                         Outside{"ip.pem", "web.svc.acme.internal", foreign_ip},
                         Outside{"email.pem", "web.svc.acme.internal", email}}) {
     const auto path = leaf(o.file, o.cn, o.sans);

@@ -54,7 +54,9 @@ Policy mail() {
   p.denied_domains = {"evil.acme.example"};
   return p;
 }
-Policy open_ca() { return Policy{}; }
+Policy open_ca() {
+  return Policy{};
+}
 Policy open_with_deny() {
   Policy p;
   p.denied_domains = {"google.com", "bank.example"};
@@ -84,7 +86,8 @@ constexpr auto C = NameType::common_name;
 void run(const Policy& p, const std::vector<Case>& cases) {
   for (const auto& c : cases) {
     const auto j = judge_name(p, c.type, c.value);
-    EXPECT_EQ(static_cast<int>(j.verdict), static_cast<int>(c.want)) << c.label << ": '" << c.value << "' (" << j.reason << ")";
+    EXPECT_EQ(static_cast<int>(j.verdict), static_cast<int>(c.want))
+        << c.label << ": '" << c.value << "' (" << j.reason << ")";
     if (c.want == A && !c.normal.empty()) {
       EXPECT_EQ(j.value, c.normal) << c.label;
     }
@@ -95,69 +98,79 @@ void run(const Policy& p, const std::vector<Case>& cases) {
 }
 
 TEST(NamePolicy, DnsOnRestrictedWebCa) {
-  run(web(), {
-      {"the allowed domain itself", D, "svc.acme.internal", A},
-      {"a subdomain", D, "web.svc.acme.internal", A},
-      {"a deep subdomain", D, "a.b.c.svc.acme.internal", A},
-      {"upper case is lowered", D, "WEB.SVC.Acme.Internal", A, "web.svc.acme.internal"},
-      {"one trailing dot dropped", D, "web.svc.acme.internal.", A, "web.svc.acme.internal"},
-      {"two trailing dots", D, "web.svc.acme.internal..", M},
-      {"outside", D, "www.google.com", R},
-      {"suffix without a dot boundary", D, "evilsvc.acme.internal", R},
-      {"allowed domain as a label of another", D, "svc.acme.internal.evil.com", R},
-      {"the parent", D, "acme.internal", R},
-      {"denied subdomain beats allow", D, "admin.svc.acme.internal", R},
-      {"below a denied subdomain", D, "x.admin.svc.acme.internal", R},
-      {"sibling of denied", D, "administrator.svc.acme.internal", A},
-      {"wildcard without allow_wildcards", D, "*.svc.acme.internal", R},
-      {"empty", D, "", M},
-      {"a lone dot", D, ".", M},
-      {"leading dot", D, ".svc.acme.internal", M},
-      {"empty label", D, "a..svc.acme.internal", M},
-      {"NUL inside", D, std::string("web.svc.acme.internal\0.evil.com", 31), M},
-      {"NUL at the end", D, std::string("web.svc.acme.internal\0", 22), M},
-      {"tab", D, "web\t.svc.acme.internal", M},
-      {"newline", D, "web.svc.acme.internal\n", M},
-      {"DEL", D, "web\x7f.svc.acme.internal", M},
-      {"space", D, "web .svc.acme.internal", M},
-      {"U-label (UTF-8) refused", D, "b\xc3\xbc" "cher.svc.acme.internal", M},
-      {"A-label accepted", D, "xn--bcher-kva.svc.acme.internal", A},
-      {"upper-case A-label lowered", D, "XN--BCHER-KVA.svc.acme.internal", A, "xn--bcher-kva.svc.acme.internal"},
-      {"empty A-label", D, "xn--.svc.acme.internal", M},
-      {"reserved R-LDH label", D, "ab--cd.svc.acme.internal", M},
-      {"underscore", D, "_srv.svc.acme.internal", M},
-      {"leading hyphen", D, "-web.svc.acme.internal", M},
-      {"trailing hyphen", D, "web-.svc.acme.internal", M},
-      {"inner hyphen", D, "my-web.svc.acme.internal", A},
-      {"63-byte label", D, std::string(63, 'a') + ".svc.acme.internal", A},
-      {"64-byte label", D, std::string(64, 'a') + ".svc.acme.internal", M},
-      {"over 253 bytes", D, std::string(60, 'a') + "." + std::string(60, 'b') + "." + std::string(60, 'c') + "." + std::string(60, 'd') + ".svc.acme.internal", M},
-      {"numeric last label", D, "10.1.2.3", M},
-      {"percent", D, "web%2e.svc.acme.internal", M},
-      {"slash", D, "web/x.svc.acme.internal", M},
-      {"at sign", D, "user@svc.acme.internal", M},
-  });
+  run(web(),
+      {
+          {"the allowed domain itself", D, "svc.acme.internal", A},
+          {"a subdomain", D, "web.svc.acme.internal", A},
+          {"a deep subdomain", D, "a.b.c.svc.acme.internal", A},
+          {"upper case is lowered", D, "WEB.SVC.Acme.Internal", A, "web.svc.acme.internal"},
+          {"one trailing dot dropped", D, "web.svc.acme.internal.", A, "web.svc.acme.internal"},
+          {"two trailing dots", D, "web.svc.acme.internal..", M},
+          {"outside", D, "www.google.com", R},
+          {"suffix without a dot boundary", D, "evilsvc.acme.internal", R},
+          {"allowed domain as a label of another", D, "svc.acme.internal.evil.com", R},
+          {"the parent", D, "acme.internal", R},
+          {"denied subdomain beats allow", D, "admin.svc.acme.internal", R},
+          {"below a denied subdomain", D, "x.admin.svc.acme.internal", R},
+          {"sibling of denied", D, "administrator.svc.acme.internal", A},
+          {"wildcard without allow_wildcards", D, "*.svc.acme.internal", R},
+          {"empty", D, "", M},
+          {"a lone dot", D, ".", M},
+          {"leading dot", D, ".svc.acme.internal", M},
+          {"empty label", D, "a..svc.acme.internal", M},
+          {"NUL inside", D, std::string("web.svc.acme.internal\0.evil.com", 31), M},
+          {"NUL at the end", D, std::string("web.svc.acme.internal\0", 22), M},
+          {"tab", D, "web\t.svc.acme.internal", M},
+          {"newline", D, "web.svc.acme.internal\n", M},
+          {"DEL", D, "web\x7f.svc.acme.internal", M},
+          {"space", D, "web .svc.acme.internal", M},
+          {"U-label (UTF-8) refused", D,
+           "b\xc3\xbc"
+           "cher.svc.acme.internal",
+           M},
+          {"A-label accepted", D, "xn--bcher-kva.svc.acme.internal", A},
+          {"upper-case A-label lowered", D, "XN--BCHER-KVA.svc.acme.internal", A,
+           "xn--bcher-kva.svc.acme.internal"},
+          {"empty A-label", D, "xn--.svc.acme.internal", M},
+          {"reserved R-LDH label", D, "ab--cd.svc.acme.internal", M},
+          {"underscore", D, "_srv.svc.acme.internal", M},
+          {"leading hyphen", D, "-web.svc.acme.internal", M},
+          {"trailing hyphen", D, "web-.svc.acme.internal", M},
+          {"inner hyphen", D, "my-web.svc.acme.internal", A},
+          {"63-byte label", D, std::string(63, 'a') + ".svc.acme.internal", A},
+          {"64-byte label", D, std::string(64, 'a') + ".svc.acme.internal", M},
+          {"over 253 bytes", D,
+           std::string(60, 'a') + "." + std::string(60, 'b') + "." + std::string(60, 'c') + "." +
+               std::string(60, 'd') + ".svc.acme.internal",
+           M},
+          {"numeric last label", D, "10.1.2.3", M},
+          {"percent", D, "web%2e.svc.acme.internal", M},
+          {"slash", D, "web/x.svc.acme.internal", M},
+          {"at sign", D, "user@svc.acme.internal", M},
+      });
 }
 
 TEST(NamePolicy, Wildcards) {
-  run(web_with_wildcards(), {
-      {"leftmost whole label", D, "*.api.svc.acme.internal", A},
-      {"below a subdomain", D, "*.web.svc.acme.internal", A},
-      {"upper-case wildcard name lowered", D, "*.WEB.svc.acme.internal", A, "*.web.svc.acme.internal"},
-      {"partial leftmost label", D, "w*.svc.acme.internal", M},
-      {"suffix wildcard label", D, "*w.svc.acme.internal", M},
-      {"wildcard in the middle", D, "web.*.acme.internal", M},
-      {"wildcard last", D, "svc.acme.*", M},
-      {"double wildcard", D, "*.*.svc.acme.internal", M},
-      {"bare star", D, "*", M},
-      {"star dot only", D, "*.", M},
-      {"wildcard over the tld", D, "*.internal", R},
-      {"wildcard tld with trailing dot", D, "*.com.", R},
-      {"wildcard that would cover a denied name", D, "*.svc.acme.internal", R},
-      {"wildcard directly over denied", D, "*.admin.svc.acme.internal", R},
-      {"wildcard outside", D, "*.google.com", R},
-      {"wildcard above the allowed domain", D, "*.acme.internal", R},
-  });
+  run(web_with_wildcards(),
+      {
+          {"leftmost whole label", D, "*.api.svc.acme.internal", A},
+          {"below a subdomain", D, "*.web.svc.acme.internal", A},
+          {"upper-case wildcard name lowered", D, "*.WEB.svc.acme.internal", A,
+           "*.web.svc.acme.internal"},
+          {"partial leftmost label", D, "w*.svc.acme.internal", M},
+          {"suffix wildcard label", D, "*w.svc.acme.internal", M},
+          {"wildcard in the middle", D, "web.*.acme.internal", M},
+          {"wildcard last", D, "svc.acme.*", M},
+          {"double wildcard", D, "*.*.svc.acme.internal", M},
+          {"bare star", D, "*", M},
+          {"star dot only", D, "*.", M},
+          {"wildcard over the tld", D, "*.internal", R},
+          {"wildcard tld with trailing dot", D, "*.com.", R},
+          {"wildcard that would cover a denied name", D, "*.svc.acme.internal", R},
+          {"wildcard directly over denied", D, "*.admin.svc.acme.internal", R},
+          {"wildcard outside", D, "*.google.com", R},
+          {"wildcard above the allowed domain", D, "*.acme.internal", R},
+      });
   Policy p = web_with_wildcards();
   p.allow_subdomains = false;
   run(p, {{"wildcard needs allow_subdomains", D, "*.svc.acme.internal", R},
@@ -171,33 +184,34 @@ TEST(NamePolicy, Wildcards) {
 
 TEST(NamePolicy, IpAddresses) {
   run(web(), {
-      {"in 10/8", I, "10.1.2.3", A},
-      {"first of 10/8", I, "10.0.0.0", A},
-      {"last of 10/8", I, "10.255.255.255", A},
-      {"just below 10/8", I, "9.255.255.255", R},
-      {"just above 10/8", I, "11.0.0.0", R},
-      {"first of 192.168.1/24", I, "192.168.1.0", A},
-      {"last of 192.168.1/24", I, "192.168.1.255", A},
-      {"next /24", I, "192.168.2.0", R},
-      {"previous /24", I, "192.168.0.255", R},
-      {"public v4", I, "8.8.8.8", R},
-      {"v6 in fd00::/8", I, "fd12:3456::1", A},
-      {"v6 upper case canonicalised", I, "FD12:3456:0:0:0:0:0:1", A, "fd12:3456::1"},
-      {"v6 outside", I, "fe80::1", R},
-      {"v6 single /128", I, "2001:db8::1", A},
-      {"v6 next to the /128", I, "2001:db8::2", R},
-      {"v4-mapped v6", I, "::ffff:10.1.2.3", M},
-      {"leading zeros", I, "010.1.2.3", M},
-      {"three parts", I, "10.1.2", M},
-      {"not an address", I, "web.svc.acme.internal", M},
-      {"zone id", I, "fe80::1%eth0", M},
-      {"with a prefix", I, "10.0.0.0/8", M},
-      {"empty", I, "", M},
-      {"NUL after", I, std::string("10.1.2.3\0", 9), M},
-      {"octet over 255", I, "10.1.2.256", M},
-  });
+                 {"in 10/8", I, "10.1.2.3", A},
+                 {"first of 10/8", I, "10.0.0.0", A},
+                 {"last of 10/8", I, "10.255.255.255", A},
+                 {"just below 10/8", I, "9.255.255.255", R},
+                 {"just above 10/8", I, "11.0.0.0", R},
+                 {"first of 192.168.1/24", I, "192.168.1.0", A},
+                 {"last of 192.168.1/24", I, "192.168.1.255", A},
+                 {"next /24", I, "192.168.2.0", R},
+                 {"previous /24", I, "192.168.0.255", R},
+                 {"public v4", I, "8.8.8.8", R},
+                 {"v6 in fd00::/8", I, "fd12:3456::1", A},
+                 {"v6 upper case canonicalised", I, "FD12:3456:0:0:0:0:0:1", A, "fd12:3456::1"},
+                 {"v6 outside", I, "fe80::1", R},
+                 {"v6 single /128", I, "2001:db8::1", A},
+                 {"v6 next to the /128", I, "2001:db8::2", R},
+                 {"v4-mapped v6", I, "::ffff:10.1.2.3", M},
+                 {"leading zeros", I, "010.1.2.3", M},
+                 {"three parts", I, "10.1.2", M},
+                 {"not an address", I, "web.svc.acme.internal", M},
+                 {"zone id", I, "fe80::1%eth0", M},
+                 {"with a prefix", I, "10.0.0.0/8", M},
+                 {"empty", I, "", M},
+                 {"NUL after", I, std::string("10.1.2.3\0", 9), M},
+                 {"octet over 255", I, "10.1.2.256", M},
+             });
   run(no_ip(), {{"allow_ip_sans false", I, "10.1.2.3", R}, {"v6 too", I, "::1", R}});
-  run(open_ca(), {{"unrestricted: any v4", I, "8.8.8.8", A}, {"unrestricted: any v6", I, "2001:4860::8888", A}});
+  run(open_ca(), {{"unrestricted: any v4", I, "8.8.8.8", A},
+                  {"unrestricted: any v6", I, "2001:4860::8888", A}});
   Policy domains_only;
   domains_only.allowed_domains = {"svc.acme.internal"};
   run(domains_only, {{"restricted with no ranges refuses IPs", I, "10.1.2.3", R}});
@@ -208,29 +222,31 @@ TEST(NamePolicy, IpAddresses) {
 
 TEST(NamePolicy, EmailAddresses) {
   run(mail(), {
-      {"in the domain", E, "alice@acme.example", A},
-      {"domain upper case lowered, local kept", E, "Alice@ACME.Example", A, "Alice@acme.example"},
-      {"trailing dot on the domain", E, "alice@acme.example.", A, "alice@acme.example"},
-      {"subdomain (allow_subdomains)", E, "bob@eu.acme.example", A},
-      {"denied subdomain", E, "eve@evil.acme.example", R},
-      {"other domain", E, "ceo@bank.example", R},
-      {"lookalike suffix", E, "x@notacme.example", R},
-      {"two @", E, "a@b@acme.example", M},
-      {"no @", E, "acme.example", M},
-      {"empty local part", E, "@acme.example", M},
-      {"leading dot local", E, ".a@acme.example", M},
-      {"double dot local", E, "a..b@acme.example", M},
-      {"quoted local", E, "\"a b\"@acme.example", M},
-      {"NUL in local", E, std::string("a\0b@acme.example", 16), M},
-      {"NUL in domain", E, std::string("a@acme.example\0.evil", 20), M},
-      {"UTF-8 local", E, "j\xc3\xb6rg@acme.example", M},
-      {"plus tag", E, "alice+ci@acme.example", A},
-      {"wildcard domain", E, "a@*.acme.example", M},
-      {"65-byte local part", E, std::string(65, 'a') + "@acme.example", M},
-      {"DNS name on an e-mail-only CA", D, "acme.example", R},
-      {"URI on an e-mail-only CA", U, "https://acme.example/", R},
-  });
-  run(no_subdomains(), {{"exact domain only", E, "a@acme.example", A}, {"no subdomain", E, "a@eu.acme.example", R}});
+                  {"in the domain", E, "alice@acme.example", A},
+                  {"domain upper case lowered, local kept", E, "Alice@ACME.Example", A,
+                   "Alice@acme.example"},
+                  {"trailing dot on the domain", E, "alice@acme.example.", A, "alice@acme.example"},
+                  {"subdomain (allow_subdomains)", E, "bob@eu.acme.example", A},
+                  {"denied subdomain", E, "eve@evil.acme.example", R},
+                  {"other domain", E, "ceo@bank.example", R},
+                  {"lookalike suffix", E, "x@notacme.example", R},
+                  {"two @", E, "a@b@acme.example", M},
+                  {"no @", E, "acme.example", M},
+                  {"empty local part", E, "@acme.example", M},
+                  {"leading dot local", E, ".a@acme.example", M},
+                  {"double dot local", E, "a..b@acme.example", M},
+                  {"quoted local", E, "\"a b\"@acme.example", M},
+                  {"NUL in local", E, std::string("a\0b@acme.example", 16), M},
+                  {"NUL in domain", E, std::string("a@acme.example\0.evil", 20), M},
+                  {"UTF-8 local", E, "j\xc3\xb6rg@acme.example", M},
+                  {"plus tag", E, "alice+ci@acme.example", A},
+                  {"wildcard domain", E, "a@*.acme.example", M},
+                  {"65-byte local part", E, std::string(65, 'a') + "@acme.example", M},
+                  {"DNS name on an e-mail-only CA", D, "acme.example", R},
+                  {"URI on an e-mail-only CA", U, "https://acme.example/", R},
+              });
+  run(no_subdomains(),
+      {{"exact domain only", E, "a@acme.example", A}, {"no subdomain", E, "a@eu.acme.example", R}});
   run(web(), {{"restricted web CA refuses e-mail", E, "ceo@bank.example", R},
               {"even in its own domain", E, "ops@svc.acme.internal", R}});
   run(open_ca(), {{"unrestricted: any e-mail", E, "ceo@bank.example", A}});
@@ -239,32 +255,33 @@ TEST(NamePolicy, EmailAddresses) {
 
 TEST(NamePolicy, Uris) {
   run(spiffe(), {
-      {"under the prefix", U, "spiffe://acme.internal/ns/pay/sa/api", A},
-      {"scheme and host case-insensitive", U, "SPIFFE://ACME.internal/ns/pay/sa/x", A, "spiffe://acme.internal/ns/pay/sa/x"},
-      {"host with a suffix", U, "spiffe://acme.internal.evil/ns/pay/sa/x", R},
-      {"other namespace", U, "spiffe://acme.internal/ns/admin/sa/x", R},
-      {"path case-sensitive", U, "spiffe://acme.internal/NS/pay/sa/x", R},
-      {"dot-dot escape", U, "spiffe://acme.internal/ns/pay/../admin", M},
-      {"dot segment", U, "spiffe://acme.internal/ns/pay/./x", M},
-      {"encoded dot-dot", U, "spiffe://acme.internal/ns/pay/%2e%2e/admin", M},
-      {"encoded slash", U, "spiffe://acme.internal/ns/pay%2fx", M},
-      {"userinfo trick", U, "spiffe://acme.internal@evil.com/ns/pay/x", M},
-      {"port differs", U, "spiffe://acme.internal:8443/ns/pay/x", R},
-      {"no boundary: prefix without slash", U, "https://id.acme.example/usersx", R},
-      {"boundary: exact path", U, "https://id.acme.example/users", A},
-      {"boundary: child", U, "https://id.acme.example/users/42", A},
-      {"boundary: query", U, "https://id.acme.example/users?id=42", A},
-      {"http vs https", U, "http://id.acme.example/users/42", R},
-      {"no scheme", U, "acme.internal/ns/pay/x", M},
-      {"NUL", U, std::string("spiffe://acme.internal/ns/pay/\0x", 31), M},
-      {"space", U, "spiffe://acme.internal/ns/pay/a b", M},
-      {"backslash", U, "spiffe://acme.internal\\@evil/ns/pay/x", M},
-      {"empty host", U, "spiffe:///ns/pay/x", M},
-      {"bad percent escape", U, "spiffe://acme.internal/ns/pay/%zz", M},
-      {"urn without authority", U, "urn:uuid:123", R},
-      {"workload forgery", U, "spiffe://prod/ns/pay/sa/admin", R},
-      {"DNS on a URI-only CA", D, "acme.internal", R},
-  });
+                    {"under the prefix", U, "spiffe://acme.internal/ns/pay/sa/api", A},
+                    {"scheme and host case-insensitive", U, "SPIFFE://ACME.internal/ns/pay/sa/x", A,
+                     "spiffe://acme.internal/ns/pay/sa/x"},
+                    {"host with a suffix", U, "spiffe://acme.internal.evil/ns/pay/sa/x", R},
+                    {"other namespace", U, "spiffe://acme.internal/ns/admin/sa/x", R},
+                    {"path case-sensitive", U, "spiffe://acme.internal/NS/pay/sa/x", R},
+                    {"dot-dot escape", U, "spiffe://acme.internal/ns/pay/../admin", M},
+                    {"dot segment", U, "spiffe://acme.internal/ns/pay/./x", M},
+                    {"encoded dot-dot", U, "spiffe://acme.internal/ns/pay/%2e%2e/admin", M},
+                    {"encoded slash", U, "spiffe://acme.internal/ns/pay%2fx", M},
+                    {"userinfo trick", U, "spiffe://acme.internal@evil.com/ns/pay/x", M},
+                    {"port differs", U, "spiffe://acme.internal:8443/ns/pay/x", R},
+                    {"no boundary: prefix without slash", U, "https://id.acme.example/usersx", R},
+                    {"boundary: exact path", U, "https://id.acme.example/users", A},
+                    {"boundary: child", U, "https://id.acme.example/users/42", A},
+                    {"boundary: query", U, "https://id.acme.example/users?id=42", A},
+                    {"http vs https", U, "http://id.acme.example/users/42", R},
+                    {"no scheme", U, "acme.internal/ns/pay/x", M},
+                    {"NUL", U, std::string("spiffe://acme.internal/ns/pay/\0x", 31), M},
+                    {"space", U, "spiffe://acme.internal/ns/pay/a b", M},
+                    {"backslash", U, "spiffe://acme.internal\\@evil/ns/pay/x", M},
+                    {"empty host", U, "spiffe:///ns/pay/x", M},
+                    {"bad percent escape", U, "spiffe://acme.internal/ns/pay/%zz", M},
+                    {"urn without authority", U, "urn:uuid:123", R},
+                    {"workload forgery", U, "spiffe://prod/ns/pay/sa/admin", R},
+                    {"DNS on a URI-only CA", D, "acme.internal", R},
+                });
   run(open_ca(), {{"unrestricted: any URI", U, "spiffe://prod/ns/pay/sa/admin", A},
                   {"unrestricted: urn", U, "urn:uuid:123", A},
                   {"unrestricted still parses", U, "spiffe://a/../b", M}});
@@ -274,25 +291,29 @@ TEST(NamePolicy, Uris) {
 
 TEST(NamePolicy, CommonNames) {
   run(web(), {
-      {"CN in the allowed domain", C, "web.svc.acme.internal", A},
-      {"CN outside", C, "www.google.com", R},
-      {"CN that is not a name on a restricted CA", C, "Acme Web Server", R},
-      {"CN upper case", C, "WEB.svc.acme.internal", A, "web.svc.acme.internal"},
-      {"CN with NUL", C, std::string("web.svc.acme.internal\0.google.com", 32), M},
-      {"CN denied", C, "admin.svc.acme.internal", R},
-      {"CN IP in range", C, "10.9.8.7", A},
-      {"CN IP out of range", C, "8.8.8.8", R},
-      {"CN wildcard without allow", C, "*.svc.acme.internal", R},
-      {"CN too long", C, std::string(65, 'a'), M},
-      {"empty CN", C, "", A},
-  });
-  run(open_ca(), {
-      {"unrestricted: text CN", C, "Acme Web Server", A},
-      {"unrestricted: host CN", C, "www.google.com", A},
-      {"unrestricted: single label", C, "alice", A},
-      {"unrestricted: wildcard CN still needs allow_wildcards", C, "*.example.com", R},
-      {"unrestricted: control byte", C, "a\x01" "b", M},
-  });
+                 {"CN in the allowed domain", C, "web.svc.acme.internal", A},
+                 {"CN outside", C, "www.google.com", R},
+                 {"CN that is not a name on a restricted CA", C, "Acme Web Server", R},
+                 {"CN upper case", C, "WEB.svc.acme.internal", A, "web.svc.acme.internal"},
+                 {"CN with NUL", C, std::string("web.svc.acme.internal\0.google.com", 32), M},
+                 {"CN denied", C, "admin.svc.acme.internal", R},
+                 {"CN IP in range", C, "10.9.8.7", A},
+                 {"CN IP out of range", C, "8.8.8.8", R},
+                 {"CN wildcard without allow", C, "*.svc.acme.internal", R},
+                 {"CN too long", C, std::string(65, 'a'), M},
+                 {"empty CN", C, "", A},
+             });
+  run(open_ca(),
+      {
+          {"unrestricted: text CN", C, "Acme Web Server", A},
+          {"unrestricted: host CN", C, "www.google.com", A},
+          {"unrestricted: single label", C, "alice", A},
+          {"unrestricted: wildcard CN still needs allow_wildcards", C, "*.example.com", R},
+          {"unrestricted: control byte", C,
+           "a\x01"
+           "b",
+           M},
+      });
   run(open_with_deny(), {{"deny applies to a host-like CN", C, "www.google.com", R},
                          {"and to a wildcard CN covering it", C, "*.google.com", R}});
   run(no_ip(), {{"IP CN when IPs are off", C, "10.1.2.3", R}});
@@ -301,19 +322,19 @@ TEST(NamePolicy, CommonNames) {
 
 TEST(NamePolicy, UnrestrictedCaAllowsAnyWellFormedName) {
   run(open_ca(), {
-      {"any DNS", D, "www.google.com", A},
-      {"single label", D, "localhost", A},
-      {"wildcard needs allow_wildcards", D, "*.example.com", R},
-      {"malformed still malformed", D, "bad_name!.example", M},
-  });
+                     {"any DNS", D, "www.google.com", A},
+                     {"single label", D, "localhost", A},
+                     {"wildcard needs allow_wildcards", D, "*.example.com", R},
+                     {"malformed still malformed", D, "bad_name!.example", M},
+                 });
   run(open_with_deny(), {
-      {"denied exact", D, "google.com", R},
-      {"denied subdomain", D, "mail.google.com", R},
-      {"not denied lookalike", D, "notgoogle.com", A},
-      {"wildcard allowed", D, "*.example.com", A},
-      {"wildcard on denied", D, "*.google.com", R},
-      {"wildcard over a denied child", D, "*.example", R},
-  });
+                            {"denied exact", D, "google.com", R},
+                            {"denied subdomain", D, "mail.google.com", R},
+                            {"not denied lookalike", D, "notgoogle.com", A},
+                            {"wildcard allowed", D, "*.example.com", A},
+                            {"wildcard on denied", D, "*.google.com", R},
+                            {"wildcard over a denied child", D, "*.example", R},
+                        });
 }
 
 TEST(NamePolicy, ApplyAddsTheCnAndDropsSubjectFields) {
@@ -428,9 +449,11 @@ TEST(PolicyPatch, ValidatesAndNormalisesLists) {
   p.set = {"allowed_domains", "allowed_ip_ranges", "allowed_uri_prefixes"};
   const Policy out = apply_policy_patch(Policy{}, p);
   EXPECT_EQ(out.allowed_domains, std::vector<std::string>{"svc.acme.internal"});
-  EXPECT_EQ(out.allowed_ip_ranges, (std::vector<std::string>{"10.0.0.0/8", "2001:db8::/32", "192.168.1.7/32"}));
+  EXPECT_EQ(out.allowed_ip_ranges,
+            (std::vector<std::string>{"10.0.0.0/8", "2001:db8::/32", "192.168.1.7/32"}));
   EXPECT_EQ(out.allowed_uri_prefixes, std::vector<std::string>{"spiffe://acme.internal/ns/"});
-  for (const char* bad : {"10.0.0.1/8", "10.0.0.0/33", "::/129", "10.0.0.0/", "nope", "10.0.0.0/-1"}) {
+  for (const char* bad :
+       {"10.0.0.1/8", "10.0.0.0/33", "::/129", "10.0.0.0/", "nope", "10.0.0.0/-1"}) {
     PolicyPatch q;
     q.values.allowed_ip_ranges = {bad};
     q.set = {"allowed_ip_ranges"};

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "core/negative_cache.hpp"
+
+#include <gtest/gtest.h>
 
 namespace tenantca::core {
 namespace {

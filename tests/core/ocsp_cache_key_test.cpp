@@ -17,14 +17,15 @@ const std::string kTenant = "11111111-1111-4111-8111-111111111111";
 
 // A request about `serial_hex` under `ca`; padded: signed by `signer`/`signer_key`
 // with 1,000 copies of the signer's certificate attached.
-std::string request_for(X509* ca, const std::string& serial_hex, bool padded, X509* signer, EVP_PKEY* signer_key,
-                        bool nonce = false) {
+std::string request_for(X509* ca, const std::string& serial_hex, bool padded, X509* signer,
+                        EVP_PKEY* signer_key, bool nonce = false) {
   OcspRequestPtr req(OCSP_REQUEST_new());
   BIGNUM* bn = nullptr;
   BN_hex2bn(&bn, serial_hex.c_str());
   Asn1IntegerPtr serial(BN_to_ASN1_INTEGER(bn, nullptr));
   BN_free(bn);
-  OCSP_CERTID* id = OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(ca), X509_get0_pubkey_bitstr(ca), serial.get());
+  OCSP_CERTID* id = OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(ca),
+                                     X509_get0_pubkey_bitstr(ca), serial.get());
   OCSP_request_add0_id(req.get(), id);
   if (nonce) OCSP_request_add1_nonce(req.get(), nullptr, 16);
   if (padded) {
@@ -44,14 +45,17 @@ TEST(OcspCacheKey, PaddingDoesNotChangeTheKeyNoncesAndGarbageHaveNone) {
   Subject s;
   s.common_name = "OCSP CA";
   auto name = make_name(s);
-  auto ca = build_ca_cert(CaCertSpec{name.get(), key.get(), nullptr, key.get(), 1700000000, 1900000000, 0});
+  auto ca = build_ca_cert(
+      CaCertSpec{name.get(), key.get(), nullptr, key.get(), 1700000000, 1900000000, 0});
   const auto plain = request_for(ca.get(), "1234abcd", false, ca.get(), key.get());
   const auto padded = request_for(ca.get(), "1234abcd", true, ca.get(), key.get());
   ASSERT_GT(padded.size(), plain.size() * 100);
   ASSERT_TRUE(ocsp_cache_key(plain));
   EXPECT_EQ(ocsp_cache_key(plain), ocsp_cache_key(padded));
-  EXPECT_NE(ocsp_cache_key(plain), ocsp_cache_key(request_for(ca.get(), "1234abce", false, ca.get(), key.get())));
-  EXPECT_FALSE(ocsp_cache_key(request_for(ca.get(), "1234abcd", false, ca.get(), key.get(), true))) << "a nonce is answered afresh";
+  EXPECT_NE(ocsp_cache_key(plain),
+            ocsp_cache_key(request_for(ca.get(), "1234abce", false, ca.get(), key.get())));
+  EXPECT_FALSE(ocsp_cache_key(request_for(ca.get(), "1234abcd", false, ca.get(), key.get(), true)))
+      << "a nonce is answered afresh";
   EXPECT_FALSE(ocsp_cache_key("garbage"));
   EXPECT_FALSE(ocsp_cache_key(plain + "x")) << "trailing bytes";
 }
@@ -80,13 +84,16 @@ TEST(OcspCacheKey, APaddedRequestDoesNotGrowTheServiceCache) {
   Subject who;
   who.common_name = "client";
   auto who_name = make_name(who);
-  auto client = build_ca_cert(CaCertSpec{who_name.get(), client_key.get(), nullptr, client_key.get(), 1700000000, 1900000000, 0});
-  const auto plain = request_for(ca_cert.get(), leaf.cert.serial_hex, false, client.get(), client_key.get());
+  auto client = build_ca_cert(CaCertSpec{who_name.get(), client_key.get(), nullptr,
+                                         client_key.get(), 1700000000, 1900000000, 0});
+  const auto plain =
+      request_for(ca_cert.get(), leaf.cert.serial_hex, false, client.get(), client_key.get());
   (void)service.ocsp(ca.id, plain);
   ASSERT_EQ(service.ocsp_cache_entries(), 1U);
   const std::size_t bytes = service.ocsp_cache_bytes();
   for (int i = 0; i < 3; ++i) {
-    const auto padded = request_for(ca_cert.get(), leaf.cert.serial_hex, true, client.get(), client_key.get());
+    const auto padded =
+        request_for(ca_cert.get(), leaf.cert.serial_hex, true, client.get(), client_key.get());
     (void)service.ocsp(ca.id, padded);
   }
   EXPECT_EQ(service.ocsp_cache_entries(), 1U);

@@ -18,7 +18,9 @@ const std::string kTenant = "11111111-1111-4111-8111-111111111111";
 
 class PkiServiceTest : public ::testing::Test {
  protected:
-  PkiServiceTest() : clock_(kStart), service_(store_, &kek_, clock_, PkiSettings{"http://ca.test", 86400, 3600}) {
+  PkiServiceTest()
+      : clock_(kStart),
+        service_(store_, &kek_, clock_, PkiSettings{"http://ca.test", 86400, 3600}) {
     kek_.bytes.fill(7);
     kek_.id = "test";
     service_.set_key_generator([this](const KeySpec& spec) {
@@ -35,7 +37,8 @@ class PkiServiceTest : public ::testing::Test {
     req.policy = std::move(policy);
     return service_.create_ca(kTenant, req, actor_).id;
   }
-  IssueRequest keygen(const std::string& ca, const std::string& cn, std::optional<int> days = std::nullopt) {
+  IssueRequest keygen(const std::string& ca, const std::string& cn,
+                      std::optional<int> days = std::nullopt) {
     IssueRequest req;
     req.ca_id = ca;
     req.subject.common_name = cn;
@@ -76,14 +79,20 @@ TEST_F(PkiServiceTest, NoKeyIsGeneratedForARefusedRequest) {
   const auto ca = make_ca(365, policy);
   const auto certs_before = store_.certs.size();
   const auto audit_before = store_.audit_events.size();
-  expect_code([&] { service_.issue(kTenant, keygen(ca, "www.google.com"), actor_); }, ErrorCode::policy_violation, "foreign CN");
-  expect_code([&] { service_.issue(kTenant, keygen("22222222-2222-4222-8222-222222222222", "a.svc.acme.internal"), actor_); },
-              ErrorCode::not_found, "unknown CA");
-  expect_code([&] { service_.issue(kTenant, keygen(ca, "a.svc.acme.internal", 400), actor_); }, ErrorCode::policy_violation,
-              "validity over max");
+  expect_code([&] { service_.issue(kTenant, keygen(ca, "www.google.com"), actor_); },
+              ErrorCode::policy_violation, "foreign CN");
+  expect_code(
+      [&] {
+        service_.issue(
+            kTenant, keygen("22222222-2222-4222-8222-222222222222", "a.svc.acme.internal"), actor_);
+      },
+      ErrorCode::not_found, "unknown CA");
+  expect_code([&] { service_.issue(kTenant, keygen(ca, "a.svc.acme.internal", 400), actor_); },
+              ErrorCode::policy_violation, "validity over max");
   IssueRequest weak = keygen(ca, "a.svc.acme.internal");
   weak.key = KeySpec{KeyType::ec, "P-521", 0};
-  expect_code([&] { service_.issue(kTenant, weak, actor_); }, ErrorCode::policy_violation, "curve off the floor");
+  expect_code([&] { service_.issue(kTenant, weak, actor_); }, ErrorCode::policy_violation,
+              "curve off the floor");
   EXPECT_EQ(keys_generated_, 0) << "a refused request costs no key generation";
   EXPECT_EQ(store_.certs.size(), certs_before);
   EXPECT_EQ(store_.audit_events.size(), audit_before);
@@ -93,12 +102,15 @@ TEST_F(PkiServiceTest, DisabledExpiredAndNotYetValidCasIssueNothing) {
   const auto ca = make_ca(30);
   PolicyPatch none;
   service_.update_ca(kTenant, ca, none, true, actor_);
-  expect_code([&] { service_.issue(kTenant, keygen(ca, "a.example"), actor_); }, ErrorCode::conflict, "disabled CA");
+  expect_code([&] { service_.issue(kTenant, keygen(ca, "a.example"), actor_); },
+              ErrorCode::conflict, "disabled CA");
   service_.update_ca(kTenant, ca, none, false, actor_);
   clock_.advance(31 * kDay);
-  expect_code([&] { service_.issue(kTenant, keygen(ca, "a.example"), actor_); }, ErrorCode::conflict, "expired CA");
+  expect_code([&] { service_.issue(kTenant, keygen(ca, "a.example"), actor_); },
+              ErrorCode::conflict, "expired CA");
   clock_.set(kStart - 10 * kDay);
-  expect_code([&] { service_.issue(kTenant, keygen(ca, "a.example"), actor_); }, ErrorCode::conflict, "not-yet-valid CA");
+  expect_code([&] { service_.issue(kTenant, keygen(ca, "a.example"), actor_); },
+              ErrorCode::conflict, "not-yet-valid CA");
   EXPECT_EQ(keys_generated_, 0);
   clock_.set(kStart + kDay);
   EXPECT_NO_THROW(service_.issue(kTenant, keygen(ca, "a.example"), actor_));
@@ -110,20 +122,23 @@ TEST_F(PkiServiceTest, RevokedAndExpiredCertificatesAreNotRenewed) {
   const auto b = service_.issue(kTenant, keygen(ca, "b.example", 10), actor_).certificate;
   service_.revoke(kTenant, a.id, RevocationReason::key_compromise, actor_);
   const auto certs_before = store_.certs.size();
-  expect_code([&] { service_.renew(kTenant, a.id, std::nullopt, actor_); }, ErrorCode::conflict, "renew revoked");
+  expect_code([&] { service_.renew(kTenant, a.id, std::nullopt, actor_); }, ErrorCode::conflict,
+              "renew revoked");
   const auto renewed = service_.renew(kTenant, b.id, std::nullopt, actor_);
   EXPECT_EQ(renewed.cert.sans.dns, std::vector<std::string>{"b.example"});
   clock_.advance(11 * kDay);
-  expect_code([&] { service_.renew(kTenant, b.id, std::nullopt, actor_); }, ErrorCode::conflict, "renew expired");
+  expect_code([&] { service_.renew(kTenant, b.id, std::nullopt, actor_); }, ErrorCode::conflict,
+              "renew expired");
   EXPECT_EQ(store_.certs.size(), certs_before + 1);
 }
 
 TEST_F(PkiServiceTest, DefaultValidityIsClippedToTheCaExplicitIsRefused) {
   const auto ca = make_ca(10);
   const auto leaf = service_.issue(kTenant, keygen(ca, "a.example"), actor_).certificate;
-  EXPECT_EQ(leaf.cert.not_after, store_.cas[ca].cert.not_after) << "the default 90 days is clipped to the CA's end";
-  expect_code([&] { service_.issue(kTenant, keygen(ca, "a.example", 30), actor_); }, ErrorCode::policy_violation,
-              "explicit validity past the CA");
+  EXPECT_EQ(leaf.cert.not_after, store_.cas[ca].cert.not_after)
+      << "the default 90 days is clipped to the CA's end";
+  expect_code([&] { service_.issue(kTenant, keygen(ca, "a.example", 30), actor_); },
+              ErrorCode::policy_violation, "explicit validity past the CA");
 }
 
 TEST_F(PkiServiceTest, PatchMergesThePolicy) {

@@ -2,15 +2,16 @@
 // lives in OpenSSL's secure heap, and so do the private numbers of a CA key
 // decrypted under it.
 #define OPENSSL_SUPPRESS_DEPRECATED  // EC_KEY is the only way to reach the key's own number
+#include "core/secret_memory.hpp"
+
 #include <gtest/gtest.h>
-#include <openssl/ec.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
 #include <sys/prctl.h>
 
 #include "core/kek.hpp"
 #include "core/pki/keys.hpp"
-#include "core/secret_memory.hpp"
 
 namespace tenantca::core {
 namespace {

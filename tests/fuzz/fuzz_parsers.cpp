@@ -9,9 +9,9 @@
 
 #include "core/clock.hpp"
 #include "core/errors.hpp"
+#include "core/pagination.hpp"
 #include "core/pki/certs.hpp"
 #include "core/pki/keys.hpp"
-#include "core/pagination.hpp"
 #include "core/pki/names.hpp"
 #include "core/pki/policy.hpp"
 #include "core/pki/revocation.hpp"
@@ -28,7 +28,8 @@ struct FixedCa {
     Subject s;
     s.common_name = "Fuzz CA";
     auto name = make_name(s);
-    cert = build_ca_cert(CaCertSpec{name.get(), key.get(), nullptr, key.get(), 1700000000, 1900000000, 1});
+    cert = build_ca_cert(
+        CaCertSpec{name.get(), key.get(), nullptr, key.get(), 1700000000, 1900000000, 1});
   }
 };
 }  // namespace
@@ -59,8 +60,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)base64_decode(input);
         break;
       case 5:
-        (void)ocsp_respond(input, ca.cert.get(), ca.key.get(), [](const std::string&) { return OcspStatus{}; },
-                           1800000000, 3600);
+        (void)ocsp_respond(
+            input, ca.cert.get(), ca.key.get(), [](const std::string&) { return OcspStatus{}; },
+            1800000000, 3600);
         (void)ocsp_cache_key(input);
         break;
       case 6:
@@ -79,7 +81,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           return p;
         }();
         static const Policy open;
-        for (auto type : {NameType::dns, NameType::ip, NameType::email, NameType::uri, NameType::common_name}) {
+        for (auto type :
+             {NameType::dns, NameType::ip, NameType::email, NameType::uri, NameType::common_name}) {
           (void)judge_name(restricted, type, input);
           (void)judge_name(open, type, input);
         }

@@ -43,7 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)url_decode_path(input);
         break;
       case 3: {
-        for (const char* method : {"GET", "POST", "PATCH", "DELETE"}) (void)router.match(method, input);
+        for (const char* method : {"GET", "POST", "PATCH", "DELETE"})
+          (void)router.match(method, input);
         break;
       }
     }

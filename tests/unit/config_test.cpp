@@ -1,13 +1,12 @@
+#include "daemon/config.hpp"
+
 #include <gtest/gtest.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
-
 #include <cstdlib>
 #include <fstream>
-#include <toml++/toml.h>
-
-#include "daemon/config.hpp"
 
 using namespace tenantca::daemon;
 
@@ -48,12 +47,16 @@ TEST(Config, DefaultWorkersFollowCpuCount) {
 TEST(Config, MasksPasswords) {
   EXPECT_EQ(mask_conninfo("postgresql://u:pw@h/db"), "postgresql://u:****@h/db");
   EXPECT_EQ(mask_conninfo("host=h password=pw user=u"), "host=h password=**** user=u");
-  EXPECT_EQ(mask_conninfo("postgresql://h/db?password=pw&x=1"), "postgresql://h/db?password=****&x=1");
+  EXPECT_EQ(mask_conninfo("postgresql://h/db?password=pw&x=1"),
+            "postgresql://h/db?password=****&x=1");
 }
 
 TEST(Config, CheckConfigPrintsValidTomlThatReadsBack) {
-  const Config c = load_config("", false, {{"workers", "5"}, {"public_url", "https://ca.example/x"},
-                                           {"metrics.bind", "127.0.0.1:9100"}, {"log.file", "/var/log/a \"b\".log"}});
+  const Config c = load_config("", false,
+                               {{"workers", "5"},
+                                {"public_url", "https://ca.example/x"},
+                                {"metrics.bind", "127.0.0.1:9100"},
+                                {"log.file", "/var/log/a \"b\".log"}});
   const std::string text = describe_config(c);
   toml::table parsed;
   try {

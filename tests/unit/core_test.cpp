@@ -29,17 +29,13 @@ TEST(RequestId, KeepsSaneValuesOnly) {
 
 TEST(Kek, LoadsPrivateWellFormedFilesOnly) {
   const std::string path = ::testing::TempDir() + "/kek_test";
-  {
-    std::ofstream(path) << generate_kek_text();
-  }
+  { std::ofstream(path) << generate_kek_text(); }
   ::chmod(path.c_str(), 0600);
   const Kek k = load_kek_file(path);
   EXPECT_EQ(k.id.size(), 16u);
   ::chmod(path.c_str(), 0640);
   EXPECT_THROW(load_kek_file(path), std::runtime_error);
-  {
-    std::ofstream(path) << "c2hvcnQ=\n";
-  }
+  { std::ofstream(path) << "c2hvcnQ=\n"; }
   ::chmod(path.c_str(), 0600);
   EXPECT_THROW(load_kek_file(path), std::runtime_error);
   EXPECT_THROW(load_kek_file(path + ".missing"), std::runtime_error);

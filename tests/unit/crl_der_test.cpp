@@ -38,7 +38,7 @@ std::string openssl_entry_der(const RevokedEntry& r) {
 const std::vector<RevokedEntry> kSamples = {
     {"1", 0, RevocationReason::unspecified},
     {"7f", 1700000000, RevocationReason::key_compromise},
-    {"80", 1700000001, RevocationReason::aa_compromise},  // top bit: needs a 0x00 byte
+    {"80", 1700000001, RevocationReason::aa_compromise},   // top bit: needs a 0x00 byte
     {"ff00ff", 2524608000, RevocationReason::superseded},  // 2050: GeneralizedTime
     {"123456789abcdef0123456789abcdef0", 946684799, RevocationReason::remove_from_crl},
     {"f23456789abcdef0123456789abcdef012", 1234567890, RevocationReason::certificate_hold},
@@ -61,7 +61,9 @@ TEST(CrlDer, SplicedCrlParsesVerifiesAndFindsEveryEntry) {
     spec.type = type;
     auto [key, ca] = tenantca::test::make_test_ca("CRL test CA", spec);
     std::vector<RevokedEntry> entries = kSamples;
-    for (int i = 0; i < 1000; ++i) entries.push_back({"a" + std::to_string(100000 + i), 1700000000 + i, RevocationReason::superseded});
+    for (int i = 0; i < 1000; ++i)
+      entries.push_back(
+          {"a" + std::to_string(100000 + i), 1700000000 + i, RevocationReason::superseded});
     const std::string der = build_crl_der(ca.get(), key.get(), entries, 42, 1700000000, 1700086400);
 
     const auto* p = reinterpret_cast<const unsigned char*>(der.data());
@@ -69,7 +71,8 @@ TEST(CrlDer, SplicedCrlParsesVerifiesAndFindsEveryEntry) {
     ASSERT_TRUE(crl) << key_type_name(type);
     EXPECT_EQ(p, reinterpret_cast<const unsigned char*>(der.data()) + der.size());
     EXPECT_EQ(X509_CRL_verify(crl.get(), key.get()), 1) << key_type_name(type);
-    EXPECT_EQ(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl.get())), static_cast<int>(entries.size()));
+    EXPECT_EQ(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl.get())),
+              static_cast<int>(entries.size()));
     for (const auto& r : entries) {
       X509_REVOKED* found = nullptr;
       BIGNUM* raw = nullptr;
@@ -78,10 +81,12 @@ TEST(CrlDer, SplicedCrlParsesVerifiesAndFindsEveryEntry) {
       Asn1IntegerPtr serial(BN_to_ASN1_INTEGER(bn.get(), nullptr));
       // 2: found, but removeFromCRL means "no longer revoked" (a delta-CRL notion).
       const int want_found = r.reason == RevocationReason::remove_from_crl ? 2 : 1;
-      ASSERT_EQ(X509_CRL_get0_by_serial(crl.get(), &found, serial.get()), want_found) << r.serial_hex;
+      ASSERT_EQ(X509_CRL_get0_by_serial(crl.get(), &found, serial.get()), want_found)
+          << r.serial_hex;
       int crit = 0;
       std::unique_ptr<ASN1_ENUMERATED, Deleter<ASN1_ENUMERATED_free>> reason(
-          static_cast<ASN1_ENUMERATED*>(X509_REVOKED_get_ext_d2i(found, NID_crl_reason, &crit, nullptr)));
+          static_cast<ASN1_ENUMERATED*>(
+              X509_REVOKED_get_ext_d2i(found, NID_crl_reason, &crit, nullptr)));
       if (r.reason == RevocationReason::unspecified) {
         EXPECT_FALSE(reason);
       } else {
@@ -90,12 +95,13 @@ TEST(CrlDer, SplicedCrlParsesVerifiesAndFindsEveryEntry) {
       }
       int days = 0, secs = 0;
       Asn1TimePtr want(ASN1_TIME_set(nullptr, static_cast<time_t>(r.revoked_at)));
-      ASSERT_EQ(ASN1_TIME_diff(&days, &secs, want.get(), X509_REVOKED_get0_revocationDate(found)), 1);
+      ASSERT_EQ(ASN1_TIME_diff(&days, &secs, want.get(), X509_REVOKED_get0_revocationDate(found)),
+                1);
       EXPECT_EQ(days * 86400 + secs, 0) << r.serial_hex;
     }
     // The CRL number and AKI written by OpenSSL survive the splice.
-    std::unique_ptr<ASN1_INTEGER, Deleter<ASN1_INTEGER_free>> number(
-        static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(crl.get(), NID_crl_number, nullptr, nullptr)));
+    std::unique_ptr<ASN1_INTEGER, Deleter<ASN1_INTEGER_free>> number(static_cast<ASN1_INTEGER*>(
+        X509_CRL_get_ext_d2i(crl.get(), NID_crl_number, nullptr, nullptr)));
     ASSERT_TRUE(number);
     EXPECT_EQ(ASN1_INTEGER_get(number.get()), 42);
     EXPECT_GE(X509_CRL_get_ext_by_NID(crl.get(), NID_authority_key_identifier, -1), 0);
@@ -113,8 +119,10 @@ TEST(CrlDer, NoEntriesMeansNoListAtAll) {
 }
 
 TEST(CrlDer, RefusesBadInput) {
-  EXPECT_THROW(encode_revoked_certificates({{"xyz", 0, RevocationReason::unspecified}}), std::invalid_argument);
-  EXPECT_THROW(encode_revoked_certificates({{"", 0, RevocationReason::unspecified}}), std::invalid_argument);
+  EXPECT_THROW(encode_revoked_certificates({{"xyz", 0, RevocationReason::unspecified}}),
+               std::invalid_argument);
+  EXPECT_THROW(encode_revoked_certificates({{"", 0, RevocationReason::unspecified}}),
+               std::invalid_argument);
   EXPECT_THROW(splice_into_tbs("\x04\x01\x00", "x"), std::invalid_argument);
   EXPECT_THROW(splice_into_tbs(std::string("\x30\x05\x02\x01", 4), "x"), std::invalid_argument);
 }

@@ -16,8 +16,18 @@ TEST(LeafCert, CopiedPublicKeyInfoCertifiesTheSameKey) {
   for (KeySpec spec : {KeySpec{KeyType::ec, "P-256", 0}, KeySpec{KeyType::ec, "P-384", 0},
                        KeySpec{KeyType::rsa, "", 2048}, KeySpec{KeyType::ed25519, "", 0}}) {
     auto key = generate_key(spec);
-    LeafCertSpec leaf{name.get(), {}, key.get(), nullptr, {Usage::server_auth}, ca.get(), ca_key.get(),
-                      1700000000, 1710000000, "http://x/crl", "http://x/ocsp", "http://x/ca.crt"};
+    LeafCertSpec leaf{name.get(),
+                      {},
+                      key.get(),
+                      nullptr,
+                      {Usage::server_auth},
+                      ca.get(),
+                      ca_key.get(),
+                      1700000000,
+                      1710000000,
+                      "http://x/crl",
+                      "http://x/ocsp",
+                      "http://x/ca.crt"};
     auto slow = build_leaf_cert(leaf);
     leaf.public_key_info = X509_get_X509_PUBKEY(slow.get());
     auto built = build_leaf_cert(leaf);
@@ -30,6 +40,7 @@ TEST(LeafCert, CopiedPublicKeyInfoCertifiesTheSameKey) {
     ASSERT_TRUE(certified) << key_type_name(spec.type);
     EXPECT_EQ(EVP_PKEY_eq(certified.get(), key.get()), 1) << key_type_name(spec.type);
     EXPECT_EQ(X509_verify(fast.get(), ca_key.get()), 1) << key_type_name(spec.type);
-    EXPECT_EQ(describe(built.get()).key_type, key_type_name(spec.type));  // in memory, without a decoded key
+    EXPECT_EQ(describe(built.get()).key_type,
+              key_type_name(spec.type));  // in memory, without a decoded key
   }
 }

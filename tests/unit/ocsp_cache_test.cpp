@@ -1,6 +1,7 @@
+#include "core/pki/ocsp_cache.hpp"
+
 #include <gtest/gtest.h>
 
-#include "core/pki/ocsp_cache.hpp"
 #include "core/pki/revocation.hpp"
 
 using tenantca::core::pki::OcspCacheSettings;
@@ -50,8 +51,8 @@ TEST(OcspCache, RevocationDropsOnlyThatCaAndKeepsItQuiet) {
 
 TEST(OcspCache, AnswerComputedBeforeAnInvalidationIsNotKept) {
   EnabledCache c;
-  const uint64_t seen = c.generation();  // status read here...
-  c.invalidate_ca("other", 100);         // ...a revocation lands...
+  const uint64_t seen = c.generation();        // status read here...
+  c.invalidate_ca("other", 100);               // ...a revocation lands...
   c.store("ca", "r", "old", 200, 1000, seen);  // ...the answer may predate it
   EXPECT_FALSE(c.find("ca", "r", 200));
 }

@@ -20,10 +20,13 @@ std::set<std::string> documented_operations() {
   std::smatch m;
   bool in_paths = false;
   while (std::getline(in, line)) {
-    if (line.rfind("paths:", 0) == 0) in_paths = true;
-    else if (!line.empty() && line[0] != ' ') in_paths = false;
+    if (line.rfind("paths:", 0) == 0)
+      in_paths = true;
+    else if (!line.empty() && line[0] != ' ')
+      in_paths = false;
     if (!in_paths) continue;
-    if (std::regex_match(line, m, path_re)) path = m[1];
+    if (std::regex_match(line, m, path_re))
+      path = m[1];
     else if (std::regex_match(line, m, method_re)) {
       std::string method = m[1];
       for (auto& c : method) c = static_cast<char>(::toupper(c));
@@ -41,6 +44,8 @@ TEST(OpenApi, DocumentsExactlyTheRoutesTheServerHas) {
   std::set<std::string> served;
   const auto router = tenantca::handlers::build_router({});
   for (const auto& r : router.routes()) served.insert(r.method + " " + r.pattern);
-  for (const auto& op : served) EXPECT_TRUE(documented.count(op)) << "route missing from docs/openapi.yaml: " << op;
-  for (const auto& op : documented) EXPECT_TRUE(served.count(op)) << "documented but not served: " << op;
+  for (const auto& op : served)
+    EXPECT_TRUE(documented.count(op)) << "route missing from docs/openapi.yaml: " << op;
+  for (const auto& op : documented)
+    EXPECT_TRUE(served.count(op)) << "documented but not served: " << op;
 }

@@ -19,7 +19,8 @@ inline TestCa make_test_ca(const std::string& common_name, core::pki::KeySpec sp
   Subject subject;
   subject.common_name = common_name;
   auto name = make_name(subject);
-  ca.cert = build_ca_cert(CaCertSpec{name.get(), ca.key.get(), nullptr, ca.key.get(), 1600000000, 2000000000, 0});
+  ca.cert = build_ca_cert(
+      CaCertSpec{name.get(), ca.key.get(), nullptr, ca.key.get(), 1600000000, 2000000000, 0});
   return ca;
 }
 

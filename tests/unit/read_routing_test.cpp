@@ -1,8 +1,8 @@
+#include "db/read_routing.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include "db/read_routing.hpp"
 
 using tenantca::db::RecentWrites;
 using tenantca::db::ReplicaReadScope;

@@ -22,7 +22,8 @@ TEST(RedisUrl, DefaultsAndIpv6) {
 }
 
 TEST(RedisUrl, RefusesOtherForms) {
-  for (const char* bad : {"", "127.0.0.1:6379", "http://x", "redis://", "redis://h:99999", "redis://h:1/x", "redis://h x"}) {
+  for (const char* bad : {"", "127.0.0.1:6379", "http://x", "redis://", "redis://h:99999",
+                          "redis://h:1/x", "redis://h x"}) {
     EXPECT_THROW(parse_redis_url(bad), std::invalid_argument) << bad;
   }
 }

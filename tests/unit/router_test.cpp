@@ -1,7 +1,8 @@
+#include "handlers/router.hpp"
+
 #include <gtest/gtest.h>
 
 #include "handlers/dispatcher.hpp"
-#include "handlers/router.hpp"
 
 using namespace tenantca::handlers;
 
@@ -26,13 +27,15 @@ TEST(Router, MatchesPlaceholdersAndReportsAllowedMethods) {
   auto none = r.match("GET", "/api/v1/tenants/abc/extra");
   EXPECT_EQ(none.route, nullptr);
   EXPECT_TRUE(none.allowed.empty());
-  EXPECT_EQ(r.match("GET", "/api/v1/tenants/").route, nullptr) << "an empty placeholder does not match";
+  EXPECT_EQ(r.match("GET", "/api/v1/tenants/").route, nullptr)
+      << "an empty placeholder does not match";
 }
 
 TEST(Dispatcher, RejectsNonJsonBodiesWith415AndEchoesRequestId) {
   Router r;
   r.add("POST", "/x", Access::public_, ok_handler);
-  Dispatcher d(std::move(r), [](RequestContext&, Access) {}, DispatcherOptions{100});
+  Dispatcher d(
+      std::move(r), [](RequestContext&, Access) {}, DispatcherOptions{100});
   HttpRequest req;
   req.method = "POST";
   req.path = "/x";
@@ -59,13 +62,15 @@ TEST(Dispatcher, UnexpectedExceptionsBecomeOpaque500) {
   r.add("GET", "/boom", Access::public_, [](RequestContext&) -> HttpResponse {
     throw std::runtime_error("SELECT secret FROM internals");
   });
-  Dispatcher d(std::move(r), [](RequestContext&, Access) {}, DispatcherOptions{100});
+  Dispatcher d(
+      std::move(r), [](RequestContext&, Access) {}, DispatcherOptions{100});
   HttpRequest req;
   req.method = "GET";
   req.path = "/boom";
   auto resp = d.dispatch(req);
   EXPECT_EQ(resp.status, 500);
-  EXPECT_EQ(resp.body.find("SELECT"), std::string::npos) << "internal text must not reach the client";
+  EXPECT_EQ(resp.body.find("SELECT"), std::string::npos)
+      << "internal text must not reach the client";
 }
 
 TEST(Query, DecodesPercentAndPlus) {

@@ -1,13 +1,12 @@
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/api_key.hpp"
 #include "core/errors.hpp"
 #include "core/pagination.hpp"
 #include "core/rate_limit.hpp"
 #include "core/tenancy.hpp"
-
-#include <sys/wait.h>
-#include <unistd.h>
 
 using namespace tenantca::core;
 
