@@ -8,12 +8,14 @@
 
 #include "core/clock.hpp"
 #include "core/pki/service.hpp"
+#include "core/tenancy_service.hpp"
 #include "db/auth_cache.hpp"
 #include "db/change_listener.hpp"
 #include "db/database.hpp"
 #include "db/health_probe.hpp"
 #include "db/migrations.hpp"
 #include "db/pki_store.hpp"
+#include "db/read_routing.hpp"
 #include "db/redis_rate_limiter.hpp"
 #include "db/tenancy_store.hpp"
 #include "handlers/authorizer.hpp"
@@ -61,13 +63,16 @@ class WorkerAppImpl final : public WorkerApp {
     pki_->set_cache_stats(&counters.ocsp_cache, &counters.status_cache, &counters.crl_cache);
 
     auto* probe = probe_.get();
-    handlers::RouteDeps deps{database,
-                             [probe] { return probe->database_ok(); },
-                             default_rate,
-                             pki_.get(),
-                             cfg.testing_sleep_endpoint,
-                             cfg.metrics_enabled && cfg.metrics_bind.empty(),
-                             [probe, metrics] { return metrics(probe->database_ok()); }};
+    tenancy_store_ = std::make_unique<db::SqlTenancyStore>(*database);
+    tenancy_ = std::make_unique<core::TenancyService>(*tenancy_store_);
+    handlers::RouteDeps deps{
+        .tenancy = tenancy_.get(),
+        .database_ok = [probe] { return probe->database_ok(); },
+        .default_rate_limit = default_rate,
+        .pki = pki_.get(),
+        .test_sleep_endpoint = cfg.testing_sleep_endpoint,
+        .metrics_enabled = cfg.metrics_enabled && cfg.metrics_bind.empty(),
+        .metrics_text = [probe, metrics] { return metrics(probe->database_ok()); }};
     auto* cache = auth_cache_.get();
     core::RateLimiter* limiter = preloaded.rate_limiter.get();
     if (cfg.rate_limit_backend == "redis") {
@@ -146,7 +151,10 @@ class WorkerAppImpl final : public WorkerApp {
           return !listener_ || !listener_->listening() ||
                  writes->wrote_since(tenant, monotonic_ms() - pin_ms);
         },
-        [writes](const std::string& tenant) { writes->note_write(tenant, monotonic_ms()); }};
+        [writes](const std::string& tenant) { writes->note_write(tenant, monotonic_ms()); },
+        [](bool replica_allowed) -> std::shared_ptr<void> {
+          return std::make_shared<db::ReplicaReadScope>(replica_allowed);
+        }};
   }
 
   void attach_replica(const Config& cfg, const Preloaded& preloaded, db::ReadStats& stats) {
@@ -206,6 +214,8 @@ class WorkerAppImpl final : public WorkerApp {
   std::unique_ptr<db::RedisRateLimiter> redis_limiter_;
   core::SystemClock clock_;
   std::unique_ptr<db::SqlPkiStore> pki_store_;
+  std::unique_ptr<db::SqlTenancyStore> tenancy_store_;
+  std::unique_ptr<core::TenancyService> tenancy_;
   std::unique_ptr<core::pki::PkiService> pki_;
   std::unique_ptr<handlers::HttpServer> server_;
   std::unique_ptr<handlers::HttpServer> metrics_server_;

@@ -12,6 +12,7 @@
 
 #include "core/errors.hpp"
 #include "core/secret_memory.hpp"
+#include "core/tenancy_service.hpp"
 #include "core/time_format.hpp"
 #include "daemon/app.hpp"
 #include "daemon/config.hpp"
@@ -160,8 +161,9 @@ int cmd_operator_key_create(const SettingFlags& flags, const std::string& name) 
     if (name.empty() || name.size() > 128)
       throw std::runtime_error("--name must be 1-128 characters");
     db::Database database(db::DatabaseOptions{cfg.database_url, 1, 5000, 0});
-    const auto key =
-        db::create_api_key(database, std::nullopt, name, core::Role::operator_, std::nullopt);
+    db::SqlTenancyStore store(database);
+    const auto key = core::TenancyService(store).create_api_key(
+        std::nullopt, name, core::Role::operator_, std::nullopt);
     std::cerr << "operator key " << key.info.id << " (" << name
               << ") created; it is shown only once:\n";
     std::cout << key.token << "\n";
@@ -181,7 +183,8 @@ int cmd_operator_key_list(const SettingFlags& flags) {
     const Config cfg = flags.load();
     configure_libpq_environment(cfg);
     db::Database database(db::DatabaseOptions{cfg.database_url, 1, 5000, 0});
-    for (const auto& k : db::list_operator_keys(database)) {
+    db::SqlTenancyStore store(database);
+    for (const auto& k : core::TenancyService(store).list_operator_keys()) {
       std::cout << k.id << "\t" << core::format_rfc3339_us(k.created_us) << "\t" << k.name << "\n";
     }
     return 0;
@@ -199,7 +202,8 @@ int cmd_operator_key_revoke(const SettingFlags& flags, const std::string& id) {
     const Config cfg = flags.load();
     configure_libpq_environment(cfg);
     db::Database database(db::DatabaseOptions{cfg.database_url, 1, 5000, 0});
-    db::revoke_operator_key(database, id);
+    db::SqlTenancyStore store(database);
+    core::TenancyService(store).revoke_operator_key(id);
     std::cerr << "operator key " << id << " revoked\n";
     return 0;
   } catch (const core::DomainError& e) {

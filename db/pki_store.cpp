@@ -542,4 +542,25 @@ core::Page<CertRecord> list_certificates(Database& db, const std::string& tenant
   });
 }
 
+core::Page<CaRecord> SqlPkiStore::list_cas(const std::string& tenant_id,
+                                           const core::PageRequest& page) {
+  return db::list_cas(db_, tenant_id, page);
+}
+
+std::optional<CaRecord> SqlPkiStore::get_ca(const std::string& tenant_id,
+                                            const std::string& ca_id) {
+  return db::find_ca(db_, tenant_id, ca_id);
+}
+
+core::Page<CertRecord> SqlPkiStore::list_certificates(const std::string& tenant_id,
+                                                      const core::pki::CertificateFilter& filter,
+                                                      const core::PageRequest& page, int64_t now) {
+  return db::list_certificates(db_, tenant_id, filter, page, now);
+}
+
+std::optional<CertRecord> SqlPkiStore::get_certificate(const std::string& tenant_id,
+                                                       const std::string& id) {
+  return db::find_certificate(db_, tenant_id, id);
+}
+
 }  // namespace tenantca::db

@@ -22,6 +22,16 @@ class SqlPkiStore final : public core::pki::PkiStore {
   std::optional<core::pki::CaRecord> find_ca(const std::string& tenant_id,
                                              const std::string& ca_id) override;
   void insert_issued(const core::pki::CertRecord& cert, const core::AuditEvent& event) override;
+  core::Page<core::pki::CaRecord> list_cas(const std::string& tenant_id,
+                                           const core::PageRequest& page) override;
+  std::optional<core::pki::CaRecord> get_ca(const std::string& tenant_id,
+                                            const std::string& ca_id) override;
+  core::Page<core::pki::CertRecord> list_certificates(const std::string& tenant_id,
+                                                      const core::pki::CertificateFilter& filter,
+                                                      const core::PageRequest& page,
+                                                      int64_t now) override;
+  std::optional<core::pki::CertRecord> get_certificate(const std::string& tenant_id,
+                                                       const std::string& id) override;
 
  private:
   Database& db_;
@@ -32,14 +42,7 @@ std::optional<core::pki::CaRecord> find_ca(Database& db, const std::string& tena
 core::Page<core::pki::CaRecord> list_cas(Database& db, const std::string& tenant_id,
                                          const core::PageRequest& page);
 
-struct CertificateFilter {
-  std::string ca_id;   // empty: any
-  std::string status;  // "", valid, revoked, expired
-  int expiring_within_days = -1;
-  std::string common_name;
-  std::string dns_name;
-  std::string serial;  // lowercase hex without leading zeros
-};
+using core::pki::CertificateFilter;
 std::optional<core::pki::CertRecord> find_certificate(Database& db, const std::string& tenant_id,
                                                       const std::string& id);
 core::Page<core::pki::CertRecord> list_certificates(Database& db, const std::string& tenant_id,

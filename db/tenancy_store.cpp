@@ -1,7 +1,5 @@
 #include "db/tenancy_store.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "core/random.hpp"
 #include "core/uuid.hpp"
 #include "db/prepared.hpp"
@@ -106,17 +104,6 @@ struct NullableText {
       : value(v.value_or("")), ind(v ? soci::i_ok : soci::i_null) {}
 };
 
-core::AuditEvent audit(const core::Actor& actor, std::optional<std::string> tenant_id,
-                       std::string action, std::string target_type, std::string target_id,
-                       const nlohmann::json& detail) {
-  return core::make_audit_event(actor, std::move(tenant_id), std::move(action),
-                                std::move(target_type), std::move(target_id), detail.dump());
-}
-
-nlohmann::json rate_json(const core::RateLimitSpec& r) {
-  return {{"requests_per_second", r.requests_per_second}, {"burst", r.burst}};
-}
-
 }  // namespace
 
 void insert_audit(soci::session& s, const core::AuditEvent& e) {
@@ -125,51 +112,109 @@ void insert_audit(soci::session& s, const core::AuditEvent& e) {
                  e.target_id, e.request_id, e.detail_json});
 }
 
-core::Tenant create_tenant(Database& db, const std::string& name, core::RateLimitSpec rate,
-                           const core::Actor& actor) {
-  core::Tenant out;
-  try {
-    db.in_transaction("tenants.create", [&](soci::session& s) {
-      const std::string id = core::new_uuid();
-      soci::row r;
-      s << kInsertTenant, soci::use(id), soci::use(name), soci::use(rate.requests_per_second),
-          soci::use(rate.burst), soci::into(r);
-      out = tenant_from(r);
-      insert_audit(s, audit(actor, out.id, "tenant.create", "tenant", out.id,
-                            {{"name", name}, {"rate_limit", rate_json(rate)}}));
-    });
-  } catch (const soci::soci_error& e) {
-    if (is_unique_violation(e))
-      core::throw_conflict("A tenant named '" + name + "' already exists.");
-    throw;
+// ---- the transaction ---------------------------------------------------------
+namespace {
+class SqlTenancyTx final : public core::TenancyTx {
+ public:
+  explicit SqlTenancyTx(soci::session& s) : s_(s) {}
+  std::optional<core::Tenant> lock_tenant(const std::string& id) override {
+    soci::row r;
+    s_ << kSelectTenantForUpdate, soci::use(id), soci::into(r);
+    if (!s_.got_data()) return std::nullopt;
+    return tenant_from(r);
   }
-  return out;
+  core::Tenant insert_tenant(const std::string& id, const std::string& name,
+                             core::RateLimitSpec rate) override {
+    try {
+      soci::row r;
+      s_ << kInsertTenant, soci::use(id), soci::use(name), soci::use(rate.requests_per_second),
+          soci::use(rate.burst), soci::into(r);
+      return tenant_from(r);
+    } catch (const soci::soci_error& e) {
+      if (is_unique_violation(e))
+        core::throw_conflict("A tenant named '" + name + "' already exists.");
+      throw;
+    }
+  }
+  void update_tenant(const core::Tenant& t) override {
+    try {
+      const int disabled = t.disabled ? 1 : 0;
+      s_ << kUpdateTenant, soci::use(t.name), soci::use(t.rate_limit.requests_per_second),
+          soci::use(t.rate_limit.burst), soci::use(disabled), soci::use(t.id);
+    } catch (const soci::soci_error& e) {
+      if (is_unique_violation(e)) core::throw_conflict("A tenant with that name already exists.");
+      throw;
+    }
+  }
+  int64_t insert_api_key(const core::ApiKeyInfo& key, const core::SecretHash& hash) override {
+    const std::string hash_hex = core::to_hex(hash.data(), hash.size());
+    const std::string role_text = core::role_name(key.role);
+    NullableText tid(key.tenant_id);
+    long long created = 0;
+    try {
+      s_ << kInsertApiKey, soci::use(key.id), soci::use(tid.value, tid.ind), soci::use(key.name),
+          soci::use(role_text), soci::use(hash_hex), soci::into(created);
+    } catch (const soci::soci_error& e) {
+      if (is_foreign_key_violation(e)) {
+        core::throw_not_found("No tenant with id " + key.tenant_id.value_or("") + ".");
+      }
+      throw;
+    }
+    return created;
+  }
+  std::optional<core::ApiKeyInfo> delete_api_key(const std::string& tenant_id,
+                                                 const std::string& key_id) override {
+    soci::row r;
+    s_ << kDeleteApiKey, soci::use(key_id), soci::use(tenant_id), soci::into(r);
+    if (!s_.got_data()) return std::nullopt;
+    core::ApiKeyInfo k;
+    k.id = key_id;
+    k.tenant_id = tenant_id;
+    k.name = r.get<std::string>(0);
+    k.role = core::parse_stored_role(r.get<std::string>(1));
+    return k;
+  }
+  std::optional<core::ApiKeyInfo> revoke_operator_key(const std::string& key_id) override {
+    soci::row r;
+    s_ << kRevokeOperatorKey, soci::use(key_id), soci::into(r);
+    if (!s_.got_data()) return std::nullopt;
+    core::ApiKeyInfo k;
+    k.id = key_id;
+    k.name = r.get<std::string>(0);
+    k.role = core::Role::operator_;
+    return k;
+  }
+  void audit(const core::AuditEvent& event) override { insert_audit(s_, event); }
+
+ private:
+  soci::session& s_;
+};
+}  // namespace
+
+void SqlTenancyStore::transact(const char* what,
+                               const std::function<void(core::TenancyTx&)>& work) {
+  db_.in_transaction(what, [&](soci::session& s) {
+    SqlTenancyTx tx(s);
+    work(tx);
+  });
 }
 
-std::optional<core::Tenant> find_tenant(Database& db, const std::string& id) {
+std::optional<core::Tenant> SqlTenancyStore::find_tenant(const std::string& id) {
   std::optional<core::Tenant> out;
-  db.read(
+  db_.read(
       "tenants.get",
       [&](soci::session& s) {
         out.reset();
         auto r = exec_prepared(s, "tca_tenant_get", kSelectTenantPrepared, {id});
-        if (PQntuples(r.get()) != 1) return;
-        core::Tenant t;
-        t.id = PQgetvalue(r.get(), 0, 0);
-        t.name = PQgetvalue(r.get(), 0, 1);
-        t.rate_limit.requests_per_second = std::atoi(PQgetvalue(r.get(), 0, 2));
-        t.rate_limit.burst = std::atoi(PQgetvalue(r.get(), 0, 3));
-        t.disabled = std::atoi(PQgetvalue(r.get(), 0, 4)) != 0;
-        t.created_us = std::strtoll(PQgetvalue(r.get(), 0, 5), nullptr, 10);
-        out = t;
+        if (PQntuples(r.get()) == 1) out = tenant_from(PgRow(r.get(), 0));
       },
       [&] { return out.has_value(); });
   return out;
 }
 
-core::Page<core::Tenant> list_tenants(Database& db, const core::PageRequest& page) {
+core::Page<core::Tenant> SqlTenancyStore::list_tenants(const core::PageRequest& page) {
   std::vector<core::Tenant> rows;
-  db.read("tenants.list", [&](soci::session& s) {
+  db_.read("tenants.list", [&](soci::session& s) {
     rows.clear();
     const long long micros = core::bound_micros(page);
     const std::string aid = core::bound_id(page);
@@ -183,77 +228,10 @@ core::Page<core::Tenant> list_tenants(Database& db, const core::PageRequest& pag
   });
 }
 
-core::Tenant update_tenant(Database& db, const std::string& id, const TenantPatch& patch,
-                           const core::Actor& actor) {
-  core::Tenant out;
-  try {
-    db.in_transaction("tenants.update", [&](soci::session& s) {
-      soci::row r;
-      s << kSelectTenantForUpdate, soci::use(id), soci::into(r);
-      if (!s.got_data()) core::throw_not_found("No tenant with id " + id + ".");
-      core::Tenant t = tenant_from(r);
-      nlohmann::json changes = nlohmann::json::object();
-      if (patch.name && *patch.name != t.name) {
-        changes["name"] = {{"from", t.name}, {"to", *patch.name}};
-        t.name = *patch.name;
-      }
-      if (patch.rate_limit) {
-        changes["rate_limit"] = rate_json(*patch.rate_limit);
-        t.rate_limit = *patch.rate_limit;
-      }
-      if (patch.disabled && *patch.disabled != t.disabled) {
-        changes["disabled"] = *patch.disabled;
-        t.disabled = *patch.disabled;
-      }
-      const int disabled = t.disabled ? 1 : 0;
-      s << kUpdateTenant, soci::use(t.name), soci::use(t.rate_limit.requests_per_second),
-          soci::use(t.rate_limit.burst), soci::use(disabled), soci::use(id);
-      insert_audit(s, audit(actor, t.id, "tenant.update", "tenant", t.id, changes));
-      out = t;
-    });
-  } catch (const soci::soci_error& e) {
-    if (is_unique_violation(e)) core::throw_conflict("A tenant with that name already exists.");
-    throw;
-  }
-  return out;
-}
-
-CreatedApiKey create_api_key(Database& db, const std::optional<std::string>& tenant_id,
-                             const std::string& name, core::Role role,
-                             const std::optional<core::Actor>& actor) {
-  const core::NewApiKey key = core::generate_api_key();
-  CreatedApiKey out;
-  out.token = key.token;
-  out.info.id = key.id;
-  out.info.tenant_id = tenant_id;
-  out.info.name = name;
-  out.info.role = role;
-  const std::string hash_hex = core::to_hex(key.hash.data(), key.hash.size());
-  const std::string role_text = core::role_name(role);
-  try {
-    db.in_transaction("api_keys.create", [&](soci::session& s) {
-      NullableText tid(tenant_id);
-      long long created = 0;
-      s << kInsertApiKey, soci::use(key.id), soci::use(tid.value, tid.ind), soci::use(name),
-          soci::use(role_text), soci::use(hash_hex), soci::into(created);
-      out.info.created_us = created;
-      if (actor) {
-        insert_audit(s, audit(*actor, tenant_id, "api_key.create", "api_key", key.id,
-                              {{"name", name}, {"role", role_text}}));
-      }
-    });
-  } catch (const soci::soci_error& e) {
-    if (is_foreign_key_violation(e))
-      core::throw_not_found("No tenant with id " + tenant_id.value_or("") + ".");
-    throw;
-  }
-  return out;
-}
-
-core::Page<core::ApiKeyInfo> list_api_keys(Database& db, const std::string& tenant_id,
-                                           const core::PageRequest& page) {
+core::Page<core::ApiKeyInfo> SqlTenancyStore::list_api_keys(const std::string& tenant_id,
+                                                            const core::PageRequest& page) {
   std::vector<core::ApiKeyInfo> rows;
-  db.read("api_keys.list", [&](soci::session& s) {
+  db_.read("api_keys.list", [&](soci::session& s) {
     rows.clear();
     const long long micros = core::bound_micros(page);
     const std::string aid = core::bound_id(page);
@@ -277,20 +255,9 @@ core::Page<core::ApiKeyInfo> list_api_keys(Database& db, const std::string& tena
   });
 }
 
-void delete_api_key(Database& db, const std::string& tenant_id, const std::string& key_id,
-                    const core::Actor& actor) {
-  db.in_transaction("api_keys.delete", [&](soci::session& s) {
-    soci::row r;
-    s << kDeleteApiKey, soci::use(key_id), soci::use(tenant_id), soci::into(r);
-    if (!s.got_data()) core::throw_not_found("No API key with id " + key_id + ".");
-    insert_audit(s, audit(actor, tenant_id, "api_key.delete", "api_key", key_id,
-                          {{"name", r.get<std::string>(0)}, {"role", r.get<std::string>(1)}}));
-  });
-}
-
-std::vector<core::ApiKeyInfo> list_operator_keys(Database& db) {
+std::vector<core::ApiKeyInfo> SqlTenancyStore::list_operator_keys() {
   std::vector<core::ApiKeyInfo> out;
-  db.read("operator_keys.list", [&](soci::session& s) {
+  db_.read("operator_keys.list", [&](soci::session& s) {
     out.clear();
     auto res = exec_params(s, kListOperatorKeys, {}, false);
     for (int i = 0; i < PQntuples(res.get()); ++i) {
@@ -304,19 +271,6 @@ std::vector<core::ApiKeyInfo> list_operator_keys(Database& db) {
     }
   });
   return out;
-}
-
-void revoke_operator_key(Database& db, const std::string& key_id) {
-  if (!core::is_uuid(key_id)) core::throw_invalid("Not a key id: '" + key_id + "'.");
-  db.in_transaction("operator_keys.revoke", [&](soci::session& s) {
-    soci::row r;
-    s << kRevokeOperatorKey, soci::use(key_id), soci::into(r);
-    if (!s.got_data())
-      core::throw_not_found("No operator key with id " + key_id + " (or it is already revoked).");
-    insert_audit(
-        s, audit(core::Actor{key_id, "cli"}, std::nullopt, "operator_key.revoke", "api_key", key_id,
-                 {{"name", r.get<std::string>(0)}, {"via", "command line"}}));
-  });
 }
 
 std::optional<core::KeyRecord> find_key_record(Database& db, const std::string& key_id) {
@@ -341,10 +295,10 @@ std::optional<core::KeyRecord> find_key_record(Database& db, const std::string& 
   return out;
 }
 
-core::Page<core::AuditEvent> list_audit_events(Database& db, const std::string& tenant_id,
-                                               const core::PageRequest& page) {
+core::Page<core::AuditEvent> SqlTenancyStore::list_audit_events(const std::string& tenant_id,
+                                                                const core::PageRequest& page) {
   std::vector<core::AuditEvent> rows;
-  db.read("audit.list", [&](soci::session& s) {
+  db_.read("audit.list", [&](soci::session& s) {
     rows.clear();
     const long long micros = core::bound_micros(page);
     const std::string aid = core::bound_id(page);

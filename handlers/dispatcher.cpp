@@ -4,7 +4,6 @@
 
 #include "core/request_id.hpp"
 #include "core/text.hpp"
-#include "db/read_routing.hpp"
 #include "handlers/problem.hpp"
 
 namespace tenantca::handlers {
@@ -73,7 +72,7 @@ HttpResponse Dispatcher::dispatch(const HttpRequest& request) const {
                     (tenant != nullptr && !routing.wrote_lately(*tenant));
         }
         {
-          db::ReplicaReadScope scope(replica);
+          const auto scope = routing.read_scope ? routing.read_scope(replica) : nullptr;
           response = match.route->handler(ctx);
         }
         // Pinned before the answer leaves, so the client's next read cannot overtake it.

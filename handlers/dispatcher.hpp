@@ -3,6 +3,7 @@
 // to send", independent of the HTTP library: request ids, routing, body
 // limits, media types, authentication, rate limiting and error mapping.
 #include <functional>
+#include <memory>
 
 #include "handlers/router.hpp"
 
@@ -13,12 +14,16 @@ namespace tenantca::handlers {
 using Authorizer = std::function<void(RequestContext&, Access)>;
 
 // Read-your-own-writes with a read replica: GET requests read from the
-// replica (through db::ReplicaReadScope) unless their tenant wrote lately;
+// replica (through the read_scope the composition root gives: db's
+// ReplicaReadScope) unless their tenant wrote lately;
 // public endpoints always may; operators never do (rare, and they expect
 // what they just changed). Empty functions: no replica, nothing to decide.
 struct ReadRouting {
   std::function<bool(const std::string& tenant_id)> wrote_lately;
   std::function<void(const std::string& tenant_id)> note_write;
+  // Opens a scope in which this thread's lag-tolerant reads may (true) or may
+  // not (false) use the replica; the scope ends when the returned object does.
+  std::function<std::shared_ptr<void>(bool replica_allowed)> read_scope;
 };
 
 // Limits public relying-party endpoints (/pki/*) per client address, so a

@@ -9,7 +9,6 @@
 #include "core/text.hpp"
 #include "core/time_format.hpp"
 #include "core/uuid.hpp"
-#include "db/pki_store.hpp"
 #include "handlers/common.hpp"
 #include "handlers/json_body.hpp"
 
@@ -224,7 +223,6 @@ const std::string* query(const RequestContext& ctx, const char* name) {
 }  // namespace
 
 void add_pki_routes(Router& router, PkiDeps deps) {
-  db::Database* db = deps.database;
   PkiService* pki = deps.service;
 
   // ---- CAs ------------------------------------------------------------------------
@@ -271,13 +269,11 @@ void add_pki_routes(Router& router, PkiDeps deps) {
     const auto ca = pki->import_ca(tenant_of(ctx), std::move(req), actor_of(ctx));
     return created(ca_json(ca), "/api/v1/cas/" + ca.id);
   });
-  router.add("GET", "/api/v1/cas", Access::tenant_reader, [db](RequestContext& ctx) {
-    return page_response(db::list_cas(*db, tenant_of(ctx), page_request(ctx)), ca_json);
+  router.add("GET", "/api/v1/cas", Access::tenant_reader, [pki](RequestContext& ctx) {
+    return page_response(pki->list_cas(tenant_of(ctx), page_request(ctx)), ca_json);
   });
-  router.add("GET", "/api/v1/cas/{id}", Access::tenant_reader, [db](RequestContext& ctx) {
-    auto ca = db::find_ca(*db, tenant_of(ctx), uuid_param(ctx, 0));
-    if (!ca) core::throw_not_found("No such CA.");
-    return json_ok(200, ca_json(*ca));
+  router.add("GET", "/api/v1/cas/{id}", Access::tenant_reader, [pki](RequestContext& ctx) {
+    return json_ok(200, ca_json(pki->get_ca(tenant_of(ctx), uuid_param(ctx, 0))));
   });
   router.add("PATCH", "/api/v1/cas/{id}", Access::tenant_owner, [pki](RequestContext& ctx) {
     const std::string id = uuid_param(ctx, 0);
@@ -338,8 +334,8 @@ void add_pki_routes(Router& router, PkiDeps deps) {
                const auto c = pki->import_certificate(tenant_of(ctx), req, actor_of(ctx));
                return created(cert_json(c, pki->now()), "/api/v1/certificates/" + c.id);
              });
-  router.add("GET", "/api/v1/certificates", Access::tenant_reader, [db, pki](RequestContext& ctx) {
-    db::CertificateFilter f;
+  router.add("GET", "/api/v1/certificates", Access::tenant_reader, [pki](RequestContext& ctx) {
+    CertificateFilter f;
     if (auto v = query(ctx, "ca_id")) {
       if (!core::is_uuid(*v)) core::throw_invalid("Query parameter 'ca_id' must be a UUID.");
       f.ca_id = core::to_lower_ascii(*v);
@@ -362,15 +358,13 @@ void add_pki_routes(Router& router, PkiDeps deps) {
     if (auto v = text_query(ctx, "dns_name", 256, true)) f.dns_name = core::to_lower_ascii(*v);
     if (auto v = query(ctx, "serial")) f.serial = normalize_serial(*v);
     const int64_t now = pki->now();
-    return page_response(db::list_certificates(*db, tenant_of(ctx), f, page_request(ctx), now),
+    return page_response(pki->list_certificates(tenant_of(ctx), f, page_request(ctx)),
                          [now](const CertRecord& c) { return cert_json(c, now); });
   });
-  router.add("GET", "/api/v1/certificates/{id}", Access::tenant_reader,
-             [db, pki](RequestContext& ctx) {
-               auto c = db::find_certificate(*db, tenant_of(ctx), uuid_param(ctx, 0));
-               if (!c) core::throw_not_found("No such certificate.");
-               return json_ok(200, cert_json(*c, pki->now()));
-             });
+  router.add("GET", "/api/v1/certificates/{id}", Access::tenant_reader, [pki](RequestContext& ctx) {
+    return json_ok(200,
+                   cert_json(pki->get_certificate(tenant_of(ctx), uuid_param(ctx, 0)), pki->now()));
+  });
   router.add("GET", "/api/v1/certificates/{id}/pem", Access::tenant_reader,
              [pki](RequestContext& ctx) {
                return binary("application/pem-certificate-chain",

@@ -1,12 +1,10 @@
 #pragma once
 #include "core/pki/service.hpp"
-#include "db/database.hpp"
 #include "handlers/router.hpp"
 
 namespace tenantca::handlers {
 
 struct PkiDeps {
-  db::Database* database = nullptr;
   core::pki::PkiService* service = nullptr;
 };
 

@@ -28,8 +28,8 @@ Router build_router(const RouteDeps& deps) {
   Router router;
   router.add("GET", "/api/v1/health", Access::public_, make_health_handler(deps.database_ok));
   router.add("GET", "/api/v1/openapi.yaml", Access::public_, make_openapi_handler());
-  add_tenancy_routes(router, TenancyDeps{deps.database, deps.default_rate_limit});
-  add_pki_routes(router, PkiDeps{deps.database, deps.pki});
+  add_tenancy_routes(router, TenancyDeps{deps.tenancy, deps.default_rate_limit});
+  add_pki_routes(router, PkiDeps{deps.pki});
   if (deps.metrics_enabled) add_metrics_route(router, deps.metrics_text);
   if (deps.test_sleep_endpoint)
     router.add("GET", "/api/v1/_test/sleep", Access::public_, make_test_sleep_handler());

@@ -3,13 +3,13 @@
 
 #include "core/pki/service.hpp"
 #include "core/tenancy.hpp"
-#include "db/database.hpp"
+#include "core/tenancy_service.hpp"
 #include "handlers/router.hpp"
 
 namespace tenantca::handlers {
 
 struct RouteDeps {
-  db::Database* database = nullptr;
+  core::TenancyService* tenancy = nullptr;
   std::function<bool()> database_ok;
   core::RateLimitSpec default_rate_limit;
   core::pki::PkiService* pki = nullptr;

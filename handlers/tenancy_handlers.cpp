@@ -2,7 +2,6 @@
 
 #include "core/errors.hpp"
 #include "core/time_format.hpp"
-#include "db/tenancy_store.hpp"
 #include "handlers/common.hpp"
 #include "handlers/json_body.hpp"
 
@@ -79,7 +78,7 @@ NewKeyInput new_key_input(const RequestContext& ctx) {
   return in;
 }
 
-HttpResponse created_key_response(const db::CreatedApiKey& k) {
+HttpResponse created_key_response(const core::CreatedApiKey& k) {
   nlohmann::json j = api_key_json(k.info);
   j["secret"] = k.token;
   HttpResponse r = json_ok(201, j);
@@ -90,60 +89,58 @@ HttpResponse created_key_response(const db::CreatedApiKey& k) {
 }  // namespace
 
 void add_tenancy_routes(Router& router, TenancyDeps deps) {
-  db::Database* db = deps.database;
+  core::TenancyService* svc = deps.service;
 
-  router.add("POST", "/api/v1/tenants", Access::operator_only, [db, deps](RequestContext& ctx) {
+  router.add("POST", "/api/v1/tenants", Access::operator_only, [svc, deps](RequestContext& ctx) {
     auto body = JsonFields::from_body(ctx.request);
     const std::string name = tenant_name(body, true);
     const auto rate = rate_limit(body).value_or(deps.default_rate_limit);
     body.reject_unknown();
-    const auto t = db::create_tenant(*db, name, rate, actor_of(ctx));
+    const auto t = svc->create_tenant(name, rate, actor_of(ctx));
     HttpResponse r = json_ok(201, tenant_json(t));
     r.set_header("Location", "/api/v1/tenants/" + t.id);
     return r;
   });
-  router.add("GET", "/api/v1/tenants", Access::operator_only, [db](RequestContext& ctx) {
-    return page_response(db::list_tenants(*db, page_request(ctx)), tenant_json);
+  router.add("GET", "/api/v1/tenants", Access::operator_only, [svc](RequestContext& ctx) {
+    return page_response(svc->list_tenants(page_request(ctx)), tenant_json);
   });
-  router.add("GET", "/api/v1/tenants/{id}", Access::operator_only, [db](RequestContext& ctx) {
-    const auto t = db::find_tenant(*db, uuid_param(ctx, 0));
-    if (!t) core::throw_not_found("No such tenant.");
-    return json_ok(200, tenant_json(*t));
+  router.add("GET", "/api/v1/tenants/{id}", Access::operator_only, [svc](RequestContext& ctx) {
+    return json_ok(200, tenant_json(svc->get_tenant(uuid_param(ctx, 0))));
   });
-  router.add("PATCH", "/api/v1/tenants/{id}", Access::operator_only, [db](RequestContext& ctx) {
+  router.add("PATCH", "/api/v1/tenants/{id}", Access::operator_only, [svc](RequestContext& ctx) {
     const std::string id = uuid_param(ctx, 0);
     auto body = JsonFields::from_body(ctx.request);
-    db::TenantPatch patch;
+    core::TenantPatch patch;
     if (body.has("name")) patch.name = tenant_name(body, true);
     patch.rate_limit = rate_limit(body);
     patch.disabled = body.optional_bool("disabled");
     body.reject_unknown();
-    return json_ok(200, tenant_json(db::update_tenant(*db, id, patch, actor_of(ctx))));
+    return json_ok(200, tenant_json(svc->update_tenant(id, patch, actor_of(ctx))));
   });
   router.add("POST", "/api/v1/tenants/{id}/api-keys", Access::operator_only,
-             [db](RequestContext& ctx) {
+             [svc](RequestContext& ctx) {
                const std::string tenant_id = uuid_param(ctx, 0);
                const auto in = new_key_input(ctx);
                return created_key_response(
-                   db::create_api_key(*db, tenant_id, in.name, in.role, actor_of(ctx)));
+                   svc->create_api_key(tenant_id, in.name, in.role, actor_of(ctx)));
              });
 
-  router.add("GET", "/api/v1/api-keys", Access::tenant_owner, [db](RequestContext& ctx) {
-    return page_response(db::list_api_keys(*db, tenant_of(ctx), page_request(ctx)), api_key_json);
+  router.add("GET", "/api/v1/api-keys", Access::tenant_owner, [svc](RequestContext& ctx) {
+    return page_response(svc->list_api_keys(tenant_of(ctx), page_request(ctx)), api_key_json);
   });
-  router.add("POST", "/api/v1/api-keys", Access::tenant_owner, [db](RequestContext& ctx) {
+  router.add("POST", "/api/v1/api-keys", Access::tenant_owner, [svc](RequestContext& ctx) {
     const auto in = new_key_input(ctx);
     return created_key_response(
-        db::create_api_key(*db, tenant_of(ctx), in.name, in.role, actor_of(ctx)));
+        svc->create_api_key(tenant_of(ctx), in.name, in.role, actor_of(ctx)));
   });
-  router.add("DELETE", "/api/v1/api-keys/{id}", Access::tenant_owner, [db](RequestContext& ctx) {
-    db::delete_api_key(*db, tenant_of(ctx), uuid_param(ctx, 0), actor_of(ctx));
+  router.add("DELETE", "/api/v1/api-keys/{id}", Access::tenant_owner, [svc](RequestContext& ctx) {
+    svc->delete_api_key(tenant_of(ctx), uuid_param(ctx, 0), actor_of(ctx));
     HttpResponse r;
     r.status = 204;
     return r;
   });
-  router.add("GET", "/api/v1/audit-events", Access::tenant_owner, [db](RequestContext& ctx) {
-    return page_response(db::list_audit_events(*db, tenant_of(ctx), page_request(ctx)), audit_json);
+  router.add("GET", "/api/v1/audit-events", Access::tenant_owner, [svc](RequestContext& ctx) {
+    return page_response(svc->list_audit_events(tenant_of(ctx), page_request(ctx)), audit_json);
   });
 }
 

@@ -1,12 +1,12 @@
 #pragma once
 #include "core/tenancy.hpp"
-#include "db/database.hpp"
+#include "core/tenancy_service.hpp"
 #include "handlers/router.hpp"
 
 namespace tenantca::handlers {
 
 struct TenancyDeps {
-  db::Database* database = nullptr;
+  core::TenancyService* service = nullptr;
   core::RateLimitSpec default_rate_limit;
 };
 

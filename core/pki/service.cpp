@@ -446,6 +446,18 @@ CaRecord PkiService::public_ca(const std::string& ca_id) {
   return *ca;
 }
 
+CaRecord PkiService::get_ca(const std::string& tenant_id, const std::string& ca_id) {
+  auto ca = store_.get_ca(tenant_id, ca_id);
+  if (!ca) throw_not_found("No such CA.");
+  return *ca;
+}
+
+CertRecord PkiService::get_certificate(const std::string& tenant_id, const std::string& id) {
+  auto c = store_.get_certificate(tenant_id, id);
+  if (!c) throw_not_found("No such certificate.");
+  return *c;
+}
+
 std::string PkiService::ca_certificate_pem(const std::string& ca_id) {
   return public_ca(ca_id).cert.pem;
 }

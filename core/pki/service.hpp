@@ -85,6 +85,17 @@ class PkiService {
                    std::optional<int> validity_days, const Actor& actor);
   std::string chain_pem(const std::string& tenant_id, const std::string& cert_id);
 
+  // Inventory reads of a tenant (not_found for an id the tenant does not have).
+  Page<CaRecord> list_cas(const std::string& tenant_id, const PageRequest& page) {
+    return store_.list_cas(tenant_id, page);
+  }
+  CaRecord get_ca(const std::string& tenant_id, const std::string& ca_id);
+  Page<CertRecord> list_certificates(const std::string& tenant_id, const CertificateFilter& filter,
+                                     const PageRequest& page) {
+    return store_.list_certificates(tenant_id, filter, page, now());
+  }
+  CertRecord get_certificate(const std::string& tenant_id, const std::string& id);
+
   // Public endpoints.
   std::string ca_certificate_der(const std::string& ca_id);
   std::string ca_certificate_pem(const std::string& ca_id);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/pagination.hpp"
 #include "core/pki/model.hpp"
 #include "core/pki/revocation.hpp"
 #include "core/tenancy.hpp"
@@ -41,8 +42,28 @@ class PkiTx {
   virtual void store_crl(const std::string& ca_id, const StoredCrl& crl, int64_t this_update) = 0;
 };
 
+// The inventory filters of GET /api/v1/certificates.
+struct CertificateFilter {
+  std::string ca_id;   // empty: any
+  std::string status;  // "", valid, revoked, expired
+  int expiring_within_days = -1;
+  std::string common_name;
+  std::string dns_name;
+  std::string serial;  // lowercase hex without leading zeros
+};
+
 class PkiStore {
  public:
+  // Tenant-scoped inventory reads (lag-tolerant: a read replica may answer).
+  virtual Page<CaRecord> list_cas(const std::string& tenant_id, const PageRequest& page) = 0;
+  virtual std::optional<CaRecord> get_ca(const std::string& tenant_id,
+                                         const std::string& ca_id) = 0;
+  virtual Page<CertRecord> list_certificates(const std::string& tenant_id,
+                                             const CertificateFilter& filter,
+                                             const PageRequest& page, int64_t now) = 0;
+  virtual std::optional<CertRecord> get_certificate(const std::string& tenant_id,
+                                                    const std::string& id) = 0;
+
   virtual ~PkiStore() = default;
   virtual void transact(const char* what, const std::function<void(PkiTx&)>& work) = 0;
   // Public endpoints: a CA by id alone (ids are unguessable UUIDs).

@@ -54,6 +54,31 @@ class FakePkiStore final : public core::pki::PkiStore, private core::pki::PkiTx 
                                              const std::string& id) override {
     return find_ca(tenant, id, false);
   }
+  core::Page<core::pki::CaRecord> list_cas(const std::string& tenant,
+                                           const core::PageRequest&) override {
+    core::Page<core::pki::CaRecord> p;
+    for (const auto& [id, ca] : cas) {
+      if (ca.tenant_id == tenant) p.items.push_back(ca);
+    }
+    return p;
+  }
+  std::optional<core::pki::CaRecord> get_ca(const std::string& tenant,
+                                            const std::string& id) override {
+    return find_ca(tenant, id, false);
+  }
+  core::Page<core::pki::CertRecord> list_certificates(const std::string& tenant,
+                                                      const core::pki::CertificateFilter&,
+                                                      const core::PageRequest&, int64_t) override {
+    core::Page<core::pki::CertRecord> p;
+    for (const auto& [id, c] : certs) {
+      if (c.tenant_id == tenant) p.items.push_back(c);
+    }
+    return p;
+  }
+  std::optional<core::pki::CertRecord> get_certificate(const std::string& tenant,
+                                                       const std::string& id) override {
+    return find_certificate(tenant, id, false);
+  }
   void insert_issued(const core::pki::CertRecord& cert, const core::AuditEvent& event) override {
     certs[cert.id] = cert;
     audit_events.push_back(event);
