@@ -1,5 +1,6 @@
 #include "daemon/master.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
@@ -30,6 +31,22 @@ std::string describe_status(int status) {
 
 }  // namespace
 
+namespace {
+// The absolute path of this executable, read before anything can replace it.
+std::string executable_path() {
+  char buf[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "/proc/self/exe";
+  std::string path(buf, static_cast<std::size_t>(n));
+  const std::string deleted = " (deleted)";
+  if (path.size() > deleted.size() &&
+      path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0) {
+    path.resize(path.size() - deleted.size());  // replaced already: the path names the new file
+  }
+  return path;
+}
+}  // namespace
+
 Master::Master(Config cfg, Preloaded preloaded, ConfigLoader reload, std::vector<std::string> argv,
                std::vector<int> inherited_workers)
     : cfg_(std::move(cfg)),
@@ -38,6 +55,7 @@ Master::Master(Config cfg, Preloaded preloaded, ConfigLoader reload, std::vector
       desired_(cfg_.effective_workers()),
       master_pid_(::getpid()),
       argv_(std::move(argv)),
+      exe_path_(executable_path()),
       inherited_workers_(std::move(inherited_workers)) {
   if (!inherited_workers_.empty()) {
     spdlog::info(
@@ -48,18 +66,52 @@ Master::Master(Config cfg, Preloaded preloaded, ConfigLoader reload, std::vector
   }
 }
 
+
+// Before handing the process over, the binary now at exe_path_ must run and
+// accept our configuration (`check-config` with the same settings): a broken
+// or incompatible upgrade is refused and the old binary keeps serving.
+bool Master::binary_accepts_config() {
+  std::vector<std::string> check = {exe_path_, "check-config"};
+  for (std::size_t i = 2; i < argv_.size(); ++i)
+    check.push_back(argv_[i]);  // after "tenantca serve"
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    spdlog::error("upgrade refused: cannot fork to check the new binary: {}", std::strerror(errno));
+    return false;
+  }
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (auto& a : check) args.push_back(a.data());
+    args.push_back(nullptr);
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    if (devnull >= 0) ::dup2(devnull, STDOUT_FILENO);
+    ::execv(exe_path_.c_str(), args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+  spdlog::error(
+      "upgrade refused: {} check-config {}; still running the old binary", exe_path_,
+      WIFEXITED(status) ? "exited " + std::to_string(WEXITSTATUS(status)) : std::string("died"));
+  ++upgrades_refused_;
+  return false;
+}
+
 // SIGUSR2: exec the (new) binary in this same process, as HAProxy does, so
 // systemd's MAINPID stays right (gunicorn's new-pid upgrade breaks it, #2856).
 // Workers survive exec as our children and keep serving; the new image starts
 // its own generation and then stops them.
 void Master::upgrade() {
   if (argv_.empty()) return;
+  if (!binary_accepts_config()) return;
   std::string pids;
   for (const auto& w : workers_) {
     if (w.stop_sent_ms == 0) pids += (pids.empty() ? "" : ",") + std::to_string(w.pid);
   }
   for (int p : inherited_workers_) pids += (pids.empty() ? "" : ",") + std::to_string(p);
-  spdlog::info("upgrade (SIGUSR2): re-executing /proc/self/exe with {} live workers handed over",
+  spdlog::info("upgrade (SIGUSR2): executing {} with {} live workers handed over", exe_path_,
                workers_.size());
   sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
              static_cast<unsigned long long>(monotonic_ms()) * 1000ULL);
@@ -67,7 +119,7 @@ void Master::upgrade() {
   std::vector<char*> args;
   for (auto& a : argv_) args.push_back(a.data());
   args.push_back(nullptr);
-  ::execv("/proc/self/exe", args.data());
+  ::execv(exe_path_.c_str(), args.data());
   spdlog::error("upgrade failed: execv: {}; still running the old binary", std::strerror(errno));
   ::unsetenv(kUpgradeEnv);
 }

@@ -62,6 +62,12 @@ class Master {
   int64_t next_spawn_ms_ = 0;
   int exit_code_ = 0;
   std::vector<std::string> argv_;
+  // The executable's absolute path as it was at start. After a package
+  // upgrade renamed a new file over it, /proc/self/exe still names the old,
+  // deleted inode; this path names the file installed now.
+  std::string exe_path_;
+  int upgrades_refused_ = 0;
+  bool binary_accepts_config();
   std::vector<int> inherited_workers_;
 };
 
