@@ -1,6 +1,7 @@
 #include "daemon/app.hpp"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -245,12 +246,12 @@ Preloaded preload(const Config& cfg) {
   configure_libpq_environment(cfg);
   Preloaded p;
   if (!cfg.security_kek_file.empty()) p.kek = core::load_kek_file(cfg.security_kek_file);
-  const int have = db::current_schema_version(cfg.database_url);
-  const int want = db::expected_schema_version();
-  if (have != want) {
-    throw std::runtime_error(fmt::format(
-        "database schema is at version {}, this binary needs version {}; run `tenantca migrate`",
-        have, want));
+  const auto schema = db::check_schema_compatibility(cfg.database_url);
+  if (!schema.ok) throw std::runtime_error(schema.reason);
+  if (schema.database_version != schema.binary_version) {
+    spdlog::info(
+        "database schema {} is newer than this binary's {} and declared compatible with it",
+        schema.database_version, schema.binary_version);
   }
   return p;
 }

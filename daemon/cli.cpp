@@ -215,15 +215,25 @@ int cmd_operator_key_revoke(const SettingFlags& flags, const std::string& id) {
   }
 }
 
-int cmd_check_config(const SettingFlags& flags) {
+int cmd_check_config(const SettingFlags& flags, bool serve_checks) {
+  Config cfg;
   try {
-    const Config cfg = flags.load();
-    std::cout << describe_config(cfg);
-    return 0;
+    cfg = flags.load();
   } catch (const std::exception& e) {
     std::cerr << "tenantca: " << e.what() << "\n";
     return kExitConfig;
   }
+  if (serve_checks) {
+    // What `serve` checks before it starts: the KEK loads, the schema fits.
+    try {
+      (void)preload(cfg);
+    } catch (const std::exception& e) {
+      std::cerr << "tenantca: cannot serve: " << e.what() << "\n";
+      return kExitStartup;
+    }
+  }
+  std::cout << describe_config(cfg);
+  return kExitOk;
 }
 
 }  // namespace
@@ -241,6 +251,11 @@ int run_cli(int argc, char** argv) {
   auto* check = app.add_subcommand(
       "check-config", "validate and print the effective configuration, secrets masked");
   check_flags.attach(check);
+  bool check_serve = false;
+  check->add_flag(
+      "--serve-checks", check_serve,
+      "also check what serve checks at start: the key-encryption key loads and the database "
+      "schema is one this binary can serve (exit 4 when not)");
   auto* version = app.add_subcommand("version", "print the version");
   SettingFlags key_flags;
   std::string key_name;
@@ -267,7 +282,7 @@ int run_cli(int argc, char** argv) {
   }
   if (*serve) return cmd_serve(serve_flags, std::vector<std::string>(argv, argv + argc));
   if (*migrate) return cmd_migrate(migrate_flags);
-  if (*check) return cmd_check_config(check_flags);
+  if (*check) return cmd_check_config(check_flags, check_serve);
   if (*opkey_create) return cmd_operator_key_create(key_flags, key_name);
   if (*opkey_list) return cmd_operator_key_list(list_flags);
   if (*opkey_revoke) return cmd_operator_key_revoke(revoke_flags, revoke_id);

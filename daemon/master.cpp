@@ -66,12 +66,12 @@ Master::Master(Config cfg, Preloaded preloaded, ConfigLoader reload, std::vector
   }
 }
 
-
-// Before handing the process over, the binary now at exe_path_ must run and
-// accept our configuration (`check-config` with the same settings): a broken
-// or incompatible upgrade is refused and the old binary keeps serving.
+// Before handing the process over, the binary now at exe_path_ must run,
+// accept our configuration, load the KEK and fit the database schema
+// (`check-config --serve-checks` with the same settings): a broken or
+// incompatible upgrade is refused and the old binary keeps serving.
 bool Master::binary_accepts_config() {
-  std::vector<std::string> check = {exe_path_, "check-config"};
+  std::vector<std::string> check = {exe_path_, "check-config", "--serve-checks"};
   for (std::size_t i = 2; i < argv_.size(); ++i)
     check.push_back(argv_[i]);  // after "tenantca serve"
   const pid_t pid = ::fork();
