@@ -62,6 +62,9 @@ class WorkerAppImpl final : public WorkerApp {
         core::pki::PkiSettings{cfg.public_url, int64_t{cfg.pki_crl_next_update_hours} * 3600,
                                int64_t{cfg.pki_ocsp_validity_minutes} * 60});
     pki_->set_cache_stats(&counters.ocsp_cache, &counters.status_cache, &counters.crl_cache);
+    std::vector<const core::Kek*> previous;
+    for (const auto& k : preloaded.previous_keks) previous.push_back(&k);
+    pki_->set_previous_keks(std::move(previous));
 
     auto* probe = probe_.get();
     tenancy_store_ = std::make_unique<db::SqlTenancyStore>(*database);
@@ -242,16 +245,62 @@ void configure_libpq_environment(const Config& cfg) {
   ::setenv("PGAPPNAME", "tenantca", 0);
 }
 
-Preloaded preload(const Config& cfg) {
-  configure_libpq_environment(cfg);
+namespace {
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    std::string item =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+}  // namespace
+
+Preloaded load_keys(const Config& cfg) {
   Preloaded p;
   if (!cfg.security_kek_file.empty()) p.kek = core::load_kek_file(cfg.security_kek_file);
+  for (const auto& path : split_list(cfg.security_previous_kek_files)) {
+    p.previous_keks.push_back(core::load_kek_file(path));
+  }
+  return p;
+}
+
+Preloaded preload(const Config& cfg) {
+  configure_libpq_environment(cfg);
+  Preloaded p = load_keys(cfg);
   const auto schema = db::check_schema_compatibility(cfg.database_url);
   if (!schema.ok) throw std::runtime_error(schema.reason);
   if (schema.database_version != schema.binary_version) {
     spdlog::info(
         "database schema {} is newer than this binary's {} and declared compatible with it",
         schema.database_version, schema.binary_version);
+  }
+  // Every CA key must unseal with the loaded KEKs before we serve: a wrong or
+  // missing KEK is a refusal at start naming the CAs, not a 500 at issuance.
+  if (p.kek) {
+    db::Database database(db::DatabaseOptions{.conninfo = cfg.database_url, .pool_size = 1});
+    db::SqlPkiStore store(database);
+    core::SystemClock clock;
+    core::pki::PkiService pki(store, &*p.kek, clock, core::pki::PkiSettings{});
+    std::vector<const core::Kek*> previous;
+    for (const auto& k : p.previous_keks) previous.push_back(&k);
+    pki.set_previous_keks(std::move(previous));
+    const auto bad = pki.unsealable_cas();
+    if (!bad.empty()) {
+      std::string names;
+      for (const auto& b : bad) names += (names.empty() ? "" : "; ") + b;
+      throw std::runtime_error(fmt::format(
+          "{} CA key(s) do not unseal with the loaded key-encryption keys (security.kek_file, "
+          "security.previous_kek_files): {}",
+          bad.size(), names));
+    }
   }
   return p;
 }

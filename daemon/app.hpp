@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/kek.hpp"
 #include "core/rate_limit.hpp"
@@ -18,7 +19,8 @@ namespace tenantca::daemon {
 
 // What the master prepares before forking and every worker inherits.
 struct Preloaded {
-  std::optional<core::Kek> kek;
+  std::optional<core::Kek> kek;          // current: seals new CA keys
+  std::vector<core::Kek> previous_keks;  // older: still unseal
   // Shared memory mapped by the master: one exact limit per key for the
   // whole instance, across workers, restarts and reloads.
   std::shared_ptr<core::RateLimiter> rate_limiter;
@@ -35,6 +37,8 @@ void configure_libpq_environment(const Config& cfg);
 
 // Checks that must pass before any worker starts. Throws std::runtime_error.
 Preloaded preload(const Config& cfg);
+// The KEKs alone (current and previous), as preload loads them.
+Preloaded load_keys(const Config& cfg);
 
 // A worker's listeners (the API, and /metrics when metrics.bind is set),
 // started, drained and stopped together.

@@ -10,7 +10,10 @@
 #include <cstring>
 #include <iostream>
 
+#include "core/clock.hpp"
 #include "core/errors.hpp"
+#include "core/kek.hpp"
+#include "core/pki/service.hpp"
 #include "core/secret_memory.hpp"
 #include "core/tenancy_service.hpp"
 #include "core/time_format.hpp"
@@ -23,6 +26,7 @@
 #include "db/database.hpp"
 #include "db/health_probe.hpp"
 #include "db/migrations.hpp"
+#include "db/pki_store.hpp"
 #include "db/tenancy_store.hpp"
 #include "tenantca/version.hpp"
 
@@ -215,6 +219,35 @@ int cmd_operator_key_revoke(const SettingFlags& flags, const std::string& id) {
   }
 }
 
+// Re-seals every CA key under security.kek_file (the current KEK); the older
+// KEKs that sealed them must be listed in security.previous_kek_files.
+int cmd_kek_rewrap(const SettingFlags& flags) {
+  try {
+    const Config cfg = flags.load();
+    configure_libpq_environment(cfg);
+    if (cfg.security_kek_file.empty()) throw std::runtime_error("security.kek_file is not set");
+    const Preloaded keys = load_keys(cfg);
+    db::Database database(db::DatabaseOptions{.conninfo = cfg.database_url, .pool_size = 1});
+    db::SqlPkiStore store(database);
+    core::SystemClock clock;
+    core::pki::PkiService pki(store, &*keys.kek, clock, core::pki::PkiSettings{});
+    std::vector<const core::Kek*> previous;
+    for (const auto& k : keys.previous_keks) previous.push_back(&k);
+    pki.set_previous_keks(std::move(previous));
+    const int n = pki.rewrap_ca_keys(core::Actor{db::command_line_actor_key(database), "cli"});
+    std::cerr << "re-sealed " << n << " CA key(s) under KEK " << keys.kek->id << "\n";
+    std::cout << n << "\n";
+    return kExitOk;
+  } catch (const core::DomainError& e) {
+    std::cerr << "tenantca kek rewrap: " << e.public_detail() << " (" << e.internal()
+              << "); nothing was changed\n";
+    return kExitConfig;
+  } catch (const std::exception& e) {
+    std::cerr << "tenantca kek rewrap: " << e.what() << "; nothing was changed\n";
+    return kExitConfig;
+  }
+}
+
 int cmd_check_config(const SettingFlags& flags, bool serve_checks) {
   Config cfg;
   try {
@@ -257,6 +290,16 @@ int run_cli(int argc, char** argv) {
       "also check what serve checks at start: the key-encryption key loads and the database "
       "schema is one this binary can serve (exit 4 when not)");
   auto* version = app.add_subcommand("version", "print the version");
+  auto* kek = app.add_subcommand("kek", "key-encryption keys (KEK) of the CA keys");
+  kek->require_subcommand(1);
+  auto* kek_generate = kek->add_subcommand(
+      "generate", "print a new KEK (base64 of 32 random bytes) for a 0600 file");
+  SettingFlags rewrap_flags;
+  auto* kek_rewrap = kek->add_subcommand(
+      "rewrap",
+      "re-seal every CA key under security.kek_file, in one transaction, audited; the KEKs that "
+      "sealed them must be listed in security.previous_kek_files");
+  rewrap_flags.attach(kek_rewrap);
   SettingFlags key_flags;
   std::string key_name;
   auto* opkey = app.add_subcommand("operator-key", "manage operator keys");
@@ -283,6 +326,11 @@ int run_cli(int argc, char** argv) {
   if (*serve) return cmd_serve(serve_flags, std::vector<std::string>(argv, argv + argc));
   if (*migrate) return cmd_migrate(migrate_flags);
   if (*check) return cmd_check_config(check_flags, check_serve);
+  if (*kek_generate) {
+    std::cout << core::generate_kek_text();
+    return kExitOk;
+  }
+  if (*kek_rewrap) return cmd_kek_rewrap(rewrap_flags);
   if (*opkey_create) return cmd_operator_key_create(key_flags, key_name);
   if (*opkey_list) return cmd_operator_key_list(list_flags);
   if (*opkey_revoke) return cmd_operator_key_revoke(revoke_flags, revoke_id);

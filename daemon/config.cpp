@@ -170,6 +170,13 @@ const std::vector<Setting>& settings() {
               "",
               [](Config& c, const std::string& v) { c.security_kek_file = v; },
               [](const Config& c) { return c.security_kek_file; }},
+      Setting{{"security.previous_kek_files",
+               "comma-separated files of older KEKs: keys sealed under them still unseal until "
+               "`tenantca kek rewrap` re-seals them under kek_file",
+               false},
+              "",
+              [](Config& c, const std::string& v) { c.security_previous_kek_files = v; },
+              [](const Config& c) { return c.security_previous_kek_files; }},
       INT_SETTING("rate_limit.default_requests_per_second", rate_limit_default_rps, 1, 1000000,
                   "default per-key refill rate"),
       INT_SETTING("rate_limit.default_burst", rate_limit_default_burst, 1, 1000000,

@@ -39,6 +39,7 @@ struct Config {
   int database_replica_max_lag_ms = 500;
   int database_replica_pin_ms = 2000;
   std::string security_kek_file;
+  std::string security_previous_kek_files;  // comma-separated: older KEKs that still unseal
   int rate_limit_default_rps = 50;
   int rate_limit_default_burst = 100;
   int rate_limit_public_rps = 200;  // per client address on /pki/*; 0 = off

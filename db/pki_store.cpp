@@ -59,6 +59,12 @@ constexpr const char* kInsertCa =
     "NULLIF(:pl, -1), (:ss = 1), :fp, :pem, decode(:key, 'hex'), :kek, CAST(:policy AS jsonb)) "
     "RETURNING (extract(epoch FROM created_at) * 1000000)::bigint";
 constexpr const char* kInsertCrlRow = "INSERT INTO ca_crls (ca_id) VALUES (CAST(:id AS uuid))";
+constexpr const char* kAllCas = "SELECT " CA_COLUMNS " FROM cas ORDER BY created_at";
+constexpr const char* kAllCasForUpdate =
+    "SELECT " CA_COLUMNS " FROM cas ORDER BY created_at FOR UPDATE";
+constexpr const char* kUpdateCaKey =
+    "UPDATE cas SET key_ciphertext = decode(:key, 'hex'), key_kek_id = :kek WHERE id = CAST(:id AS "
+    "uuid)";
 constexpr const char* kUpdateCa =
     "UPDATE cas SET policy = CAST(:policy AS jsonb), disabled = (:disabled = 1) "
     "WHERE id = CAST(:id AS uuid) AND tenant_id = CAST(:tid AS uuid)";
@@ -297,6 +303,17 @@ class SqlPkiTx final : public core::pki::PkiTx {
       throw;
     }
     s_ << kInsertCrlRow, soci::use(ca.id);
+  }
+
+  std::vector<CaRecord> lock_all_cas() override {
+    std::vector<CaRecord> out;
+    auto r = exec_params(s_, kAllCasForUpdate, {}, false);
+    for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(ca_from(PgRow(r.get(), i)));
+    return out;
+  }
+  void update_ca_key(const CaRecord& ca) override {
+    const std::string key = to_hex(ca.key_ciphertext);
+    s_ << kUpdateCaKey, soci::use(key), soci::use(ca.key_kek_id), soci::use(ca.id);
   }
 
   void update_ca(const CaRecord& ca) override {
@@ -561,6 +578,16 @@ core::Page<CertRecord> SqlPkiStore::list_certificates(const std::string& tenant_
 std::optional<CertRecord> SqlPkiStore::get_certificate(const std::string& tenant_id,
                                                        const std::string& id) {
   return db::find_certificate(db_, tenant_id, id);
+}
+
+std::vector<CaRecord> SqlPkiStore::all_cas() {
+  std::vector<CaRecord> out;
+  db_.with_session("cas.all", [&](soci::session& s) {
+    out.clear();
+    auto r = exec_params(s, kAllCas, {}, false);
+    for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(ca_from(PgRow(r.get(), i)));
+  });
+  return out;
 }
 
 }  // namespace tenantca::db

@@ -22,6 +22,7 @@ class SqlPkiStore final : public core::pki::PkiStore {
   std::optional<core::pki::CaRecord> find_ca(const std::string& tenant_id,
                                              const std::string& ca_id) override;
   void insert_issued(const core::pki::CertRecord& cert, const core::AuditEvent& event) override;
+  std::vector<core::pki::CaRecord> all_cas() override;
   core::Page<core::pki::CaRecord> list_cas(const std::string& tenant_id,
                                            const core::PageRequest& page) override;
   std::optional<core::pki::CaRecord> get_ca(const std::string& tenant_id,

@@ -57,6 +57,11 @@ constexpr const char* kRevokeOperatorKey =
     "UPDATE api_keys SET deleted_at = clock_timestamp() "
     "WHERE id = CAST(:id AS uuid) AND tenant_id IS NULL AND role = 'operator' AND deleted_at IS "
     "NULL RETURNING name";
+constexpr const char* kCommandLineKeyId = "00000000-0000-4000-8000-00000000c11a";
+constexpr const char* kEnsureCommandLineKey =
+    "INSERT INTO api_keys (id, tenant_id, name, role, secret_hash, deleted_at) "
+    "VALUES (CAST(:id AS uuid), NULL, 'command line (audit actor only)', 'operator', "
+    "decode(repeat('00', 32), 'hex'), now()) ON CONFLICT (id) DO NOTHING";
 constexpr const char* kSelectKeyRecord =
     "SELECT k.id::text, k.tenant_id::text, k.role, encode(k.secret_hash, 'hex'), "
     "coalesce(t.disabled, false)::int, "
@@ -324,6 +329,13 @@ core::Page<core::AuditEvent> SqlTenancyStore::list_audit_events(const std::strin
   return core::make_page(std::move(rows), page.limit, [](const core::AuditEvent& e) {
     return std::pair<int64_t, std::string>(e.time_us, e.id);
   });
+}
+
+std::string command_line_actor_key(Database& db) {
+  const std::string id = kCommandLineKeyId;
+  db.in_transaction("api_keys.command_line",
+                    [&](soci::session& s) { s << kEnsureCommandLineKey, soci::use(id); });
+  return id;
 }
 
 }  // namespace tenantca::db

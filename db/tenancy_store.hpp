@@ -33,6 +33,10 @@ class SqlTenancyStore final : public core::TenancyStore {
 // API key lookup for authentication (through db::AuthCache).
 std::optional<core::KeyRecord> find_key_record(Database& db, const std::string& key_id);
 
+// The key that audit events made from the command line name as their actor
+// (created on first use; never usable: it is deleted and has no secret).
+std::string command_line_actor_key(Database& db);
+
 // Writes an audit row inside the caller's transaction.
 void insert_audit(soci::session& s, const core::AuditEvent& event);
 

@@ -73,14 +73,55 @@ void PkiService::seal_key(CaRecord& ca, EVP_PKEY* key) const {
   ca.key_kek_id = kek.id;
 }
 
-EvpPkeyPtr PkiService::ca_key(const CaRecord& ca) const {
-  const Kek& kek = require_kek();
-  if (ca.key_kek_id != kek.id) {
-    throw DomainError(
-        ErrorCode::internal, "This CA's key is not available.",
-        "CA " + ca.id + " key is wrapped under KEK " + ca.key_kek_id + ", loaded KEK is " + kek.id);
+const Kek* PkiService::kek_for(const std::string& kek_id) const {
+  if (kek_ != nullptr && kek_->id == kek_id) return kek_;
+  for (const Kek* k : previous_keks_) {
+    if (k != nullptr && k->id == kek_id) return k;
   }
-  return unwrap_private_key(ca.key_ciphertext, kek, aad_for(ca.id));
+  return nullptr;
+}
+
+EvpPkeyPtr PkiService::ca_key(const CaRecord& ca) const {
+  require_kek();
+  const Kek* kek = kek_for(ca.key_kek_id);
+  if (kek == nullptr) {
+    throw DomainError(ErrorCode::unavailable, "This CA's key is not available on this server.",
+                      "CA " + ca.id + " key is sealed under KEK " + ca.key_kek_id +
+                          ", which is not loaded (security.kek_file, security.previous_kek_files)");
+  }
+  return unwrap_private_key(ca.key_ciphertext, *kek, aad_for(ca.id));
+}
+
+int PkiService::rewrap_ca_keys(const Actor& actor) {
+  const Kek& current = require_kek();
+  int count = 0;
+  store_.transact("cas.rewrap", [&](PkiTx& tx) {
+    count = 0;
+    for (CaRecord ca : tx.lock_all_cas()) {
+      if (ca.key_kek_id == current.id) continue;
+      const std::string from = ca.key_kek_id;
+      auto key = ca_key(ca);  // throws when its KEK is not loaded: nothing is written
+      seal_key(ca, key.get());
+      tx.update_ca_key(ca);
+      tx.audit(audit_event(actor, ca.tenant_id, "ca.key_rewrap", "ca", ca.id,
+                           {{"from_kek", from}, {"to_kek", current.id}}));
+      ++count;
+    }
+  });
+  return count;
+}
+
+std::vector<std::string> PkiService::unsealable_cas() {
+  std::vector<std::string> out;
+  for (const auto& ca : store_.all_cas()) {
+    try {
+      (void)ca_key(ca);
+    } catch (const std::exception&) {
+      out.push_back(ca.tenant_id + "/" + ca.name + " (" + ca.id + ", sealed under KEK " +
+                    ca.key_kek_id + ")");
+    }
+  }
+  return out;
 }
 
 std::shared_ptr<const PkiService::CaMaterial> PkiService::cached_material(

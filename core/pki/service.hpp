@@ -110,6 +110,17 @@ class PkiService {
 
   int64_t now() const { return clock_.now_seconds(); }
 
+  // KEK rotation. Keys sealed under these older KEKs still unseal (kek_ is
+  // the current one, used for every new seal).
+  void set_previous_keks(std::vector<const Kek*> previous) { previous_keks_ = std::move(previous); }
+  // Re-seals every CA key not under the current KEK, in one transaction, with
+  // an audit event per CA (actor: the command line's system key). Returns how
+  // many were re-sealed.
+  int rewrap_ca_keys(const Actor& actor);
+  // "tenant-id/name (ca-id): why" for every CA whose key does not unseal
+  // with the loaded KEKs; empty when all do.
+  std::vector<std::string> unsealable_cas();
+
   // This worker's OCSP answer cache, for /metrics and tests.
   std::size_t ocsp_cache_entries() const { return ocsp_cache_.size(); }
   std::size_t ocsp_cache_bytes() const { return ocsp_cache_.bytes(); }
@@ -162,6 +173,8 @@ class PkiService {
   PkiStore& store_;
   KeyGenerator generate_leaf_key_;
   const Kek* kek_;
+  std::vector<const Kek*> previous_keks_;
+  const Kek* kek_for(const std::string& kek_id) const;
   const Clock& clock_;
   PkiSettings settings_;
   std::mutex cache_mutex_;

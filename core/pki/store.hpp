@@ -40,6 +40,9 @@ class PkiTx {
   virtual StoredCrl lock_crl(const std::string& ca_id) = 0;
   virtual std::vector<RevokedEntry> revoked_entries(const std::string& ca_id) = 0;
   virtual void store_crl(const std::string& ca_id, const StoredCrl& crl, int64_t this_update) = 0;
+  // KEK rotation (every tenant's CAs, locked): each CA's sealed key, and re-sealing one.
+  virtual std::vector<CaRecord> lock_all_cas() = 0;
+  virtual void update_ca_key(const CaRecord& ca) = 0;  // key_ciphertext and key_kek_id
 };
 
 // The inventory filters of GET /api/v1/certificates.
@@ -54,6 +57,8 @@ struct CertificateFilter {
 
 class PkiStore {
  public:
+  // Every CA of every tenant (the start-time check that each key unseals).
+  virtual std::vector<CaRecord> all_cas() = 0;
   // Tenant-scoped inventory reads (lag-tolerant: a read replica may answer).
   virtual Page<CaRecord> list_cas(const std::string& tenant_id, const PageRequest& page) = 0;
   virtual std::optional<CaRecord> get_ca(const std::string& tenant_id,

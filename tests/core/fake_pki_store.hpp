@@ -79,6 +79,11 @@ class FakePkiStore final : public core::pki::PkiStore, private core::pki::PkiTx 
                                                        const std::string& id) override {
     return find_certificate(tenant, id, false);
   }
+  std::vector<core::pki::CaRecord> all_cas() override {
+    std::vector<core::pki::CaRecord> out;
+    for (const auto& [id, ca] : cas) out.push_back(ca);
+    return out;
+  }
   void insert_issued(const core::pki::CertRecord& cert, const core::AuditEvent& event) override {
     certs[cert.id] = cert;
     audit_events.push_back(event);
@@ -110,6 +115,8 @@ class FakePkiStore final : public core::pki::PkiStore, private core::pki::PkiTx 
   core::pki::StoredCrl lock_crl(const std::string&) override { return {}; }
   std::vector<core::pki::RevokedEntry> revoked_entries(const std::string&) override { return {}; }
   void store_crl(const std::string&, const core::pki::StoredCrl&, int64_t) override {}
+  std::vector<core::pki::CaRecord> lock_all_cas() override { return all_cas(); }
+  void update_ca_key(const core::pki::CaRecord& ca) override { cas[ca.id] = ca; }
 };
 
 class FakeClock final : public core::Clock {
