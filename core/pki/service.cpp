@@ -557,7 +557,10 @@ std::string PkiService::crl_der(const std::string& ca_id) {
     }
     auto signer = material(ca);
     StoredCrl fresh;
-    fresh.crl_number = current.crl_number + 1;
+    // From the clock (milliseconds), never below the last one plus one: after a
+    // restore from an older backup the numbers still increase, so relying
+    // parties do not ignore the new CRLs (RFC 5280 5.2.3).
+    fresh.crl_number = std::max(current.crl_number + 1, clock_.now_millis());
     fresh.next_update = now + settings_.crl_validity_seconds;
     fresh.der = build_crl_der(signer->cert.get(), signer->key.get(), tx.revoked_entries(ca_id),
                               fresh.crl_number, now - kBackdate, fresh.next_update);

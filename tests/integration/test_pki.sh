@@ -213,7 +213,7 @@ n3=$(openssl crl -inform DER -in crl3.der -noout -crlnumber | cut -d= -f2 | sed 
 psql_db -c "UPDATE ca_crls SET next_update = now() + interval '1 hour' WHERE ca_id = '$INT'"   # of 24 h: under half
 curl -s "$BASE/pki/$INT/crl" -o crl4.der
 n4=$(openssl crl -inform DER -in crl4.der -noout -crlnumber | cut -d= -f2 | sed 's/^0x//')
-expect_eq "a CRL past half its validity is rebuilt with the next number" "$((16#$n3 + 1))" "$((16#$n4))"
+[ "$((16#$n4))" -gt "$((16#$n3))" ] && ok "a CRL past half its validity is rebuilt with a higher number" || fail "CRL number $n3 -> $n4"
 expect_match "the rebuilt CRL verifies" "verify OK" "$(openssl crl -inform DER -in crl4.der -CAfile int.pem -noout 2>&1)"
 next4=$(date -d "$(openssl crl -inform DER -in crl4.der -noout -nextupdate | cut -d= -f2)" +%s)
 [ $((next4 - $(date +%s))) -gt $((23 * 3600)) ] && ok "its nextUpdate is a full validity ahead" || fail "nextUpdate $next4"
