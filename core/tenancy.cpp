@@ -1,5 +1,6 @@
 #include "core/tenancy.hpp"
 
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "core/uuid.hpp"
@@ -18,6 +19,13 @@ AuditEvent make_audit_event(const Actor& actor, std::optional<std::string> tenan
   e.target_id = std::move(target_id);
   e.request_id = actor.request_id;
   e.detail_json = std::move(detail_json);
+  if (!actor.client_address.empty()) {
+    auto detail = nlohmann::json::parse(e.detail_json, nullptr, false);
+    if (detail.is_object()) {
+      detail["client_address"] = actor.client_address;
+      e.detail_json = detail.dump();
+    }
+  }
   return e;
 }
 

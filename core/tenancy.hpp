@@ -56,6 +56,7 @@ struct AuditEvent {
 struct Actor {
   std::string key_id;
   std::string request_id;
+  std::string client_address;  // recorded in the audit event's detail when known
 };
 
 // A new audit event by `actor` (fresh id; time is set by the database).

@@ -3,6 +3,7 @@
 // bytes >= 0x80 (negative values), and user input carries such bytes.
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tenantca::core {
 
@@ -13,6 +14,8 @@ std::string to_lower_ascii(std::string_view s);
 bool iequals_ascii(std::string_view a, std::string_view b);
 // The value with control and non-ASCII bytes shown as \xNN, for error
 // messages that name what a client sent.
+// "a, b,,c" -> {"a", "b", "c"}: items split on commas, blanks trimmed, empty ones dropped.
+std::vector<std::string> split_list(std::string_view text);
 // Bytes 0x21-0x7e only.
 bool visible_ascii(std::string_view s);
 // Well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF) with no

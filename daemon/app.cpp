@@ -10,6 +10,7 @@
 #include "core/clock.hpp"
 #include "core/pki/service.hpp"
 #include "core/tenancy_service.hpp"
+#include "core/text.hpp"
 #include "db/auth_cache.hpp"
 #include "db/change_listener.hpp"
 #include "db/database.hpp"
@@ -93,8 +94,9 @@ class WorkerAppImpl final : public WorkerApp {
         handlers::build_router(deps), authorizer,
         handlers::DispatcherOptions{
             static_cast<std::size_t>(cfg.max_body_bytes), read_routing(cfg, preloaded),
-            handlers::make_public_limiter(
-                *limiter, {cfg.rate_limit_public_rps, cfg.rate_limit_public_burst})});
+            handlers::make_public_limiter(*limiter,
+                                          {cfg.rate_limit_public_rps, cfg.rate_limit_public_burst}),
+            trusted_proxies(cfg)});
     if (cfg.metrics_enabled && !cfg.metrics_bind.empty()) {
       auto metrics_dispatcher = std::make_shared<const handlers::Dispatcher>(
           handlers::build_metrics_router(
@@ -121,6 +123,13 @@ class WorkerAppImpl final : public WorkerApp {
             .max_request_bytes = static_cast<std::size_t>(cfg.max_body_bytes) + 65536,
             .access_log = cfg.log_access},
         dispatcher, std::move(hooks));
+  }
+  static std::vector<core::pki::IpRange> trusted_proxies(const Config& cfg) {
+    std::vector<core::pki::IpRange> out;
+    for (const auto& item : core::split_list(cfg.server_trusted_proxies)) {
+      if (auto r = core::pki::parse_ip_range(item)) out.push_back(*r);  // validated with the config
+    }
+    return out;
   }
   // One LISTEN connection feeds every cache of this worker.
   void listen_for_changes(const Config& cfg, const Preloaded& preloaded, db::ListenerStats& stats) {
@@ -245,28 +254,10 @@ void configure_libpq_environment(const Config& cfg) {
   ::setenv("PGAPPNAME", "tenantca", 0);
 }
 
-namespace {
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const auto comma = text.find(',', start);
-    std::string item =
-        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    item.erase(0, item.find_first_not_of(" \t"));
-    item.erase(item.find_last_not_of(" \t") + 1);
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-}  // namespace
-
 Preloaded load_keys(const Config& cfg) {
   Preloaded p;
   if (!cfg.security_kek_file.empty()) p.kek = core::load_kek_file(cfg.security_kek_file);
-  for (const auto& path : split_list(cfg.security_previous_kek_files)) {
+  for (const auto& path : core::split_list(cfg.security_previous_kek_files)) {
     p.previous_keks.push_back(core::load_kek_file(path));
   }
   return p;

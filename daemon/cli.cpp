@@ -234,7 +234,7 @@ int cmd_kek_rewrap(const SettingFlags& flags) {
     std::vector<const core::Kek*> previous;
     for (const auto& k : keys.previous_keks) previous.push_back(&k);
     pki.set_previous_keks(std::move(previous));
-    const int n = pki.rewrap_ca_keys(core::Actor{db::command_line_actor_key(database), "cli"});
+    const int n = pki.rewrap_ca_keys(core::Actor{db::command_line_actor_key(database), "cli", {}});
     std::cerr << "re-sealed " << n << " CA key(s) under KEK " << keys.kek->id << "\n";
     std::cout << n << "\n";
     return kExitOk;

@@ -13,6 +13,7 @@
 #include <regex>
 #include <sstream>
 
+#include "core/pki/names.hpp"
 #include "core/text.hpp"
 #include "db/redis_rate_limiter.hpp"
 
@@ -166,6 +167,21 @@ const std::vector<Setting>& settings() {
       INT_SETTING(
           "database.replica_pin_ms", database_replica_pin_ms, 0, 3600000,
           "after a tenant writes, its reads stay on the primary this long (read-your-own-writes)"),
+      Setting{{"server.trusted_proxies",
+               "comma-separated CIDRs of reverse proxies whose X-Forwarded-For names the client "
+               "(access log, audit events, per-client limits); empty: trust no one",
+               false},
+              "",
+              [](Config& c, const std::string& v) {
+                for (const auto& item : core::split_list(v)) {
+                  if (!core::pki::parse_ip_range(item)) {
+                    throw std::invalid_argument(
+                        fmt::format("'{}' is not an address or CIDR block", item));
+                  }
+                }
+                c.server_trusted_proxies = v;
+              },
+              [](const Config& c) { return c.server_trusted_proxies; }},
       Setting{{"security.kek_file", "file holding the 32-byte key-encryption key, base64", false},
               "",
               [](Config& c, const std::string& v) { c.security_kek_file = v; },

@@ -38,6 +38,7 @@ struct Config {
   std::string database_replica_url;  // empty: every read goes to the primary
   int database_replica_max_lag_ms = 500;
   int database_replica_pin_ms = 2000;
+  std::string server_trusted_proxies;  // comma-separated CIDRs
   std::string security_kek_file;
   std::string security_previous_kek_files;  // comma-separated: older KEKs that still unseal
   int rate_limit_default_rps = 50;

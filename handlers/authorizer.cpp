@@ -23,7 +23,7 @@ void apply_decision(RequestContext& ctx, const core::RateDecision& d) {
 PublicLimiter make_public_limiter(core::RateLimiter& limiter, core::RateLimitSpec per_client) {
   if (per_client.requests_per_second <= 0) return {};
   return [&limiter, per_client](RequestContext& ctx) {
-    apply_decision(ctx, limiter.take("public:" + ctx.request.remote, per_client.requests_per_second,
+    apply_decision(ctx, limiter.take("public:" + ctx.client_address, per_client.requests_per_second,
                                      per_client.burst));
   };
 }

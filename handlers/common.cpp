@@ -37,7 +37,7 @@ core::PageRequest page_request(const RequestContext& ctx) {
 }
 
 core::Actor actor_of(const RequestContext& ctx) {
-  return core::Actor{ctx.who().key_id, ctx.request_id};
+  return core::Actor{ctx.who().key_id, ctx.request_id, ctx.client_address};
 }
 
 const std::string& tenant_of(const RequestContext& ctx) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/client_address.hpp"
 #include "core/request_id.hpp"
 #include "core/text.hpp"
 #include "handlers/problem.hpp"
@@ -23,8 +24,13 @@ Dispatcher::Dispatcher(Router router, Authorizer authorizer, DispatcherOptions o
 
 HttpResponse Dispatcher::dispatch(const HttpRequest& request) const {
   const std::string* client_id = request.header("x-request-id");
-  RequestContext ctx{
-      request, core::accept_or_make_request_id(client_id ? *client_id : ""), {}, {}, {}};
+  RequestContext ctx{request,
+                     core::accept_or_make_request_id(client_id ? *client_id : ""),
+                     {},
+                     {},
+                     {},
+                     core::client_address(request.remote, request.header("x-forwarded-for"),
+                                          options_.trusted_proxies)};
   HttpResponse response;
   try {
     if (request.body.size() > options_.max_body_bytes) {
@@ -84,6 +90,7 @@ HttpResponse Dispatcher::dispatch(const HttpRequest& request) const {
   }
   for (auto& h : ctx.response_headers) response.headers.push_back(h);
   response.set_header("X-Request-Id", ctx.request_id);
+  response.client_address = ctx.client_address;
   return response;
 }
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 
+#include "core/pki/names.hpp"
 #include "handlers/router.hpp"
 
 namespace tenantca::handlers {
@@ -35,6 +36,8 @@ struct DispatcherOptions {
   std::size_t max_body_bytes = 1 << 20;
   ReadRouting read_routing{};
   PublicLimiter public_limiter{};
+  // Peers whose X-Forwarded-For names the client (server.trusted_proxies).
+  std::vector<core::pki::IpRange> trusted_proxies{};
 };
 
 class Dispatcher {

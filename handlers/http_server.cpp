@@ -130,9 +130,10 @@ class PistacheHandler final : public Http::Handler {
       for (const auto& h : response.headers) {
         if (h.first == "X-Request-Id") rid = &h.second;
       }
-      spdlog::info("access {} \"{} {}\" {} {}B {:.3f}ms rid={}", request.remote, request.method,
-                   request.path, status, response.body.size(), static_cast<double>(us) / 1000.0,
-                   rid ? *rid : "-");
+      spdlog::info("access {} \"{} {}\" {} {}B {:.3f}ms rid={}",
+                   response.client_address.empty() ? request.remote : response.client_address,
+                   request.method, request.path, status, response.body.size(),
+                   static_cast<double>(us) / 1000.0, rid ? *rid : "-");
     }
 
     auto peer = writer.peer();

@@ -28,6 +28,7 @@ struct HttpResponse {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   bool close_connection = false;
+  std::string client_address;  // who asked, for the access log (see RequestContext)
 
   void set_header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));

@@ -18,6 +18,8 @@ struct RequestContext {
   std::optional<core::Principal> principal;
   // Extra headers every answer to this request carries (rate limit state).
   std::vector<std::pair<std::string, std::string>> response_headers;
+  // The client behind trusted proxies (X-Forwarded-For), else the peer.
+  std::string client_address;
 
   const core::Principal& who() const { return *principal; }
 };

@@ -68,7 +68,7 @@ TEST(OcspCacheKey, APaddedRequestDoesNotGrowTheServiceCache) {
   kek.id = "k";
   PkiService service(store, &kek, clock, PkiSettings{"http://ca.test", 86400, 3600});
   service.set_change_feed(true);
-  Actor actor{"key", "req"};
+  Actor actor{"key", "req", {}};
   CreateCaRequest req;
   req.name = "ocsp";
   req.type = "root";

@@ -59,7 +59,7 @@ class PkiServiceTest : public ::testing::Test {
   test::FakeClock clock_;
   Kek kek_;
   PkiService service_;
-  Actor actor_{"key-1", "req-1"};
+  Actor actor_{"key-1", "req-1", {}};
   int keys_generated_ = 0;
 };
 
