@@ -5,7 +5,8 @@ set -euo pipefail
 
 : "${TENANTCA_TEST_PG:?run through scripts/test (TENANTCA_TEST_PG is not set)}"
 : "${TENANTCA_BIN:?TENANTCA_BIN is not set}"
-source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/common.sh"
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$LIB_DIR/../../scripts/lib/common.sh"
 PGBIN=$(pg_bin)
 TEST_NAME=$(basename "$0" .sh)
 T=$(mktemp -d "/tmp/tca-$TEST_NAME.XXXXXX")
@@ -121,6 +122,7 @@ api() {
   STATUS=$(curl "${args[@]}" "$@" "$BASE$path")
   BODY=$(tr -d '\0' <"$T/body")
   HEADERS="$T/headers"
+  record_answer "$method" "$path"
   if [ "$method" = POST ] && [ "$STATUS" = 201 ] && [[ "$path" =~ ^/api/v1/certificates(/[^/]+/renew)?$ ]]; then
     verify_issued
   fi
@@ -183,7 +185,23 @@ expect_problem() { # status code
   expect_eq "problem type" "https://tenantca.dev/problems/$2" "$(jget .type)"
   expect_eq "problem request_id matches header" "$(header X-Request-Id)" "$(jget .request_id)"
 }
+# Every JSON answer is kept, then checked against docs/openapi.yaml at finish:
+# the document and the daemon cannot drift apart.
+record_answer() { # method path
+  local ctype
+  ctype=$(header Content-Type || true)
+  case "$ctype" in application/json*|application/problem+json*) ;; *) return 0 ;; esac
+  jq -cn --arg m "$1" --arg p "$2" --arg s "$STATUS" --arg t "$ctype" --slurpfile b "$T/body" \
+    '{method: $m, path: $p, status: ($s | tonumber), type: $t, body: $b[0]}' >>"$T/answers.jsonl" 2>/dev/null || true
+}
+validate_answers() {
+  [ -s "$T/answers.jsonl" ] || return 0
+  local out rc=0
+  out=$(python3 "$LIB_DIR/../openapi/validate_responses.py" "$LIB_DIR/../../docs/openapi.yaml" "$T/answers.jsonl" 2>&1) || rc=$?
+  if [ "$rc" -eq 0 ]; then ok "$(tail -n1 <<<"$out")"; else fail "answers differ from docs/openapi.yaml:"; echo "$out"; fi
+}
 finish() {
+  validate_answers
   echo "# $CHECKS checks, $FAILS failed"
   [ "$FAILS" -eq 0 ]
 }
