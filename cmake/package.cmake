@@ -26,7 +26,10 @@ install(FILES systemd/tenantca.tmpfiles DESTINATION lib/tmpfiles.d RENAME tenant
 install(FILES systemd/tenantca.sysctl DESTINATION lib/sysctl.d RENAME 60-tenantca.conf)
 install(FILES packaging/copyright DESTINATION share/doc/tenantca)
 install(FILES ${changelog_gz} DESTINATION share/doc/tenantca)
-install(FILES README.md docs/configuration.md docs/process-model.md docs/scaling.md docs/openapi.yaml DESTINATION share/doc/tenantca)
+install(FILES README.md docs/configuration.md docs/process-model.md docs/scaling.md docs/openapi.yaml
+              docs/operations.md docs/production.md docs/policy.md docs/tutorial.md docs/alerts.yml
+              docs/pitfalls.md docs/architecture.md
+        DESTINATION share/doc/tenantca)
 install(FILES packaging/tenantca.toml DESTINATION /etc/tenantca)
 
 set(CPACK_PACKAGE_NAME tenantca)
