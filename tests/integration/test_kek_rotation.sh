@@ -20,7 +20,8 @@ expect_eq "it writes 32 bytes of base64" 32 "$(base64 -d <"$T/kek-b" | wc -c)"
 # B is current, A still unseals.
 sed -i "s|^kek_file = .*|kek_file = \"$T/kek-b\"\nprevious_kek_files = \"$T/kek\"|" "$T/tenantca.toml"
 kill -HUP "$DAEMON_PID"
-reloaded() { [ "$(curl -s "$BASE/metrics" | sed -n 's/^tenantca_worker_starts_total //p')" -ge 4 ]; }
+# Reloaded once the old generation (KEK A only) has drained and ended.
+reloaded() { [ "$(curl -s "$BASE/metrics" | sed -n 's/^tenantca_worker_ends_total{how="graceful"} //p')" -ge 2 ]; }
 wait_for 15 reloaded && ok "reloaded with KEK B current and A previous" || fail "reload"
 API_KEY=$OWNER api POST /api/v1/cas '{"name":"new","type":"root","subject":{"common_name":"New"}}'
 expect_status 201 "a CA created after the rotation"

@@ -25,7 +25,7 @@ issue() { API_KEY=$ISSUER api POST /api/v1/certificates "{\"ca_id\":\"$CA\",\"su
 issue old-after-migrate
 expect_status 201 "the old release keeps issuing on the newer schema"
 kill -HUP "$DAEMON_PID"
-reloaded() { [ "$(curl -s "$BASE/metrics" | sed -n 's/^tenantca_worker_starts_total //p')" -ge 4 ]; }
+reloaded() { [ "$(curl -s "$BASE/metrics" | sed -n 's/^tenantca_worker_ends_total{how="graceful"} //p')" -ge 2 ]; }
 wait_for 15 reloaded && ok "the old release reloads on the newer schema" || fail "reload did not start new workers"
 issue old-after-reload
 expect_status 201 "and issues after the reload"
