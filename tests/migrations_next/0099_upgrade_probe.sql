@@ -1,4 +1,4 @@
--- compatible-with: 4
+-- compatible-with: previous
 -- The "next release" of the rolling-upgrade test (linked into tenantca_next
 -- only): an expand step older binaries do not use, so they keep serving.
 CREATE TABLE upgrade_probe (
