@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Lints docs/openapi.yaml: OpenAPI 3.1 structure, every $ref resolves, every
+"""Lints docs/openapi.yaml: valid against the official OpenAPI 3.0 JSON
+Schema (Debian package openapi-specification), every $ref resolves, every
 schema is a valid JSON Schema (2020-12), every operation documents its
 responses with descriptions, path parameters are declared, errors use the
 Problem response, and examples validate against their schemas. Exit 1 and one
@@ -9,16 +10,24 @@ import sys
 
 import openapi_lib as lib
 
-doc = lib.load(sys.argv[1])
+raw = lib.load(sys.argv[1])
+doc = lib.as_json_schema(raw)
 findings = []
+OFFICIAL = "/usr/share/openapi-specification/schemas/v3.0/schema.json"
 
 
 def finding(where, what):
     findings.append(f"{where}: {what}")
 
 
-if not str(doc.get("openapi", "")).startswith("3.1"):
-    finding("openapi", "must be 3.1.x")
+if not str(raw.get("openapi", "")).startswith("3.0"):
+    finding("openapi", "must be 3.0.x (the version Debian ships the official schema of)")
+import json  # noqa: E402
+
+with open(OFFICIAL) as f:
+    official = json.load(f)
+for e in sorted(lib.jsonschema.Draft4Validator(official).iter_errors(raw), key=lambda e: list(e.absolute_path)):
+    finding("/".join(map(str, e.absolute_path)) or "(root)", f"not valid OpenAPI 3.0: {e.message[:200]}")
 for key in ("info", "paths", "components"):
     if key not in doc:
         finding(key, "missing")

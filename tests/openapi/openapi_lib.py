@@ -14,6 +14,20 @@ def load(path):
         return yaml.safe_load(f)
 
 
+def as_json_schema(node):
+    """OpenAPI 3.0 Schema Objects -> JSON Schema: `nullable: true` becomes a
+    "null" member of `type` (the only 3.0 keyword we use that JSON Schema
+    lacks). Applied to the whole document, so $refs keep working."""
+    if isinstance(node, list):
+        return [as_json_schema(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: as_json_schema(v) for k, v in node.items() if k != "nullable"}
+    if node.get("nullable") is True and "type" in node:
+        out["type"] = [node["type"], "null"]
+    return out
+
+
 def resolve(doc, node):
     """Follows local $refs ("#/a/b") until a node without one."""
     seen = 0

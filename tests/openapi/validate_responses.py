@@ -9,7 +9,7 @@ import sys
 
 import openapi_lib as lib
 
-doc = lib.load(sys.argv[1])
+doc = lib.as_json_schema(lib.load(sys.argv[1]))
 findings = {}
 checked = 0
 with open(sys.argv[2]) as f:
