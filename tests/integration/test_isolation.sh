@@ -110,6 +110,8 @@ for t in a b; do
   # The audit trail: exactly the mutations this test made for the tenant, on its own objects.
   API_KEY=$O api GET "/api/v1/audit-events?limit=500"
   expect_status 200 "$t: audit list"
+  expect_eq "$t: audit events paged by 2 are the same events as in one page" \
+    "$(sorted "$(jget '[.items[].id] | join(" ")')")" "$(list_all /api/v1/audit-events "$O")"
   expect_eq "$t: every mutation audited, nothing else" "$(sorted "${ACTIONS[$t]}")" "$(sorted "$(jget '[.items[].action] | join(" ")')")"
   foreign_targets=$(jget "[.items[].target_id] | map(select(. as \$x | \"${CAS[$other]} ${CERTS[$other]}\" | split(\" \") | index(\$x))) | length")
   expect_eq "$t: no audit event about the other tenant's objects" 0 "$foreign_targets"
