@@ -11,6 +11,7 @@
 #include "core/uuid.hpp"
 #include "handlers/common.hpp"
 #include "handlers/json_body.hpp"
+#include "handlers/pki_requests.hpp"
 
 namespace tenantca::handlers {
 namespace {
@@ -60,147 +61,6 @@ nlohmann::json cert_json(const CertRecord& c, int64_t now) {
           {"created_at", core::format_rfc3339_us(c.created_us)}};
 }
 
-// ---- JSON in -------------------------------------------------------------------
-Subject read_subject(JsonFields obj, bool require_cn) {
-  Subject s;
-  s.common_name = require_cn ? obj.required_string("common_name", 64)
-                             : obj.optional_string("common_name", 64).value_or("");
-  s.organization = obj.optional_string("organization", 64).value_or("");
-  s.organizational_unit = obj.optional_string("organizational_unit", 64).value_or("");
-  s.country = obj.optional_string("country", 2).value_or("");
-  s.state = obj.optional_string("state", 128).value_or("");
-  s.locality = obj.optional_string("locality", 128).value_or("");
-  obj.reject_unknown();
-  if (require_cn && s.common_name.empty())
-    core::throw_invalid("Field '" + obj.field("common_name") + "' must not be empty.");
-  if (!s.country.empty() &&
-      (s.country.size() != 2 || !std::isupper(static_cast<unsigned char>(s.country[0])) ||
-       !std::isupper(static_cast<unsigned char>(s.country[1])))) {
-    core::throw_invalid("Field '" + obj.field("country") +
-                        "' must be a two-letter upper-case country code.");
-  }
-  return s;
-}
-
-KeySpec read_key(JsonFields obj) {
-  KeySpec k;
-  const std::string type = obj.required_string("type", 16);
-  const auto t = parse_key_type(type);
-  if (!t) core::throw_invalid("Field '" + obj.field("type") + "' must be ec, rsa or ed25519.");
-  k.type = *t;
-  if (k.type == KeyType::ec) {
-    k.curve = obj.optional_string("curve", 16).value_or("P-256");
-    if (k.curve != "P-256" && k.curve != "P-384")
-      core::throw_invalid("Field '" + obj.field("curve") + "' must be P-256 or P-384.");
-  } else if (k.type == KeyType::rsa) {
-    k.bits = static_cast<int>(obj.optional_int("bits", 2048, 4096).value_or(2048));
-    if (k.bits != 2048 && k.bits != 3072 && k.bits != 4096)
-      core::throw_invalid("Field '" + obj.field("bits") + "' must be 2048, 3072 or 4096.");
-  }
-  obj.reject_unknown();
-  return k;
-}
-
-// A policy object as an RFC 7396 merge patch; its values are normalised and
-// checked by the policy engine when applied.
-PolicyPatch read_policy_patch(JsonFields obj) {
-  PolicyPatch patch;
-  Policy& v = patch.values;
-  auto list = [&](const char* name, std::vector<std::string>& into, std::size_t max_items) {
-    if (obj.take_null(name)) {
-      patch.reset.insert(name);
-    } else if (auto items = obj.optional_string_array(name, max_items)) {
-      for (const auto& item : *items) {
-        if (item.size() > 2048)
-          core::throw_invalid("Field '" + obj.field(name) +
-                              "' has an item longer than 2048 characters.");
-      }
-      into = *items;
-      patch.set.insert(name);
-    }
-  };
-  auto flag = [&](const char* name, bool& into) {
-    if (obj.take_null(name)) {
-      patch.reset.insert(name);
-    } else if (auto b = obj.optional_bool(name)) {
-      into = *b;
-      patch.set.insert(name);
-    }
-  };
-  list("allowed_domains", v.allowed_domains, 200);
-  list("denied_domains", v.denied_domains, 200);
-  flag("allow_subdomains", v.allow_subdomains);
-  flag("allow_wildcards", v.allow_wildcards);
-  flag("allow_ip_sans", v.allow_ip_sans);
-  list("allowed_ip_ranges", v.allowed_ip_ranges, 200);
-  list("allowed_email_domains", v.allowed_email_domains, 200);
-  list("allowed_uri_prefixes", v.allowed_uri_prefixes, 200);
-  list("allowed_subject_fields", v.allowed_subject_fields, 5);
-  flag("name_constraints", v.name_constraints);
-  if (obj.take_null("max_validity_days")) {
-    patch.reset.insert("max_validity_days");
-  } else if (auto days = obj.optional_int("max_validity_days", 1, 36500)) {
-    v.max_validity_days = static_cast<int>(*days);
-    patch.set.insert("max_validity_days");
-  }
-  if (obj.take_null("key_types")) {
-    patch.reset.insert("key_types");
-  } else if (auto kts = obj.optional_string_array("key_types", 3)) {
-    v.key_types.clear();
-    for (const auto& k : *kts) {
-      auto t = parse_key_type(k);
-      if (!t)
-        core::throw_invalid("Field '" + obj.field("key_types") + "' has an unknown key type: '" +
-                            k + "'.");
-      v.key_types.push_back(*t);
-    }
-    patch.set.insert("key_types");
-  }
-  obj.reject_unknown();
-  return patch;
-}
-
-std::string required_uuid_field(JsonFields& body, const std::string& name) {
-  const std::string v = body.required_string(name, 64);
-  if (!core::is_uuid(v)) core::throw_invalid("Field '" + body.field(name) + "' must be a UUID.");
-  return core::to_lower_ascii(v);
-}
-
-std::vector<Usage> read_usage(JsonFields& body) {
-  auto list = body.optional_string_array("usage", 2);
-  if (!list) return {Usage::server_auth};
-  std::vector<Usage> out;
-  for (const auto& u : *list) {
-    if (u == "server_auth")
-      out.push_back(Usage::server_auth);
-    else if (u == "client_auth")
-      out.push_back(Usage::client_auth);
-    else
-      core::throw_invalid("Field 'usage' accepts server_auth and client_auth, got '" + u + "'.");
-  }
-  if (out.empty()) core::throw_invalid("Field 'usage' must not be empty.");
-  return out;
-}
-
-std::string read_base64_field(JsonFields& body, const std::string& name) {
-  const std::string text = body.required_string(name, 1 << 20);
-  auto bytes = base64_decode(text);
-  if (!bytes || bytes->empty()) core::throw_invalid("Field '" + name + "' is not valid base64.");
-  return *bytes;
-}
-
-std::string normalize_serial(std::string s) {
-  std::string out;
-  for (char c : s) {
-    if (c == ':') continue;
-    if (!std::isxdigit(static_cast<unsigned char>(c)))
-      core::throw_invalid("Query parameter 'serial' must be hexadecimal.");
-    out.push_back(core::to_lower_ascii(c));
-  }
-  const auto first = out.find_first_not_of('0');
-  return first == std::string::npos ? (out.empty() ? "" : "0") : out.substr(first);
-}
-
 HttpResponse created(const nlohmann::json& body, const std::string& location) {
   HttpResponse r = json_ok(201, body);
   r.set_header("Location", location);
@@ -215,216 +75,150 @@ HttpResponse binary(const std::string& content_type, std::string body, const cha
   return r;
 }
 
-const std::string* query(const RequestContext& ctx, const char* name) {
-  auto it = ctx.request.query.find(name);
-  return it == ctx.request.query.end() ? nullptr : &it->second;
+// ---- one named handler per endpoint: parse, call the service, map -------------------
+
+HttpResponse create_ca(PkiService& pki, RequestContext& ctx) {
+  auto body = JsonFields::from_body(ctx.request);
+  const auto ca = pki.create_ca(tenant_of(ctx), parse_create_ca_request(body), actor_of(ctx));
+  return created(ca_json(ca), "/api/v1/cas/" + ca.id);
+}
+
+HttpResponse import_ca(PkiService& pki, RequestContext& ctx) {
+  auto body = JsonFields::from_body(ctx.request);
+  const auto ca = pki.import_ca(tenant_of(ctx), parse_import_ca_request(body), actor_of(ctx));
+  return created(ca_json(ca), "/api/v1/cas/" + ca.id);
+}
+
+HttpResponse list_cas(PkiService& pki, RequestContext& ctx) {
+  return page_response(pki.list_cas(tenant_of(ctx), page_request(ctx)), ca_json);
+}
+
+HttpResponse get_ca(PkiService& pki, RequestContext& ctx) {
+  return json_ok(200, ca_json(pki.get_ca(tenant_of(ctx), uuid_param(ctx, 0))));
+}
+
+HttpResponse update_ca(PkiService& pki, RequestContext& ctx) {
+  const std::string id = uuid_param(ctx, 0);
+  auto body = JsonFields::from_body(ctx.request);
+  const auto req = parse_ca_update_request(body);
+  return json_ok(
+      200, ca_json(pki.update_ca(tenant_of(ctx), id, req.policy, req.disabled, actor_of(ctx))));
+}
+
+HttpResponse issue_certificate(PkiService& pki, RequestContext& ctx) {
+  auto body = JsonFields::from_body(ctx.request);
+  const auto issued = pki.issue(tenant_of(ctx), parse_issue_request(body), actor_of(ctx));
+  nlohmann::json j = cert_json(issued.certificate, pki.now());
+  if (!issued.private_key_pem.empty())
+    j["private_key_pem"] = issued.private_key_pem;  // once, never stored
+  HttpResponse r = created(j, "/api/v1/certificates/" + issued.certificate.id);
+  r.set_header("Cache-Control", "no-store");
+  return r;
+}
+
+HttpResponse import_certificate(PkiService& pki, RequestContext& ctx) {
+  auto body = JsonFields::from_body(ctx.request);
+  const auto c =
+      pki.import_certificate(tenant_of(ctx), parse_import_certificate_request(body), actor_of(ctx));
+  return created(cert_json(c, pki.now()), "/api/v1/certificates/" + c.id);
+}
+
+HttpResponse list_certificates(PkiService& pki, RequestContext& ctx) {
+  const auto filter = parse_certificate_filter(ctx);
+  const int64_t now = pki.now();
+  return page_response(pki.list_certificates(tenant_of(ctx), filter, page_request(ctx)),
+                       [now](const CertRecord& c) { return cert_json(c, now); });
+}
+
+HttpResponse get_certificate(PkiService& pki, RequestContext& ctx) {
+  return json_ok(200,
+                 cert_json(pki.get_certificate(tenant_of(ctx), uuid_param(ctx, 0)), pki.now()));
+}
+
+HttpResponse certificate_chain(PkiService& pki, RequestContext& ctx) {
+  return binary("application/pem-certificate-chain",
+                pki.chain_pem(tenant_of(ctx), uuid_param(ctx, 0)), "no-cache");
+}
+
+HttpResponse revoke_certificate(PkiService& pki, RequestContext& ctx) {
+  const std::string id = uuid_param(ctx, 0);
+  auto body = JsonFields::from_body(ctx.request);
+  const auto reason = parse_revoke_request(body);
+  return json_ok(200, cert_json(pki.revoke(tenant_of(ctx), id, reason, actor_of(ctx)), pki.now()));
+}
+
+HttpResponse renew_certificate(PkiService& pki, RequestContext& ctx) {
+  const std::string id = uuid_param(ctx, 0);
+  auto body = JsonFields::from_body(ctx.request);
+  const auto c = pki.renew(tenant_of(ctx), id, parse_renew_request(body), actor_of(ctx));
+  return created(cert_json(c, pki.now()), "/api/v1/certificates/" + c.id);
+}
+
+HttpResponse ca_certificate(PkiService& pki, RequestContext& ctx) {
+  const std::string id = uuid_param(ctx, 0);
+  if (parse_ca_certificate_format(ctx)) {
+    return binary("application/x-pem-file", pki.ca_certificate_pem(id), "public, max-age=3600");
+  }
+  return binary("application/pkix-cert", pki.ca_certificate_der(id), "public, max-age=3600");
+}
+
+HttpResponse crl(PkiService& pki, RequestContext& ctx) {
+  return binary("application/pkix-crl", pki.crl_der(uuid_param(ctx, 0)), "no-cache");
+}
+
+HttpResponse ocsp_post(PkiService& pki, RequestContext& ctx) {
+  return binary("application/ocsp-response", pki.ocsp(uuid_param(ctx, 0), ctx.request.body),
+                "no-cache");
+}
+
+HttpResponse ocsp_get(PkiService& pki, RequestContext& ctx) {
+  const std::string id = uuid_param(ctx, 0);
+  auto der = base64_decode(url_decode_path(ctx.params.at(1)));
+  return binary("application/ocsp-response", pki.ocsp(id, der.value_or(std::string())), "no-cache");
 }
 
 }  // namespace
 
 void add_pki_routes(Router& router, PkiDeps deps) {
   PkiService* pki = deps.service;
-
-  // ---- CAs ------------------------------------------------------------------------
-  router.add("POST", "/api/v1/cas", Access::tenant_owner, [pki](RequestContext& ctx) {
-    auto body = JsonFields::from_body(ctx.request);
-    CreateCaRequest req;
-    req.name = body.required_string("name", 128);
-    if (req.name.empty()) core::throw_invalid("Field 'name' must not be empty.");
-    req.type = body.required_string("type", 16);
-    if (req.type != "root" && req.type != "intermediate")
-      core::throw_invalid("Field 'type' must be root or intermediate.");
-    if (req.type == "intermediate") {
-      req.parent_ca_id = required_uuid_field(body, "parent_ca_id");
-    } else if (body.has("parent_ca_id")) {
-      core::throw_invalid("Field 'parent_ca_id' is only for intermediate CAs.");
-    } else {
-      body.optional_string("parent_ca_id");
-    }
-    req.subject = read_subject(body.required_object("subject"), true);
-    if (auto k = body.optional_object("key")) req.key = read_key(*k);
-    if (auto v = body.optional_int("validity_days", 1, 36500))
-      req.validity_days = static_cast<int>(*v);
-    if (auto pl = body.optional_int("max_path_length", 0, 10))
-      req.max_path_length = static_cast<int>(*pl);
-    if (auto pol = body.optional_object("policy")) req.policy = read_policy_patch(*pol);
-    body.reject_unknown();
-    const auto ca = pki->create_ca(tenant_of(ctx), std::move(req), actor_of(ctx));
-    return created(ca_json(ca), "/api/v1/cas/" + ca.id);
-  });
-  router.add("POST", "/api/v1/cas/import", Access::tenant_owner, [pki](RequestContext& ctx) {
-    auto body = JsonFields::from_body(ctx.request);
-    ImportCaRequest req;
-    req.name = body.required_string("name", 128);
-    if (req.name.empty()) core::throw_invalid("Field 'name' must not be empty.");
-    if (body.has("pkcs12_base64")) {
-      req.pkcs12_der = read_base64_field(body, "pkcs12_base64");
-      req.password = body.optional_string("password", 1024).value_or("");
-    } else {
-      req.certificate_pem = body.required_string("certificate_pem", 256 * 1024);
-      req.private_key_pem = body.required_string("private_key_pem", 64 * 1024);
-    }
-    if (auto pol = body.optional_object("policy")) req.policy = read_policy_patch(*pol);
-    body.reject_unknown();
-    const auto ca = pki->import_ca(tenant_of(ctx), std::move(req), actor_of(ctx));
-    return created(ca_json(ca), "/api/v1/cas/" + ca.id);
-  });
-  router.add("GET", "/api/v1/cas", Access::tenant_reader, [pki](RequestContext& ctx) {
-    return page_response(pki->list_cas(tenant_of(ctx), page_request(ctx)), ca_json);
-  });
-  router.add("GET", "/api/v1/cas/{id}", Access::tenant_reader, [pki](RequestContext& ctx) {
-    return json_ok(200, ca_json(pki->get_ca(tenant_of(ctx), uuid_param(ctx, 0))));
-  });
-  router.add("PATCH", "/api/v1/cas/{id}", Access::tenant_owner, [pki](RequestContext& ctx) {
-    const std::string id = uuid_param(ctx, 0);
-    auto body = JsonFields::from_body(ctx.request);
-    PolicyPatch policy;
-    if (auto pol = body.optional_object("policy")) policy = read_policy_patch(*pol);
-    auto disabled = body.optional_bool("disabled");
-    body.reject_unknown();
-    return json_ok(200,
-                   ca_json(pki->update_ca(tenant_of(ctx), id, policy, disabled, actor_of(ctx))));
-  });
-
-  // ---- certificates ------------------------------------------------------------------
-  router.add("POST", "/api/v1/certificates", Access::tenant_issuer, [pki](RequestContext& ctx) {
-    auto body = JsonFields::from_body(ctx.request);
-    IssueRequest req;
-    req.ca_id = required_uuid_field(body, "ca_id");
-    if (body.has("csr_pem")) {
-      req.csr_pem = body.required_string("csr_pem", 64 * 1024);
-      for (const char* f : {"subject", "sans", "key"}) {
-        if (body.has(f))
-          core::throw_invalid(std::string("Field '") + f + "' cannot be combined with csr_pem.");
-      }
-    } else {
-      req.subject = read_subject(body.required_object("subject"), false);
-      if (auto sans = body.optional_object("sans")) {
-        req.sans.dns = sans->optional_string_array("dns").value_or(std::vector<std::string>{});
-        req.sans.ip = sans->optional_string_array("ip").value_or(std::vector<std::string>{});
-        req.sans.email = sans->optional_string_array("email").value_or(std::vector<std::string>{});
-        req.sans.uri = sans->optional_string_array("uri").value_or(std::vector<std::string>{});
-        sans->reject_unknown();
-      }
-      req.key = body.has("key") ? read_key(body.required_object("key")) : KeySpec{};
-    }
-    if (auto v = body.optional_int("validity_days", 1, 36500))
-      req.validity_days = static_cast<int>(*v);
-    req.usages = read_usage(body);
-    body.reject_unknown();
-    const auto issued = pki->issue(tenant_of(ctx), std::move(req), actor_of(ctx));
-    nlohmann::json j = cert_json(issued.certificate, pki->now());
-    if (!issued.private_key_pem.empty())
-      j["private_key_pem"] = issued.private_key_pem;  // returned once, never stored
-    HttpResponse r = created(j, "/api/v1/certificates/" + issued.certificate.id);
-    r.set_header("Cache-Control", "no-store");
-    return r;
-  });
-  router.add("POST", "/api/v1/certificates/import", Access::tenant_issuer,
-             [pki](RequestContext& ctx) {
-               auto body = JsonFields::from_body(ctx.request);
-               ImportCertificateRequest req;
-               if (body.has("pkcs12_base64")) {
-                 req.pkcs12_der = read_base64_field(body, "pkcs12_base64");
-                 req.password = body.optional_string("password", 1024).value_or("");
-               } else {
-                 req.certificate_pem = body.required_string("certificate_pem", 512 * 1024);
-               }
-               body.reject_unknown();
-               const auto c = pki->import_certificate(tenant_of(ctx), req, actor_of(ctx));
-               return created(cert_json(c, pki->now()), "/api/v1/certificates/" + c.id);
-             });
-  router.add("GET", "/api/v1/certificates", Access::tenant_reader, [pki](RequestContext& ctx) {
-    CertificateFilter f;
-    if (auto v = query(ctx, "ca_id")) {
-      if (!core::is_uuid(*v)) core::throw_invalid("Query parameter 'ca_id' must be a UUID.");
-      f.ca_id = core::to_lower_ascii(*v);
-    }
-    if (auto v = query(ctx, "status")) {
-      if (*v != "valid" && *v != "revoked" && *v != "expired")
-        core::throw_invalid("Query parameter 'status' must be valid, revoked or expired.");
-      f.status = *v;
-    }
-    if (auto v = query(ctx, "expiring_within_days")) {
-      int d = -1;
-      auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), d);
-      if (ec != std::errc() || p != v->data() + v->size() || d < 0 || d > 36500) {
-        core::throw_invalid(
-            "Query parameter 'expiring_within_days' must be an integer from 0 to 36500.");
-      }
-      f.expiring_within_days = d;
-    }
-    if (auto v = text_query(ctx, "common_name", 256, false)) f.common_name = *v;
-    if (auto v = text_query(ctx, "dns_name", 256, true)) f.dns_name = core::to_lower_ascii(*v);
-    if (auto v = query(ctx, "serial")) f.serial = normalize_serial(*v);
-    const int64_t now = pki->now();
-    return page_response(pki->list_certificates(tenant_of(ctx), f, page_request(ctx)),
-                         [now](const CertRecord& c) { return cert_json(c, now); });
-  });
-  router.add("GET", "/api/v1/certificates/{id}", Access::tenant_reader, [pki](RequestContext& ctx) {
-    return json_ok(200,
-                   cert_json(pki->get_certificate(tenant_of(ctx), uuid_param(ctx, 0)), pki->now()));
-  });
-  router.add("GET", "/api/v1/certificates/{id}/pem", Access::tenant_reader,
-             [pki](RequestContext& ctx) {
-               return binary("application/pem-certificate-chain",
-                             pki->chain_pem(tenant_of(ctx), uuid_param(ctx, 0)), "no-cache");
-             });
-  router.add("POST", "/api/v1/certificates/{id}/revoke", Access::tenant_issuer,
-             [pki](RequestContext& ctx) {
-               const std::string id = uuid_param(ctx, 0);
-               auto body = JsonFields::from_body(ctx.request);
-               RevocationReason reason = RevocationReason::unspecified;
-               if (auto r = body.optional_string("reason", 64)) {
-                 auto parsed = parse_revocation_reason(*r);
-                 if (!parsed)
-                   core::throw_invalid(
-                       "Field 'reason' must be an RFC 5280 reason in snake_case (e.g. "
-                       "key_compromise), got '" +
-                       *r + "'.");
-                 reason = *parsed;
-               }
-               body.reject_unknown();
-               return json_ok(200, cert_json(pki->revoke(tenant_of(ctx), id, reason, actor_of(ctx)),
-                                             pki->now()));
-             });
-  router.add("POST", "/api/v1/certificates/{id}/renew", Access::tenant_issuer,
-             [pki](RequestContext& ctx) {
-               const std::string id = uuid_param(ctx, 0);
-               auto body = JsonFields::from_body(ctx.request);
-               std::optional<int> days;
-               if (auto v = body.optional_int("validity_days", 1, 36500))
-                 days = static_cast<int>(*v);
-               body.reject_unknown();
-               const auto c = pki->renew(tenant_of(ctx), id, days, actor_of(ctx));
-               return created(cert_json(c, pki->now()), "/api/v1/certificates/" + c.id);
-             });
-
-  // ---- public PKI endpoints ------------------------------------------------------------
-  router.add("GET", "/pki/{ca_id}/ca.crt", Access::public_, [pki](RequestContext& ctx) {
-    const std::string id = uuid_param(ctx, 0);
-    const std::string* fmt = query(ctx, "format");
-    if (fmt && *fmt == "pem")
-      return binary("application/x-pem-file", pki->ca_certificate_pem(id), "public, max-age=3600");
-    if (fmt && *fmt != "der") core::throw_invalid("Query parameter 'format' must be der or pem.");
-    return binary("application/pkix-cert", pki->ca_certificate_der(id), "public, max-age=3600");
-  });
-  router.add("GET", "/pki/{ca_id}/crl", Access::public_, [pki](RequestContext& ctx) {
-    return binary("application/pkix-crl", pki->crl_der(uuid_param(ctx, 0)), "no-cache");
-  });
-  router.add(
-      "POST", "/pki/{ca_id}/ocsp", Access::public_,
-      [pki](RequestContext& ctx) {
-        return binary("application/ocsp-response", pki->ocsp(uuid_param(ctx, 0), ctx.request.body),
-                      "no-cache");
-      },
-      "application/ocsp-request");
-  router.add("GET", "/pki/{ca_id}/ocsp/{request...}", Access::public_, [pki](RequestContext& ctx) {
-    const std::string id = uuid_param(ctx, 0);
-    auto der = base64_decode(url_decode_path(ctx.params.at(1)));
-    return binary("application/ocsp-response", pki->ocsp(id, der.value_or(std::string())),
-                  "no-cache");
-  });
+  using Handler = HttpResponse (*)(PkiService&, RequestContext&);
+  struct PkiRoute {
+    const char* method;
+    const char* pattern;
+    Access access;
+    Handler handler;
+    const char* body_media_type;
+  };
+  // The PKI routes, one line each.
+  static const PkiRoute routes[] = {
+      {"POST", "/api/v1/cas", Access::tenant_owner, create_ca, "application/json"},
+      {"POST", "/api/v1/cas/import", Access::tenant_owner, import_ca, "application/json"},
+      {"GET", "/api/v1/cas", Access::tenant_reader, list_cas, "application/json"},
+      {"GET", "/api/v1/cas/{id}", Access::tenant_reader, get_ca, "application/json"},
+      {"PATCH", "/api/v1/cas/{id}", Access::tenant_owner, update_ca, "application/json"},
+      {"POST", "/api/v1/certificates", Access::tenant_issuer, issue_certificate,
+       "application/json"},
+      {"POST", "/api/v1/certificates/import", Access::tenant_issuer, import_certificate,
+       "application/json"},
+      {"GET", "/api/v1/certificates", Access::tenant_reader, list_certificates, "application/json"},
+      {"GET", "/api/v1/certificates/{id}", Access::tenant_reader, get_certificate,
+       "application/json"},
+      {"GET", "/api/v1/certificates/{id}/pem", Access::tenant_reader, certificate_chain,
+       "application/json"},
+      {"POST", "/api/v1/certificates/{id}/revoke", Access::tenant_issuer, revoke_certificate,
+       "application/json"},
+      {"POST", "/api/v1/certificates/{id}/renew", Access::tenant_issuer, renew_certificate,
+       "application/json"},
+      {"GET", "/pki/{ca_id}/ca.crt", Access::public_, ca_certificate, "application/json"},
+      {"GET", "/pki/{ca_id}/crl", Access::public_, crl, "application/json"},
+      {"POST", "/pki/{ca_id}/ocsp", Access::public_, ocsp_post, "application/ocsp-request"},
+      {"GET", "/pki/{ca_id}/ocsp/{request...}", Access::public_, ocsp_get, "application/json"},
+  };
+  for (const auto& r : routes) {
+    router.add(
+        r.method, r.pattern, r.access,
+        [pki, h = r.handler](RequestContext& ctx) { return h(*pki, ctx); }, r.body_media_type);
+  }
 }
 
 }  // namespace tenantca::handlers
