@@ -86,62 +86,94 @@ HttpResponse created_key_response(const core::CreatedApiKey& k) {
   return r;
 }
 
+// ---- one named handler per endpoint --------------------------------------------------
+
+HttpResponse create_tenant(const TenancyDeps& deps, RequestContext& ctx) {
+  auto body = JsonFields::from_body(ctx.request);
+  const std::string name = tenant_name(body, true);
+  const auto rate = rate_limit(body).value_or(deps.default_rate_limit);
+  body.reject_unknown();
+  const auto t = deps.service->create_tenant(name, rate, actor_of(ctx));
+  HttpResponse r = json_ok(201, tenant_json(t));
+  r.set_header("Location", "/api/v1/tenants/" + t.id);
+  return r;
+}
+
+HttpResponse list_tenants(const TenancyDeps& deps, RequestContext& ctx) {
+  return page_response(deps.service->list_tenants(page_request(ctx)), tenant_json);
+}
+
+HttpResponse get_tenant(const TenancyDeps& deps, RequestContext& ctx) {
+  return json_ok(200, tenant_json(deps.service->get_tenant(uuid_param(ctx, 0))));
+}
+
+HttpResponse update_tenant(const TenancyDeps& deps, RequestContext& ctx) {
+  const std::string id = uuid_param(ctx, 0);
+  auto body = JsonFields::from_body(ctx.request);
+  core::TenantPatch patch;
+  if (body.has("name")) patch.name = tenant_name(body, true);
+  patch.rate_limit = rate_limit(body);
+  patch.disabled = body.optional_bool("disabled");
+  body.reject_unknown();
+  return json_ok(200, tenant_json(deps.service->update_tenant(id, patch, actor_of(ctx))));
+}
+
+HttpResponse create_tenant_key(const TenancyDeps& deps, RequestContext& ctx) {
+  const std::string tenant_id = uuid_param(ctx, 0);
+  const auto in = new_key_input(ctx);
+  return created_key_response(
+      deps.service->create_api_key(tenant_id, in.name, in.role, actor_of(ctx)));
+}
+
+HttpResponse list_keys(const TenancyDeps& deps, RequestContext& ctx) {
+  return page_response(deps.service->list_api_keys(tenant_of(ctx), page_request(ctx)),
+                       api_key_json);
+}
+
+HttpResponse create_key(const TenancyDeps& deps, RequestContext& ctx) {
+  const auto in = new_key_input(ctx);
+  return created_key_response(
+      deps.service->create_api_key(tenant_of(ctx), in.name, in.role, actor_of(ctx)));
+}
+
+HttpResponse delete_key(const TenancyDeps& deps, RequestContext& ctx) {
+  deps.service->delete_api_key(tenant_of(ctx), uuid_param(ctx, 0), actor_of(ctx));
+  HttpResponse r;
+  r.status = 204;
+  return r;
+}
+
+HttpResponse list_audit_events(const TenancyDeps& deps, RequestContext& ctx) {
+  return page_response(deps.service->list_audit_events(tenant_of(ctx), page_request(ctx)),
+                       audit_json);
+}
+
 }  // namespace
 
 void add_tenancy_routes(Router& router, TenancyDeps deps) {
-  core::TenancyService* svc = deps.service;
-
-  router.add("POST", "/api/v1/tenants", Access::operator_only, [svc, deps](RequestContext& ctx) {
-    auto body = JsonFields::from_body(ctx.request);
-    const std::string name = tenant_name(body, true);
-    const auto rate = rate_limit(body).value_or(deps.default_rate_limit);
-    body.reject_unknown();
-    const auto t = svc->create_tenant(name, rate, actor_of(ctx));
-    HttpResponse r = json_ok(201, tenant_json(t));
-    r.set_header("Location", "/api/v1/tenants/" + t.id);
-    return r;
-  });
-  router.add("GET", "/api/v1/tenants", Access::operator_only, [svc](RequestContext& ctx) {
-    return page_response(svc->list_tenants(page_request(ctx)), tenant_json);
-  });
-  router.add("GET", "/api/v1/tenants/{id}", Access::operator_only, [svc](RequestContext& ctx) {
-    return json_ok(200, tenant_json(svc->get_tenant(uuid_param(ctx, 0))));
-  });
-  router.add("PATCH", "/api/v1/tenants/{id}", Access::operator_only, [svc](RequestContext& ctx) {
-    const std::string id = uuid_param(ctx, 0);
-    auto body = JsonFields::from_body(ctx.request);
-    core::TenantPatch patch;
-    if (body.has("name")) patch.name = tenant_name(body, true);
-    patch.rate_limit = rate_limit(body);
-    patch.disabled = body.optional_bool("disabled");
-    body.reject_unknown();
-    return json_ok(200, tenant_json(svc->update_tenant(id, patch, actor_of(ctx))));
-  });
-  router.add("POST", "/api/v1/tenants/{id}/api-keys", Access::operator_only,
-             [svc](RequestContext& ctx) {
-               const std::string tenant_id = uuid_param(ctx, 0);
-               const auto in = new_key_input(ctx);
-               return created_key_response(
-                   svc->create_api_key(tenant_id, in.name, in.role, actor_of(ctx)));
-             });
-
-  router.add("GET", "/api/v1/api-keys", Access::tenant_owner, [svc](RequestContext& ctx) {
-    return page_response(svc->list_api_keys(tenant_of(ctx), page_request(ctx)), api_key_json);
-  });
-  router.add("POST", "/api/v1/api-keys", Access::tenant_owner, [svc](RequestContext& ctx) {
-    const auto in = new_key_input(ctx);
-    return created_key_response(
-        svc->create_api_key(tenant_of(ctx), in.name, in.role, actor_of(ctx)));
-  });
-  router.add("DELETE", "/api/v1/api-keys/{id}", Access::tenant_owner, [svc](RequestContext& ctx) {
-    svc->delete_api_key(tenant_of(ctx), uuid_param(ctx, 0), actor_of(ctx));
-    HttpResponse r;
-    r.status = 204;
-    return r;
-  });
-  router.add("GET", "/api/v1/audit-events", Access::tenant_owner, [svc](RequestContext& ctx) {
-    return page_response(svc->list_audit_events(tenant_of(ctx), page_request(ctx)), audit_json);
-  });
+  using Handler = HttpResponse (*)(const TenancyDeps&, RequestContext&);
+  struct TenancyRoute {
+    const char* method;
+    const char* pattern;
+    Access access;
+    Handler handler;
+  };
+  // The tenancy routes, one line each.
+  static const TenancyRoute routes[] = {
+      {"POST", "/api/v1/tenants", Access::operator_only, create_tenant},
+      {"GET", "/api/v1/tenants", Access::operator_only, list_tenants},
+      {"GET", "/api/v1/tenants/{id}", Access::operator_only, get_tenant},
+      {"PATCH", "/api/v1/tenants/{id}", Access::operator_only, update_tenant},
+      {"POST", "/api/v1/tenants/{id}/api-keys", Access::operator_only, create_tenant_key},
+      {"GET", "/api/v1/api-keys", Access::tenant_owner, list_keys},
+      {"POST", "/api/v1/api-keys", Access::tenant_owner, create_key},
+      {"DELETE", "/api/v1/api-keys/{id}", Access::tenant_owner, delete_key},
+      {"GET", "/api/v1/audit-events", Access::tenant_owner, list_audit_events},
+  };
+  for (const auto& r : routes) {
+    router.add(r.method, r.pattern, r.access,
+               [deps, h = r.handler](RequestContext& ctx) { return h(deps, ctx); });
+  }
 }
 
 }  // namespace tenantca::handlers
