@@ -21,7 +21,15 @@ bench_cleanup() {
   rm -rf "$W"
 }
 trap bench_cleanup EXIT
-"$ROOT/scripts/pg-cluster" start "$W/pg" "$PGPORT" fast
+# Durable by default: fsync, synchronous_commit and full_page_writes on, as in
+# production; a 201 means committed. BENCH_PG=fast opts out, and says so.
+if [ "${BENCH_PG:-durable}" = fast ]; then
+  "$ROOT/scripts/pg-cluster" start "$W/pg" "$PGPORT" fast
+  echo "# WARNING: POSTGRESQL WITH FSYNC AND SYNCHRONOUS_COMMIT OFF (BENCH_PG=fast): COMMITS MAY BE LOST; FIGURES ARE NOT DURABLE"
+else
+  "$ROOT/scripts/pg-cluster" start "$W/pg" "$PGPORT"
+fi
+echo "# PostgreSQL: $("$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U tenantca -d postgres -Atc "SELECT 'fsync=' || current_setting('fsync') || ' synchronous_commit=' || current_setting('synchronous_commit') || ' full_page_writes=' || current_setting('full_page_writes')")"
 "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U tenantca tenantca
 DB_URL="host=127.0.0.1 port=$PGPORT user=tenantca dbname=tenantca"
 "$BIN" migrate --database-url "$DB_URL" >/dev/null
