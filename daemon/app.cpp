@@ -60,8 +60,16 @@ class WorkerAppImpl final : public WorkerApp {
     pki_store_ = std::make_unique<db::SqlPkiStore>(*database);
     pki_ = std::make_unique<core::pki::PkiService>(
         *pki_store_, preloaded.kek ? &*preloaded.kek : nullptr, clock_,
-        core::pki::PkiSettings{cfg.public_url, int64_t{cfg.pki_crl_next_update_hours} * 3600,
-                               int64_t{cfg.pki_ocsp_validity_minutes} * 60});
+        core::pki::PkiSettings{
+            .public_url = cfg.public_url,
+            .crl_validity_seconds = int64_t{cfg.pki_crl_next_update_hours} * 3600,
+            .ocsp_validity_seconds = int64_t{cfg.pki_ocsp_validity_minutes} * 60,
+            .cache_limits = core::pki::RevocationCacheLimits{
+                .quiet_seconds = 5,  // longer than a replica may lag (replica_max_lag_ms)
+                .answer_max_age_seconds = cfg.pki_cache_max_age_seconds,
+                .ocsp_max_entries = 50000,
+                .ocsp_max_bytes = static_cast<std::size_t>(cfg.pki_cache_max_mb) << 20,
+                .status_max_entries = 50000}});
     pki_->set_cache_stats(&counters.ocsp_cache, &counters.status_cache, &counters.crl_cache);
     std::vector<const core::Kek*> previous;
     for (const auto& k : preloaded.previous_keks) previous.push_back(&k);

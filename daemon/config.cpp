@@ -222,6 +222,11 @@ const std::vector<Setting>& settings() {
                   "CRL nextUpdate - thisUpdate, in hours"),
       INT_SETTING("pki.ocsp_validity_minutes", pki_ocsp_validity_minutes, 1, 7 * 24 * 60,
                   "OCSP nextUpdate - thisUpdate, in minutes"),
+      INT_SETTING("pki.cache_max_mb", pki_cache_max_mb, 1, 4096,
+                  "memory per worker for cached OCSP answers (keys and answers)"),
+      INT_SETTING("pki.cache_max_age_seconds", pki_cache_max_age_seconds, 1, 86400,
+                  "longest a cached OCSP answer or certificate status is used (revocations drop "
+                  "them at once)"),
       BOOL_SETTING("metrics.enabled", metrics_enabled, "serve GET /metrics"),
       BOOL_SETTING("testing.sleep_endpoint", testing_sleep_endpoint,
                    "TEST ONLY: serve GET /api/v1/_test/sleep?ms="),

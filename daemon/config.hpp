@@ -50,6 +50,8 @@ struct Config {
   int rate_limit_redis_timeout_ms = 100;
   int pki_crl_next_update_hours = 24;
   int pki_ocsp_validity_minutes = 60;
+  int pki_cache_max_mb = 16;            // OCSP answers per worker
+  int pki_cache_max_age_seconds = 300;  // OCSP answers and statuses
   bool metrics_enabled = true;
   // Test-only switches; check-config warns when one is on.
   bool testing_sleep_endpoint = false;

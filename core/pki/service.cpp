@@ -56,7 +56,8 @@ PkiService::PkiService(PkiStore& store, const Kek* kek, const Clock& clock, PkiS
       generate_leaf_key_([](const KeySpec& spec) { return generate_key(spec); }),
       kek_(kek),
       clock_(clock),
-      settings_(std::move(settings)) {}
+      settings_(std::move(settings)),
+      revocation_(settings_.cache_limits) {}
 
 const Kek& PkiService::require_kek() const {
   if (kek_ == nullptr) {
@@ -124,22 +125,13 @@ std::vector<std::string> PkiService::unsealable_cas() {
   return out;
 }
 
-std::shared_ptr<const PkiService::CaMaterial> PkiService::cached_material(
-    const std::string& ca_id) {
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  auto it = materials_.find(ca_id);
-  return it == materials_.end() ? nullptr : it->second;
-}
-
-std::shared_ptr<const PkiService::CaMaterial> PkiService::material(const CaRecord& ca) {
-  if (auto m = cached_material(ca.id)) return m;
+std::shared_ptr<const CaMaterial> PkiService::material(const CaRecord& ca) {
+  if (auto m = materials_.find(ca.id)) return m;
   auto fresh = std::make_shared<CaMaterial>();
   fresh->cert = read_cert_pem(ca.cert.pem);
   check(fresh->cert != nullptr, "CA certificate unreadable");
   fresh->key = ca_key(ca);
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  if (materials_.size() > 10000) materials_.clear();  // bound memory; entries come back on use
-  return materials_.emplace(ca.id, std::move(fresh)).first->second;
+  return materials_.insert(ca.id, std::move(fresh));
 }
 
 CaRecord PkiService::create_ca(const std::string& tenant_id, CreateCaRequest req,
@@ -514,36 +506,14 @@ std::string PkiService::crl_der(const std::string& ca_id) {
     return c.valid && c.next_update - now > settings_.crl_validity_seconds / 2;
   };
   // Fastest: this worker's copy without asking the database, while
-  // revocations are being heard (a revocation drops the copy) and the copy
-  // was confirmed after the quiet period of the CA's last revocation (a
-  // lagging replica may have confirmed an old one before that).
-  {
-    std::lock_guard<std::mutex> lock(cache_mutex_);
-    auto it = crls_.find(ca_id);
-    if (!change_feed_) {
-      count_bypass(crl_stats_);
-    } else if (it != crls_.end() && fresh_enough(it->second.crl) &&
-               it->second.confirmed_at >= crl_quiet_until_[ca_id]) {
-      count_hit(crl_stats_);
-      return it->second.crl.der;
-    } else {
-      count_miss(crl_stats_);
-    }
-  }
+  // revocations are being heard (RevocationCache).
+  if (auto copy = revocation_.crls().usable_copy(ca_id, fresh_enough)) return *copy;
   // Then: the copy when the database says it is still the current one (a
   // small query, no DER transfer), else the stored DER.
   if (auto state = store_.crl_state(ca_id); state && fresh_enough(*state)) {
-    {
-      std::lock_guard<std::mutex> lock(cache_mutex_);
-      auto it = crls_.find(ca_id);
-      if (it != crls_.end() && it->second.crl.crl_number == state->crl_number) {
-        it->second.confirmed_at = now;
-        return it->second.crl.der;
-      }
-    }
+    if (auto copy = revocation_.crls().confirm(ca_id, state->crl_number, now)) return *copy;
     if (auto stored = store_.stored_crl(ca_id); stored && fresh_enough(*stored)) {
-      std::lock_guard<std::mutex> lock(cache_mutex_);
-      crls_[ca_id] = CachedCrl{*stored, now};
+      revocation_.crls().store(ca_id, *stored, now);
       return stored->der;
     }
   }
@@ -572,24 +542,24 @@ std::string PkiService::crl_der(const std::string& ca_id) {
 }
 
 std::string PkiService::ocsp(const std::string& ca_id, const std::string& request_der) {
-  auto signer = cached_material(ca_id);  // CA rows are never deleted: a cached CA exists
+  auto signer = materials_.find(ca_id);  // CA rows are never deleted: a cached CA exists
   if (!signer) signer = material(public_ca(ca_id));
   const int64_t now = clock_.now_seconds();
   // Keyed by what is asked (CA, CertID), never by request bytes: padding or
   // a signature in the request cannot grow the cache.
   const auto cache_key = ocsp_cache_key(request_der);
   if (cache_key) {
-    if (auto hit = ocsp_cache_.find(ca_id, *cache_key, now)) return *hit;
+    if (auto hit = revocation_.answers().find(ca_id, *cache_key, now)) return *hit;
   }
-  const uint64_t generation = ocsp_cache_.generation();
+  const uint64_t generation = revocation_.answers().generation();
   bool repeatable = false;
   std::string der = ocsp_respond(
       request_der, signer->cert.get(), signer->key.get(),
       [&](const std::string& serial) { return certificate_status(ca_id, serial, now); }, now,
       settings_.ocsp_validity_seconds, &repeatable);
   if (repeatable && cache_key)
-    ocsp_cache_.store(ca_id, *cache_key, der, now, now + settings_.ocsp_validity_seconds / 2,
-                      generation);
+    revocation_.answers().store(ca_id, *cache_key, der, now,
+                                now + settings_.ocsp_validity_seconds / 2, generation);
   return der;
 }
 
@@ -597,30 +567,21 @@ std::string PkiService::ocsp(const std::string& ca_id, const std::string& reques
 // current one (good or revoked; never unknown, which issuance may change).
 OcspStatus PkiService::certificate_status(const std::string& ca_id, const std::string& serial,
                                           int64_t now) {
-  if (auto hit = status_cache_.find(ca_id, serial, now)) return status_from_text(*hit);
-  const uint64_t generation = status_cache_.generation();
+  if (auto hit = revocation_.statuses().find(ca_id, serial, now)) return status_from_text(*hit);
+  const uint64_t generation = revocation_.statuses().generation();
   const OcspStatus status = store_.certificate_status(ca_id, serial, now);
   if (status.kind != OcspStatus::Kind::unknown)
-    status_cache_.store(ca_id, serial, status_to_text(status), now, now + 300, generation);
+    revocation_.statuses().store(ca_id, serial, status_to_text(status), now,
+                                 now + revocation_.limits().answer_max_age_seconds, generation);
   return status;
 }
 
 void PkiService::on_revocation_notice(const std::string& ca_id) {
-  const int64_t now = clock_.now_seconds();
-  ocsp_cache_.invalidate_ca(ca_id, now);
-  status_cache_.invalidate_ca(ca_id, now);
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  crls_.erase(ca_id);
-  count_invalidation(crl_stats_);
-  crl_quiet_until_[ca_id] = now + kCacheQuietSeconds;
+  revocation_.on_revocation(ca_id, clock_.now_seconds());
 }
 
 void PkiService::set_change_feed(bool listening) {
-  ocsp_cache_.set_enabled(listening);
-  status_cache_.set_enabled(listening);
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  crls_.clear();  // either way, a revocation may have gone unheard
-  change_feed_ = listening;
+  revocation_.set_listening(listening);
 }
 
 }  // namespace tenantca::core::pki

@@ -11,10 +11,12 @@
 #include "core/clock.hpp"
 #include "core/kek.hpp"
 #include "core/negative_cache.hpp"
+#include "core/pki/ca_material_cache.hpp"
 #include "core/pki/model.hpp"
 #include "core/pki/ocsp_cache.hpp"
 #include "core/pki/ossl.hpp"
 #include "core/pki/policy.hpp"
+#include "core/pki/revocation_cache.hpp"
 #include "core/pki/store.hpp"
 #include "core/tenancy.hpp"
 
@@ -65,6 +67,7 @@ struct PkiSettings {
   std::string public_url;
   int64_t crl_validity_seconds = 24 * 3600;
   int64_t ocsp_validity_seconds = 3600;
+  RevocationCacheLimits cache_limits{};
 };
 
 class PkiService {
@@ -122,8 +125,8 @@ class PkiService {
   std::vector<std::string> unsealable_cas();
 
   // This worker's OCSP answer cache, for /metrics and tests.
-  std::size_t ocsp_cache_entries() const { return ocsp_cache_.size(); }
-  std::size_t ocsp_cache_bytes() const { return ocsp_cache_.bytes(); }
+  std::size_t ocsp_cache_entries() { return revocation_.answers().size(); }
+  std::size_t ocsp_cache_bytes() { return revocation_.answers().bytes(); }
 
   // Where server-side leaf keys come from (generate_key by default); a seam
   // for tests that prove nothing is generated for a refused request.
@@ -133,21 +136,14 @@ class PkiService {
   // Where the OCSP answer, certificate status and CRL caches count their
   // hits, misses, bypasses and invalidations (/metrics); any may be null.
   void set_cache_stats(CacheStats* ocsp, CacheStats* status, CacheStats* crl) {
-    ocsp_cache_.set_stats(ocsp);
-    status_cache_.set_stats(status);
-    crl_stats_ = crl;
+    revocation_.answers().set_stats(ocsp);
+    revocation_.statuses().set_stats(status);
+    revocation_.crls().set_stats(crl);
   }
 
  private:
-  // A CA's certificate and key never change for its id, so the parsed,
-  // decrypted objects are cached per worker for its lifetime (OpenSSL 3
-  // decoding costs far more than signing).
-  struct CaMaterial {
-    X509Ptr cert;
-    EvpPkeyPtr key;
-  };
+  // The CA's parsed certificate and decrypted key (CaMaterialCache).
   std::shared_ptr<const CaMaterial> material(const CaRecord& ca);
-  std::shared_ptr<const CaMaterial> cached_material(const std::string& ca_id);
   EvpPkeyPtr ca_key(const CaRecord& ca) const;
   // What a leaf will say, after every check of the CA's policy and state;
   // nothing is signed or generated before this passes.
@@ -177,26 +173,9 @@ class PkiService {
   const Kek* kek_for(const std::string& kek_id) const;
   const Clock& clock_;
   PkiSettings settings_;
-  std::mutex cache_mutex_;
-  std::map<std::string, std::shared_ptr<const CaMaterial>> materials_;
-  // After a revocation, no cached answer for that CA is trusted without the
-  // database for this long: longer than a read replica may lag.
-  static constexpr int64_t kCacheQuietSeconds = 5;
-  struct CachedCrl {
-    StoredCrl crl;
-    int64_t confirmed_at = 0;  // when the database last said this is the current CRL
-  };
-  std::map<std::string, CachedCrl> crls_;  // by CA id: the last CRL this worker served
-  std::map<std::string, int64_t> crl_quiet_until_;
-  bool change_feed_ = false;
+  CaMaterialCache materials_;
+  RevocationCache revocation_;
   NegativeCache unknown_cas_{10000, 100000};
-  CacheStats* crl_stats_ = nullptr;
-  // Signed answers to nonce-less requests, and certificate statuses by
-  // serial (for requests with a nonce, which must be signed afresh); both
-  // dropped on revocation notices and off while those cannot be heard.
-  OcspResponseCache ocsp_cache_{OcspCacheSettings{300, kCacheQuietSeconds, 50000}};
-  OcspResponseCache status_cache_{
-      OcspCacheSettings{300, kCacheQuietSeconds, 50000}};  // ~10 MB at most
 };
 
 }  // namespace tenantca::core::pki
