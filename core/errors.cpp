@@ -37,7 +37,6 @@ std::string_view error_code_name(ErrorCode code) {
 int error_http_status(ErrorCode code) {
   switch (code) {
     case ErrorCode::invalid_request:
-      return 400;
     case ErrorCode::invalid_csr:
       return 400;
     case ErrorCode::policy_violation:

@@ -30,7 +30,7 @@ namespace {
 class WorkerAppImpl final : public WorkerApp {
  public:
   WorkerAppImpl(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks,
-                MetricsRenderer metrics, InstanceCounters& counters) {
+                const MetricsRenderer& metrics, InstanceCounters& counters) {
     if (cfg.testing_fail_worker_boot) throw std::runtime_error("testing.fail_worker_boot is on");
     while (cfg.testing_hang_worker_boot)
       std::this_thread::sleep_for(std::chrono::seconds(1));  // until boot_timeout
@@ -305,10 +305,10 @@ Preloaded preload(const Config& cfg) {
 }
 
 std::unique_ptr<WorkerApp> build_worker_app(const Config& cfg, const Preloaded& preloaded,
-                                            handlers::ServerHooks hooks, MetricsRenderer metrics,
+                                            handlers::ServerHooks hooks,
+                                            const MetricsRenderer& metrics,
                                             InstanceCounters& counters) {
-  return std::make_unique<WorkerAppImpl>(cfg, preloaded, std::move(hooks), std::move(metrics),
-                                         counters);
+  return std::make_unique<WorkerAppImpl>(cfg, preloaded, std::move(hooks), metrics, counters);
 }
 
 }  // namespace tenantca::daemon

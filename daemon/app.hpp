@@ -54,7 +54,8 @@ class WorkerApp {
 // Builds a worker's resources: call only after fork().
 using MetricsRenderer = std::function<std::string(bool database_ok)>;
 std::unique_ptr<WorkerApp> build_worker_app(const Config& cfg, const Preloaded& preloaded,
-                                            handlers::ServerHooks hooks, MetricsRenderer metrics,
+                                            handlers::ServerHooks hooks,
+                                            const MetricsRenderer& metrics,
                                             InstanceCounters& counters);
 
 }  // namespace tenantca::daemon

@@ -218,9 +218,9 @@ const std::vector<Setting>& settings() {
               [](const Config& c) { return mask_redis_url(c.rate_limit_redis_url); }},
       INT_SETTING("rate_limit.redis_timeout_ms", rate_limit_redis_timeout_ms, 1, 60000,
                   "milliseconds to wait for Redis before answering from the local limiter"),
-      INT_SETTING("pki.crl_next_update_hours", pki_crl_next_update_hours, 1, 24 * 365,
+      INT_SETTING("pki.crl_next_update_hours", pki_crl_next_update_hours, 1, int64_t{24} * 365,
                   "CRL nextUpdate - thisUpdate, in hours"),
-      INT_SETTING("pki.ocsp_validity_minutes", pki_ocsp_validity_minutes, 1, 7 * 24 * 60,
+      INT_SETTING("pki.ocsp_validity_minutes", pki_ocsp_validity_minutes, 1, int64_t{7} * 24 * 60,
                   "OCSP nextUpdate - thisUpdate, in minutes"),
       INT_SETTING("pki.cache_max_mb", pki_cache_max_mb, 1, 4096,
                   "memory per worker for cached OCSP answers (keys and answers)"),
@@ -314,8 +314,9 @@ Config load_config(const std::string& file, bool file_required, const FlagValues
                                       e.source().begin.line));
       }
       for (auto& [k, v] : from_file) {
+        const std::string& key = k;  // lambdas cannot capture structured bindings (C++20, clang 14)
         const bool known = std::any_of(settings().begin(), settings().end(),
-                                       [&](const Setting& s) { return s.info.name == k; });
+                                       [&](const Setting& s) { return s.info.name == key; });
         if (!known) throw ConfigError(fmt::format("config file {}: unknown setting '{}'", file, k));
         chosen[k] = {v, "file " + file};
       }
@@ -330,8 +331,9 @@ Config load_config(const std::string& file, bool file_required, const FlagValues
     }
   }
   for (const auto& [k, v] : flags) {
+    const std::string& key = k;
     const bool known = std::any_of(settings().begin(), settings().end(),
-                                   [&](const Setting& s) { return s.info.name == k; });
+                                   [&](const Setting& s) { return s.info.name == key; });
     if (!known) throw ConfigError(fmt::format("unknown setting '{}'", k));
     chosen[k] = {v, "command line"};
   }

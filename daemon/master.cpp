@@ -81,6 +81,7 @@ bool Master::binary_accepts_config() {
   }
   if (pid == 0) {
     std::vector<char*> args;
+    args.reserve(check.size() + 1);
     for (auto& a : check) args.push_back(a.data());
     args.push_back(nullptr);
     const int devnull = ::open("/dev/null", O_WRONLY);

@@ -308,6 +308,7 @@ class SqlPkiTx final : public core::pki::PkiTx {
   std::vector<CaRecord> lock_all_cas() override {
     std::vector<CaRecord> out;
     auto r = exec_params(s_, kAllCasForUpdate, {}, false);
+    out.reserve(static_cast<std::size_t>(PQntuples(r.get())));
     for (int i = 0; i < PQntuples(r.get()); ++i) out.push_back(ca_from(PgRow(r.get(), i)));
     return out;
   }

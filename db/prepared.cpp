@@ -38,6 +38,7 @@ PgResult exec_prepared(soci::session& session, const char* name, const char* sql
     prepared = g_prepared.count(key) > 0;
   }
   std::vector<const char*> values;
+  values.reserve(params.size());
   for (const auto& p : params) values.push_back(p.c_str());
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!prepared) {

@@ -332,7 +332,7 @@ core::Page<core::AuditEvent> SqlTenancyStore::list_audit_events(const std::strin
 }
 
 std::string command_line_actor_key(Database& db) {
-  const std::string id = kCommandLineKeyId;
+  std::string id = kCommandLineKeyId;
   db.in_transaction("api_keys.command_line",
                     [&](soci::session& s) { s << kEnsureCommandLineKey, soci::use(id); });
   return id;

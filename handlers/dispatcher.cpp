@@ -20,7 +20,9 @@ bool media_type_is(const std::string& value, const std::string& wanted) {
 }  // namespace
 
 Dispatcher::Dispatcher(Router router, Authorizer authorizer, DispatcherOptions options)
-    : router_(std::move(router)), authorizer_(std::move(authorizer)), options_(options) {}
+    : router_(std::move(router)),
+      authorizer_(std::move(authorizer)),
+      options_(std::move(options)) {}
 
 HttpResponse Dispatcher::dispatch(const HttpRequest& request) const {
   const std::string* client_id = request.header("x-request-id");

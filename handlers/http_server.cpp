@@ -148,7 +148,7 @@ class PistacheHandler final : public Http::Handler {
               // After a 413 the unread rest of the body must not be parsed as a new request.
               if (shut_after && peer) ::shutdown(peer->fd(), SHUT_RDWR);
             },
-            [unsettled](std::exception_ptr) { --*unsettled; });
+            [unsettled](const std::exception_ptr&) { --*unsettled; });
     if (hooks_.request_finished) hooks_.request_finished(status);
     --*handling_;
   }

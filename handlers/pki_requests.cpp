@@ -141,7 +141,7 @@ std::string read_base64_field(JsonFields& body, const std::string& name) {
   return *bytes;
 }
 
-std::string normalize_serial(std::string s) {
+std::string normalize_serial(const std::string& s) {
   std::string out;
   for (char c : s) {
     if (c == ':') continue;
@@ -197,8 +197,8 @@ ImportCaRequest parse_import_ca_request(JsonFields& body) {
     req.pkcs12_der = read_base64_field(body, "pkcs12_base64");
     req.password = body.optional_string("password", 1024).value_or("");
   } else {
-    req.certificate_pem = body.required_string("certificate_pem", 256 * 1024);
-    req.private_key_pem = body.required_string("private_key_pem", 64 * 1024);
+    req.certificate_pem = body.required_string("certificate_pem", std::size_t{256} * 1024);
+    req.private_key_pem = body.required_string("private_key_pem", std::size_t{64} * 1024);
   }
   if (auto pol = body.optional_object("policy")) req.policy = read_policy_patch(*pol);
   body.reject_unknown();
@@ -217,7 +217,7 @@ IssueRequest parse_issue_request(JsonFields& body) {
   IssueRequest req;
   req.ca_id = required_uuid_field(body, "ca_id");
   if (body.has("csr_pem")) {
-    req.csr_pem = body.required_string("csr_pem", 64 * 1024);
+    req.csr_pem = body.required_string("csr_pem", std::size_t{64} * 1024);
     for (const char* f : {"subject", "sans", "key"}) {
       if (body.has(f))
         core::throw_invalid(std::string("Field '") + f + "' cannot be combined with csr_pem.");
@@ -246,7 +246,7 @@ ImportCertificateRequest parse_import_certificate_request(JsonFields& body) {
     req.pkcs12_der = read_base64_field(body, "pkcs12_base64");
     req.password = body.optional_string("password", 1024).value_or("");
   } else {
-    req.certificate_pem = body.required_string("certificate_pem", 512 * 1024);
+    req.certificate_pem = body.required_string("certificate_pem", std::size_t{512} * 1024);
   }
   body.reject_unknown();
   return req;

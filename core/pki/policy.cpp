@@ -296,9 +296,11 @@ Policy validated_policy(Policy p, const std::string& prefix) {
   for (const auto& r : p.allowed_ip_ranges) {
     std::string why;
     auto range = parse_ip_range(r, &why);
-    if (!range)
-      throw_invalid("Field '" + prefix + ".allowed_ip_ranges' has an invalid range: '" +
-                    printable(r) + "' " + why + ".");
+    if (!range) {
+      std::string detail = "Field '" + prefix + ".allowed_ip_ranges' has an invalid range: '";
+      detail += printable(r) + "' " + why + ".";
+      throw_invalid(detail);
+    }
     add_unique(ranges, range->text());
   }
   p.allowed_ip_ranges = std::move(ranges);
