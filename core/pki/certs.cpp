@@ -11,6 +11,7 @@
 #include <shared_mutex>
 
 #include "core/errors.hpp"
+#include "core/pki/csr_fast.hpp"
 #include "core/pki/keys.hpp"
 #include "core/pki/name_constraints.hpp"
 #include "core/pki/pkcs12_limits.hpp"
@@ -43,7 +44,9 @@ std::string asn1_string(const ASN1_STRING* s) {
                      static_cast<std::size_t>(ASN1_STRING_length(s)));
 }
 
-Sans sans_from(const GENERAL_NAMES* gens) {
+}  // namespace
+
+Sans sans_of(const GENERAL_NAMES* gens) {
   Sans out;
   if (gens == nullptr) return out;
   for (int i = 0; i < sk_GENERAL_NAME_num(gens); ++i) {
@@ -74,6 +77,8 @@ Sans sans_from(const GENERAL_NAMES* gens) {
   }
   return out;
 }
+
+namespace {
 
 void add_conf_ext(X509* cert, X509V3_CTX* ctx, int nid, const std::string& value) {
   X509ExtPtr ext(
@@ -269,7 +274,7 @@ CertInfo describe(X509* cert) {
   info.issuer = subject_of(X509_get_issuer_name(cert));
   GeneralNamesPtr gens(
       static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr)));
-  info.sans = sans_from(gens.get());
+  info.sans = sans_of(gens.get());
   info.not_before = asn1_time_to_epoch(X509_get0_notBefore(cert));
   info.not_after = asn1_time_to_epoch(X509_get0_notAfter(cert));
   info.key_type = key_type_of(X509_get_X509_PUBKEY(cert));
@@ -290,6 +295,21 @@ CertInfo describe(X509* cert) {
 }
 
 ParsedCsr parse_csr(const std::string& pem) {
+  // Decoder-free first (most of the CPU a CSR costs, docs/pitfalls.md); the
+  // OpenSSL path below for anything it does not handle.
+  if (auto der = csr_pem_to_der(pem)) {
+    if (auto fast = read_csr_fast(*der)) {
+      if (!fast->signature_valid)
+        throw DomainError(ErrorCode::invalid_csr, "The CSR's signature does not verify.");
+      ParsedCsr out;
+      out.subject_fields = fast->subject_fields;
+      out.sans = std::move(fast->sans);
+      out.key = fast->key;
+      out.owned_public_key_info = std::move(fast->public_key_info);
+      out.public_key_info = out.owned_public_key_info.get();
+      return out;
+    }
+  }
   auto bio = memory_bio(pem);
   X509ReqPtr req(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
   ERR_clear_error();
@@ -315,11 +335,12 @@ ParsedCsr parse_csr(const std::string& pem) {
   if (STACK_OF(X509_EXTENSION)* exts = X509_REQ_get_extensions(req.get())) {
     GeneralNamesPtr gens(
         static_cast<GENERAL_NAMES*>(X509V3_get_d2i(exts, NID_subject_alt_name, nullptr, nullptr)));
-    out.sans = sans_from(gens.get());
+    out.sans = sans_of(gens.get());
     sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
   }
   EVP_PKEY_up_ref(pub);
   out.public_key.reset(pub);
+  out.key = key_facts(pub);
   out.public_key_info = X509_REQ_get_X509_PUBKEY(req.get());
   out.request = std::move(req);
   ERR_clear_error();
@@ -401,7 +422,9 @@ X509Ptr build_leaf_cert(const LeafCertSpec& spec) {
   X509V3_set_ctx(&ctx, spec.issuer_cert, cert.get(), nullptr, nullptr, 0);
   X509* issuer = spec.issuer_cert;
   add_shared_ext(cert.get(), &ctx, NID_basic_constraints, "critical,CA:FALSE", issuer);
-  const bool rsa = EVP_PKEY_get_base_id(spec.public_key) == EVP_PKEY_RSA;
+  const bool rsa = spec.public_key != nullptr
+                       ? EVP_PKEY_get_base_id(spec.public_key) == EVP_PKEY_RSA
+                       : key_type_of(spec.public_key_info) == "rsa";
   add_shared_ext(cert.get(), &ctx, NID_key_usage,
                  rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature",
                  issuer);

@@ -6,6 +6,7 @@
 
 #include "core/pki/model.hpp"
 #include "core/pki/ossl.hpp"
+#include "core/pki/policy.hpp"
 
 namespace tenantca::core::pki {
 
@@ -18,16 +19,21 @@ std::vector<X509Ptr> read_cert_chain_pem(
 std::string cert_pem(X509* cert);
 std::string cert_der(X509* cert);
 CertInfo describe(X509* cert);
+// The names of a subjectAltName extension (nullptr: none).
+Sans sans_of(const GENERAL_NAMES* gens);
 // Lower-case hex without leading zeros: the form stored and compared everywhere.
 std::string serial_hex(const ASN1_INTEGER* serial);
 
 struct ParsedCsr {
-  X509ReqPtr request;  // owns public_key_info
+  X509ReqPtr request;  // owns public_key_info (OpenSSL path)
   X509NamePtr subject;
   Subject subject_fields;
   Sans sans;
-  EvpPkeyPtr public_key;
+  EvpPkeyPtr public_key;  // null on the decoder-free path (core/pki/csr_fast.hpp)
   const X509_PUBKEY* public_key_info = nullptr;  // the CSR's SubjectPublicKeyInfo, as sent
+  std::unique_ptr<X509_PUBKEY, Deleter<X509_PUBKEY_free>>
+      owned_public_key_info;  // decoder-free path
+  KeyFacts key;               // what the policy engine judges
 };
 // Throws DomainError(invalid_csr) when unreadable or its signature does not verify.
 ParsedCsr parse_csr(const std::string& pem);

@@ -334,7 +334,7 @@ Issued PkiService::issue(const std::string& tenant_id, IssueRequest req, const A
   // audit event. Nothing is stored unless both are.
   const auto ca = store_.find_ca(tenant_id, req.ca_id);
   if (!ca) throw_not_found("No CA with id " + req.ca_id + ".");
-  const KeyFacts key = csr ? key_facts(csr->public_key.get()) : key_facts(*req.key);
+  const KeyFacts key = csr ? csr->key : key_facts(*req.key);
   const LeafPlan plan = plan_leaf(*ca, req.subject, req.sans, key, req.validity_days, req.usages);
   if (csr) {
     out.certificate = sign_leaf(*ca, plan, csr->public_key.get(), csr->public_key_info);

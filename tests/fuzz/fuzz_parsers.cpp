@@ -11,6 +11,7 @@
 #include "core/errors.hpp"
 #include "core/pagination.hpp"
 #include "core/pki/certs.hpp"
+#include "core/pki/csr_fast.hpp"
 #include "core/pki/keys.hpp"
 #include "core/pki/names.hpp"
 #include "core/pki/policy.hpp"
@@ -39,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   const std::string input(reinterpret_cast<const char*>(data + 1), size - 1);
   try {
-    switch (data[0] % 9) {
+    switch (data[0] % 10) {
       case 0: {
         auto csr = parse_csr(input);
         (void)csr;
@@ -98,6 +99,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)apply_policy_patch(Policy{}, patch);
         break;
       }
+      case 9:
+        (void)read_csr_fast(input);  // the decoder-free CSR reader, on raw DER
+        break;
     }
   } catch (const DomainError&) {
     // Refusals are the expected outcome for garbage.
