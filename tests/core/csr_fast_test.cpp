@@ -84,7 +84,8 @@ TEST(CsrFast, AgreesWithOpenSslOnValidAndCorruptedCsrs) {
     EXPECT_EQ(fast->sans.email, std::vector<std::string>{"ops@acme.example"}) << c.label;
     // The key info it builds encodes the same SubjectPublicKeyInfo, byte for byte.
     ASSERT_TRUE(fast->public_key_info) << c.label;
-    EXPECT_EQ(der_of(fast->public_key_info.get(), i2d_X509_PUBKEY), der_of(key.get(), i2d_PUBKEY)) << c.label;
+    EXPECT_EQ(der_of(fast->public_key_info.get(), i2d_X509_PUBKEY), der_of(key.get(), i2d_PUBKEY))
+        << c.label;
 
     // Corruptions: the last byte of the signature, a byte of the subject.
     for (std::size_t offset : {der.size() - 1, der.find("web.svc") + 1}) {
