@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # PKI benchmarks, each beside its baseline in the same run:
 #  1. issuance from an EC P-256 CSR at 16 concurrent clients, every
-#     certificate committed, vs `cfssl serve` /api/v1/cfssl/sign (no database);
+#     certificate committed, vs `cfssl serve` /api/v1/cfssl/sign without a
+#     database and with its PostgreSQL certdb in the same durable cluster;
 #  2. OCSP responses/s (POST, 64 connections), without a nonce (answers may
 #     be cached) and with one (every answer read and signed);
 #  3. CRL build time with 100k revoked entries, and revoke latency with 0 vs
@@ -53,6 +54,27 @@ read -r c_rps c_err _ _ < <(wrk -t2 -c16 -d"${DURATION}s" -s "$W/cfssl.lua" "htt
 curl -s -d "{\"certificate_request\":$csr_json}" "http://127.0.0.1:$cport/api/v1/cfssl/sign" | jq -e '.success' >/dev/null \
   || echo "  (warning: cfssl did not sign the CSR; its figure is not comparable)"
 
+# cfssl again, now storing every certificate it signs (its certdb, PostgreSQL
+# driver) in a database of the same durable cluster: the like-for-like peer.
+# The table is cfssl 1.2's certdb layout, written out here (Debian's package
+# ships the binary, not its goose migrations).
+"$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U tenantca cfssl
+"$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U tenantca -d cfssl -Atq -c "
+  CREATE TABLE certificates (serial_number bytea NOT NULL, authority_key_identifier bytea NOT NULL,
+    ca_label bytea, status bytea NOT NULL, reason int, expiry timestamptz, revoked_at timestamptz,
+    pem bytea NOT NULL, PRIMARY KEY (serial_number, authority_key_identifier));
+  CREATE TABLE ocsp_responses (serial_number bytea NOT NULL, authority_key_identifier bytea NOT NULL,
+    body bytea NOT NULL, expiry timestamptz, PRIMARY KEY (serial_number, authority_key_identifier));"
+printf '{"driver":"postgres","data_source":"postgres://tenantca@127.0.0.1:%s/cfssl?sslmode=disable"}\n' "$PGPORT" >"$W/cfssl-db.json"
+cdport=$(free_port)
+cfssl serve -address 127.0.0.1 -port "$cdport" -ca "$W/cfssl-ca.pem" -ca-key "$W/cfssl-ca.key" -config "$W/cfssl.json" \
+  -db-config "$W/cfssl-db.json" >"$W/cfssl-db.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$cdport/api/v1/cfssl/sign" && break; sleep 0.1; done
+read -r cd_rps cd_err cd_req _ < <(wrk -t2 -c16 -d"${DURATION}s" -s "$W/cfssl.lua" "http://127.0.0.1:$cdport/api/v1/cfssl/sign" 2>&1 | wrk_summary)
+cd_rows=$("$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U tenantca -d cfssl -Atq -c "SELECT count(*) FROM certificates")
+[ "${cd_rows:-0}" -gt 0 ] || echo "  (warning: cfssl stored no certificate in its database; its figure is not comparable)"
+
 # --- 2. OCSP responses/s -----------------------------------------------------------------
 LEAF=$(j "$KEY" /api/v1/certificates "{\"ca_id\":\"$CA\",\"csr_pem\":$csr_json}" | jq -r .certificate_pem)
 echo "$LEAF" >"$W/leaf.pem"
@@ -97,7 +119,9 @@ latN=$(revoke_latency "$CA")
 echo "PKI benchmarks, $(nproc) cores, tenantca with $(( $(nproc) * 2 + 1 )) workers"
 printf '  issuance, EC P-256 CSR, 16 clients : %9s certs/s (%s requests, %s committed, errors %s)\n' "$i_rps" "$i_req" "$committed" "$i_err"
 printf '  cfssl serve /api/v1/cfssl/sign     : %9s certs/s (errors %s; keeps no database)\n' "$c_rps" "$c_err"
+printf '  cfssl serve, PostgreSQL certdb     : %9s certs/s (%s requests, %s rows stored, errors %s)\n' "$cd_rps" "$cd_req" "$cd_rows" "$cd_err"
 printf '  ratio tenantca / cfssl             : %9s (goal >= 1.5)\n' "$(ratio "$i_rps" "$c_rps")"
+printf '  ratio tenantca / cfssl + certdb    : %9s (both durable)\n' "$(ratio "$i_rps" "$cd_rps")"
 printf '  OCSP POST, 64 connections, no nonce: %9s responses/s (errors %s; goal >= 20000; answers cached per worker)\n' "$o_rps" "$o_err"
 printf '  OCSP POST, 64 connections, nonce   : %9s responses/s (errors %s; each answer signed afresh, statuses cached per worker)\n' "$on_rps" "$on_err"
 printf '  CRL build, %s revoked entries  : %9s s (then cached: %s s; goal < 0.5 s)\n' "$entries" "$crl_build" "$crl_cached"

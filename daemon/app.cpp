@@ -11,6 +11,7 @@
 #include "core/pki/service.hpp"
 #include "core/tenancy_service.hpp"
 #include "core/text.hpp"
+#include "daemon/one_shot_pki.hpp"
 #include "db/auth_cache.hpp"
 #include "db/change_listener.hpp"
 #include "db/database.hpp"
@@ -71,9 +72,7 @@ class WorkerAppImpl final : public WorkerApp {
                 .ocsp_max_bytes = static_cast<std::size_t>(cfg.pki_cache_max_mb) << 20,
                 .status_max_entries = 50000}});
     pki_->set_cache_stats(&counters.ocsp_cache, &counters.status_cache, &counters.crl_cache);
-    std::vector<const core::Kek*> previous;
-    for (const auto& k : preloaded.previous_keks) previous.push_back(&k);
-    pki_->set_previous_keks(std::move(previous));
+    pki_->set_previous_keks(preloaded.previous_kek_views());
 
     auto* probe = probe_.get();
     tenancy_store_ = std::make_unique<db::SqlTenancyStore>(*database);
@@ -284,14 +283,8 @@ Preloaded preload(const Config& cfg) {
   // Every CA key must unseal with the loaded KEKs before we serve: a wrong or
   // missing KEK is a refusal at start naming the CAs, not a 500 at issuance.
   if (p.kek) {
-    db::Database database(db::DatabaseOptions{.conninfo = cfg.database_url, .pool_size = 1});
-    db::SqlPkiStore store(database);
-    core::SystemClock clock;
-    core::pki::PkiService pki(store, &*p.kek, clock, core::pki::PkiSettings{});
-    std::vector<const core::Kek*> previous;
-    for (const auto& k : p.previous_keks) previous.push_back(&k);
-    pki.set_previous_keks(std::move(previous));
-    const auto bad = pki.unsealable_cas();
+    OneShotPki check(cfg, p);
+    const auto bad = check.pki().unsealable_cas();
     if (!bad.empty()) {
       std::string names;
       for (const auto& b : bad) names += (names.empty() ? "" : "; ") + b;

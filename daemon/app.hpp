@@ -21,6 +21,12 @@ namespace tenantca::daemon {
 struct Preloaded {
   std::optional<core::Kek> kek;          // current: seals new CA keys
   std::vector<core::Kek> previous_keks;  // older: still unseal
+  // The previous KEKs as the PKI service takes them (pointers into this object).
+  std::vector<const core::Kek*> previous_kek_views() const {
+    std::vector<const core::Kek*> views;
+    for (const auto& k : previous_keks) views.push_back(&k);
+    return views;
+  }
   // Shared memory mapped by the master: one exact limit per key for the
   // whole instance, across workers, restarts and reloads.
   std::shared_ptr<core::RateLimiter> rate_limiter;

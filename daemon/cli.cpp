@@ -22,6 +22,7 @@
 #include "daemon/exit_codes.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/master.hpp"
+#include "daemon/one_shot_pki.hpp"
 #include "daemon/pid_file.hpp"
 #include "db/database.hpp"
 #include "db/health_probe.hpp"
@@ -227,14 +228,9 @@ int cmd_kek_rewrap(const SettingFlags& flags) {
     configure_libpq_environment(cfg);
     if (cfg.security_kek_file.empty()) throw std::runtime_error("security.kek_file is not set");
     const Preloaded keys = load_keys(cfg);
-    db::Database database(db::DatabaseOptions{.conninfo = cfg.database_url, .pool_size = 1});
-    db::SqlPkiStore store(database);
-    core::SystemClock clock;
-    core::pki::PkiService pki(store, &*keys.kek, clock, core::pki::PkiSettings{});
-    std::vector<const core::Kek*> previous;
-    for (const auto& k : keys.previous_keks) previous.push_back(&k);
-    pki.set_previous_keks(std::move(previous));
-    const int n = pki.rewrap_ca_keys(core::Actor{db::command_line_actor_key(database), "cli", {}});
+    OneShotPki one_shot(cfg, keys);
+    const int n = one_shot.pki().rewrap_ca_keys(
+        core::Actor{db::command_line_actor_key(one_shot.database()), "cli", {}});
     std::cerr << "re-sealed " << n << " CA key(s) under KEK " << keys.kek->id << "\n";
     std::cout << n << "\n";
     return kExitOk;

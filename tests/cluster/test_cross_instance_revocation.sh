@@ -59,6 +59,11 @@ distinct=$(wc -l <"$T/answers")
 expect_eq "instance 2's CRL (now cached) does not list the leaf before revocation" absent "$(crl_state "$INSTANCE2_URL")"
 expect_eq "instance 3's CRL does not list it either" absent "$(crl_state "$INSTANCE3_URL")"
 
+cache_metric() { # base-url name labels: one counter of that instance
+  curl -s "$1/metrics" | awk -v k="$2{$3}" '$1 == k {print $2}'
+}
+inv2_before=$(cache_metric "$INSTANCE2_URL" tenantca_cache_invalidations_total 'cache="ocsp"')
+byp2_before=$(cache_metric "$INSTANCE2_URL" tenantca_cache_lookups_total 'cache="ocsp",result="bypass"')
 API_KEY=$ISSUER BASE=$INSTANCE1_URL api POST "/api/v1/certificates/$LEAF/revoke" '{"reason":"key_compromise"}'
 expect_status 200 "revoked through instance 1"
 revoked_ms=$(date +%s%3N)
@@ -66,6 +71,14 @@ wait_for 5 all_say revoked
 seen_ms=$(( $(date +%s%3N) - revoked_ms ))
 echo "# every worker of instances 2 and 3 answered revoked $seen_ms ms after the revoke returned"
 if [ "$seen_ms" -le 1000 ]; then ok "OCSP on other instances says revoked within 1 s"; else fail "OCSP took $seen_ms ms"; fi
+# The fresh answers came from invalidation over LISTEN, not from bypassing a
+# cache whose listener was down.
+inv2_after=$(cache_metric "$INSTANCE2_URL" tenantca_cache_invalidations_total 'cache="ocsp"')
+byp2_after=$(cache_metric "$INSTANCE2_URL" tenantca_cache_lookups_total 'cache="ocsp",result="bypass"')
+[ "${inv2_after:-0}" -gt "${inv2_before:-0}" ] && ok "instance 2's OCSP caches were invalidated ($inv2_before -> $inv2_after)" \
+  || fail "instance 2's OCSP invalidations $inv2_before -> $inv2_after"
+[ -n "$byp2_before" ] && [ "$byp2_before" = "$byp2_after" ] && ok "instance 2 never bypassed its OCSP cache" \
+  || fail "instance 2's OCSP bypasses '$byp2_before' -> '$byp2_after'"
 for n in 2 3; do
   url_var="INSTANCE${n}_URL"
   crl_lists() { [ "$(crl_state "$1")" = lists ]; }
