@@ -72,21 +72,22 @@ expect_eq "a DNS-name CN becomes the SAN" "cn-only.svc.acme.internal" "$(jget '.
 expect_match "RSA leaf also gets keyEncipherment" "Digital Signature, Key Encipherment" "$(pem_of | openssl x509 -noout -ext keyUsage)"
 
 # A CSR whose signature does not verify: flip one byte of the signature.
+bad_signature_csr() { # csr-der-file -> PEM on stdout, one signature byte flipped
+  local off orig
+  off=$(( $(stat -c %s "$1") - 5 ))
+  orig=$(od -An -tu1 -j"$off" -N1 "$1" | tr -d ' ')
+  printf "$(printf '\\%03o' $((orig ^ 1)))" | dd of="$1" bs=1 seek="$off" conv=notrunc 2>/dev/null
+  openssl req -inform DER -in "$1" 2>/dev/null
+}
 openssl req -in web.csr -outform DER -out bad.der
-off=$(( $(stat -c %s bad.der) - 5 ))
-orig=$(od -An -tu1 -j"$off" -N1 bad.der | tr -d ' ')
-printf "$(printf '\\%03o' $((orig ^ 1)))" | dd of=bad.der bs=1 seek="$off" conv=notrunc 2>/dev/null
-openssl req -inform DER -in bad.der -out bad.csr 2>/dev/null
+bad_signature_csr bad.der >bad.csr
 API_KEY=$ISSUER api POST /api/v1/certificates "{\"ca_id\":\"$INT\",\"csr_pem\":$(jq -Rs . <bad.csr)}"
 expect_problem 400 invalid_csr
 # The same on a P-521 key: read by OpenSSL's path, not the decoder-free one
 # (core/pki/csr_fast.cpp), which must check the signature as well.
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-521 -nodes -keyout /dev/null -subj /CN=p521.svc.acme.internal \
   -outform DER -out bad521.der 2>/dev/null
-off=$(( $(stat -c %s bad521.der) - 5 ))
-orig=$(od -An -tu1 -j"$off" -N1 bad521.der | tr -d ' ')
-printf "$(printf '\\%03o' $((orig ^ 1)))" | dd of=bad521.der bs=1 seek="$off" conv=notrunc 2>/dev/null
-openssl req -inform DER -in bad521.der -out bad521.csr 2>/dev/null
+bad_signature_csr bad521.der >bad521.csr
 API_KEY=$ISSUER api POST /api/v1/certificates "{\"ca_id\":\"$INT\",\"csr_pem\":$(jq -Rs . <bad521.csr)}"
 expect_problem 400 invalid_csr
 API_KEY=$ISSUER api POST /api/v1/certificates "{\"ca_id\":\"$INT\",\"csr_pem\":\"not a csr\"}"
