@@ -92,12 +92,17 @@ wait "$INFLIGHT" || true
 expect_eq "TERM: the in-flight 3 s request completes with 200" 200 "$(cat "$T/inflight.code")"
 expect_eq "TERM: master exits 0 after the drain" 0 "$rc"
 
+# A worker has accepted the connection and read the whole request: the
+# server side of the socket exists with nothing left unread.
+request_being_served() {
+  ss -Htn state established "( sport = :$PORT )" | awk '$1 == 0 {found = 1} END {exit !found}'
+}
 # --- graceful_timeout: a request longer than it is cut off by SIGKILL -------------------------
 write_config '[testing]' 'sleep_endpoint = true'
 start_daemon --graceful-timeout 1
 curl -s -m 20 -o /dev/null -w '%{http_code}' "$BASE/api/v1/_test/sleep?ms=15000" >"$T/long.code" &
 LONG=$!
-sleep 0.3   # the long request is being served
+wait_for 5 request_being_served || fail "the long request never reached a worker"
 start=$(date +%s%N)
 kill -TERM "$DAEMON_PID"
 if wait "$DAEMON_PID"; then rc=0; else rc=$?; fi
@@ -114,7 +119,7 @@ for sig in INT QUIT; do
   start_daemon
   curl -s -m 20 -o /dev/null -w '%{http_code}' "$BASE/api/v1/_test/sleep?ms=15000" >"$T/quick.code" &
   QUICK=$!
-  sleep 0.3
+  wait_for 5 request_being_served || fail "SIG$sig: the request never reached a worker"
   start=$(date +%s%N)
   kill -"$sig" "$DAEMON_PID"
   if wait "$DAEMON_PID"; then rc=0; else rc=$?; fi
