@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "db/pq.hpp"
+#include "db/statement.hpp"
 
 namespace tenantca::db {
 
@@ -16,6 +17,10 @@ ChangeListener::ChangeListener(std::string conninfo, ListenerStats* stats)
 namespace {
 void count(std::atomic<uint64_t> ListenerStats::*field, ListenerStats* stats) {
   if (stats != nullptr) (stats->*field).fetch_add(1, std::memory_order_relaxed);
+}
+void listen(PGconn* conn, const std::string& channel) {
+  const std::string text = "LISTEN " + channel;
+  run(conn, Sql{"listen", text.c_str()});
 }
 }  // namespace
 
@@ -50,8 +55,9 @@ void ChangeListener::loop() {
     PgConn conn;
     try {
       conn = pq_connect(conninfo_);
-      for (const auto& s : subscriptions_) pq_exec(conn.get(), ("LISTEN " + s.channel).c_str());
-      pq_exec(conn.get(), ("LISTEN " + heartbeat).c_str());
+      // Channel names are our own constants, never user input.
+      for (const auto& s : subscriptions_) listen(conn.get(), s.channel);
+      listen(conn.get(), heartbeat);
     } catch (const std::exception& e) {
       spdlog::warn(
           "change listener: cannot listen for other instances' changes, caches bypassed: {}",

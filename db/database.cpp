@@ -5,27 +5,20 @@
 
 #include <thread>
 
-#include "db/prepared.hpp"
 #include "db/read_routing.hpp"
+#include "db/statement.hpp"
 
 namespace tenantca::db {
 namespace {
 
 std::string sqlstate_of(const std::exception& e) {
   if (const auto* pe = dynamic_cast<const soci::postgresql_soci_error*>(&e)) return pe->sqlstate();
-  if (const auto* qe = dynamic_cast<const PqError*>(&e)) return qe->sqlstate();
+  if (const auto* de = dynamic_cast<const DbError*>(&e)) return de->sqlstate();
   return {};
 }
 
-PGconn* raw_conn(soci::session& s) {
-  // Every session of this pool is opened with the postgresql backend; its
-  // typeinfo is not exported by libsoci, so no dynamic_cast.
-  auto* be = static_cast<soci::postgresql_session_backend*>(s.get_backend());
-  return be ? be->conn_ : nullptr;
-}
-
 bool connection_broken(soci::session& s) {
-  PGconn* c = raw_conn(s);
+  PGconn* c = connection_of(s);
   return c == nullptr || PQstatus(c) != CONNECTION_OK;
 }
 
@@ -125,6 +118,8 @@ void Database::read(const char* what, const std::function<void(soci::session&)>&
       spdlog::debug("replica read {} failed, using the primary: {}", what, e.internal());
     } catch (const soci::soci_error& e) {
       spdlog::debug("replica read {} failed, using the primary: {}", what, e.what());
+    } catch (const DbError& e) {
+      spdlog::debug("replica read {} failed, using the primary: {}", what, e.what());
     }
     if (read_stats_) ++read_stats_->replica_fallbacks;
   }
@@ -132,58 +127,91 @@ void Database::read(const char* what, const std::function<void(soci::session&)>&
   run(what, false, work);
 }
 
+// A pooled session for one attempt: given back (reconnected first when it
+// broke) however the attempt ends.
+class Database::Lease {
+ public:
+  explicit Lease(Database& db) : db_(db), pos_(db.lease()) {}
+  ~Lease() { db_.give_back(pos_, broken_ || connection_broken(session())); }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  soci::session& session() { return db_.pool_.at(pos_); }
+  void mark_broken() { broken_ = true; }
+
+ private:
+  Database& db_;
+  std::size_t pos_;
+  bool broken_ = false;
+};
+
 void Database::run(const char* what, bool transactional,
                    const std::function<void(soci::session&)>& work) {
   constexpr int kMaxAttempts = 3;
   for (int attempt = 1;; ++attempt) {
     const auto started = std::chrono::steady_clock::now();
-    const std::size_t pos = lease();
-    soci::session& s = pool_.at(pos);
     Failure failure = Failure::none;
-    try {
-      if (transactional) {
-        soci::transaction tx(s);
-        work(s);
-        tx.commit();
-      } else {
-        work(s);
+    std::string error;
+    {
+      Lease lease(*this);
+      soci::session& s = lease.session();
+      // Only database errors are classified; a domain error thrown by `work`
+      // (a conflict, a policy refusal) passes through untouched.
+      const auto classify_or_rethrow = [&](const std::exception& e) {
+        failure = classify(e, s);
+        if (failure == Failure::none) throw;
+        if (failure == Failure::connection) lease.mark_broken();
+        error = e.what();
+      };
+      try {
+        if (transactional) {
+          soci::transaction tx(s);
+          work(s);
+          tx.commit();
+        } else {
+          work(s);
+        }
+      } catch (const soci::soci_error& e) {
+        classify_or_rethrow(e);
+      } catch (const DbError& e) {
+        classify_or_rethrow(e);
       }
-    } catch (const soci::soci_error& e) {
-      failure = classify(e, s);
-      give_back(pos, failure == Failure::connection);
-      if ((failure == Failure::connection || failure == Failure::retryable) &&
-          attempt < kMaxAttempts) {
-        spdlog::warn("database operation {} failed ({}), retrying", what,
-                     failure == Failure::connection ? "connection lost" : "serialization");
-        if (failure == Failure::retryable)
-          std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
-        continue;
-      }
-      if (failure == Failure::connection) {
-        throw core::DomainError(core::ErrorCode::unavailable,
-                                "The database is unavailable; retry shortly.", e.what());
-      }
-      if (failure == Failure::timeout) {
-        if (options_.stats != nullptr)
-          options_.stats->statement_timeouts.fetch_add(1, std::memory_order_relaxed);
-        throw core::DomainError(core::ErrorCode::unavailable,
-                                "The database did not answer in time.", e.what());
-      }
-      throw;
-    } catch (...) {
-      give_back(pos, connection_broken(s));
-      throw;
     }
-    give_back(pos, false);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - started)
-                        .count();
-    if (options_.slow_query_ms > 0 && ms >= options_.slow_query_ms) {
+    if (failure == Failure::none) {
+      note_duration(what, started);
+      return;
+    }
+    if ((failure == Failure::connection || failure == Failure::retryable) &&
+        attempt < kMaxAttempts) {
+      spdlog::warn("database operation {} failed ({}), retrying", what,
+                   failure == Failure::connection ? "connection lost" : "serialization");
+      if (failure == Failure::retryable)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5 * attempt));
+      continue;
+    }
+    if (failure == Failure::timeout) {
       if (options_.stats != nullptr)
-        options_.stats->slow_operations.fetch_add(1, std::memory_order_relaxed);
-      spdlog::warn("slow database operation {}: {} ms", what, ms);
+        options_.stats->statement_timeouts.fetch_add(1, std::memory_order_relaxed);
+      throw core::DomainError(core::ErrorCode::unavailable, "The database did not answer in time.",
+                              error);
     }
-    return;
+    if (failure == Failure::connection) {
+      throw core::DomainError(core::ErrorCode::unavailable,
+                              "The database is unavailable; retry shortly.", error);
+    }
+    // Serialization failures that outlasted the retries.
+    throw core::DomainError(core::ErrorCode::unavailable, "The database is busy; retry shortly.",
+                            error);
+  }
+}
+
+void Database::note_duration(const char* what, std::chrono::steady_clock::time_point started) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  if (options_.slow_query_ms > 0 && ms >= options_.slow_query_ms) {
+    if (options_.stats != nullptr)
+      options_.stats->slow_operations.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("slow database operation {}: {} ms", what, ms);
   }
 }
 

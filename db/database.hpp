@@ -59,7 +59,9 @@ class Database {
                       ReadStats* stats);
 
  private:
+  class Lease;
   void run(const char* what, bool transactional, const std::function<void(soci::session&)>& work);
+  void note_duration(const char* what, std::chrono::steady_clock::time_point started);
   std::size_t lease();
   void give_back(std::size_t pos, bool broken);
 

@@ -3,35 +3,42 @@
 #include <cstdlib>
 
 #include "db/pq.hpp"
+#include "db/statement.hpp"
 
 namespace tenantca::db {
 namespace {
 
 // Arbitrary but fixed: the advisory lock key all tenantca migrators share.
-constexpr const char* kLockSql = "SELECT pg_advisory_lock(7236452115323)";
-constexpr const char* kUnlockSql = "SELECT pg_advisory_unlock(7236452115323)";
-constexpr const char* kCreateTableSql =
-    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " version integer PRIMARY KEY, name text NOT NULL,"
-    " applied_at timestamptz NOT NULL DEFAULT now())";
-constexpr const char* kCurrentVersionSql =
-    "SELECT coalesce(max(version), 0) FROM schema_migrations";
-constexpr const char* kTableExistsSql = "SELECT to_regclass('schema_migrations') IS NOT NULL";
+constexpr Sql kLock{"migrations.lock", "SELECT pg_advisory_lock(7236452115323)"};
+constexpr Sql kUnlock{"migrations.unlock", "SELECT pg_advisory_unlock(7236452115323)"};
+constexpr Sql kQuiet{"migrations.quiet", "SET client_min_messages = warning"};
+constexpr Sql kBegin{"migrations.begin", "BEGIN"};
+constexpr Sql kCommit{"migrations.commit", "COMMIT"};
+constexpr Sql kCreateTable{"migrations.create_table",
+                           "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                           " version integer PRIMARY KEY, name text NOT NULL,"
+                           " applied_at timestamptz NOT NULL DEFAULT now())"};
+constexpr Sql kCurrentVersion{"migrations.current_version",
+                              "SELECT coalesce(max(version), 0) FROM schema_migrations"};
+constexpr Sql kTableExists{"migrations.table_exists",
+                           "SELECT (to_regclass('schema_migrations') IS NOT NULL)::int"};
 // Added after the first releases: what each migration declared about older binaries.
-constexpr const char* kAddCompatibleSql =
-    "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS compatible_with integer";
-constexpr const char* kRecordSql =
-    "INSERT INTO schema_migrations (version, name, compatible_with) VALUES ($1, $2, $3)";
-constexpr const char* kCompatibleColumnSql =
+constexpr Sql kAddCompatible{
+    "migrations.add_compatible",
+    "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS compatible_with integer"};
+constexpr Sql kRecord{
+    "migrations.record",
+    "INSERT INTO schema_migrations (version, name, compatible_with) VALUES ($1, $2, $3)"};
+constexpr Sql kCompatibleColumn{
+    "migrations.compatible_column",
     "SELECT count(*) FROM information_schema.columns WHERE table_name = 'schema_migrations' "
-    "AND column_name = 'compatible_with'";
-constexpr const char* kNewerSql =
-    "SELECT version, name, coalesce(compatible_with, version) FROM schema_migrations "
-    "WHERE version > $1::int ORDER BY version";
+    "AND column_name = 'compatible_with'"};
+constexpr Sql kNewer{"migrations.newer",
+                     "SELECT version, name, coalesce(compatible_with, version) "
+                     "FROM schema_migrations WHERE version > $1::int ORDER BY version"};
 
 int read_version(PGconn* conn) {
-  auto res = pq_exec(conn, kCurrentVersionSql);
-  return std::atoi(PQgetvalue(res.get(), 0, 0));
+  return run(conn, kCurrentVersion).row(0).int32(0);
 }
 
 }  // namespace
@@ -42,21 +49,20 @@ int expected_schema_version() {
 
 MigrationReport migrate(const std::string& conninfo) {
   auto conn = pq_connect(conninfo);
-  pq_exec(conn.get(), "SET client_min_messages = warning");
-  pq_exec(conn.get(), kLockSql);
+  run(conn.get(), kQuiet);
+  run(conn.get(), kLock);
   MigrationReport report{};
   try {
-    pq_exec(conn.get(), kCreateTableSql);
-    pq_exec(conn.get(), kAddCompatibleSql);
+    run(conn.get(), kCreateTable);
+    run(conn.get(), kAddCompatible);
     report.from_version = read_version(conn.get());
     for (const auto& m : migrations()) {
       if (m.version <= report.from_version) continue;
-      pq_exec(conn.get(), "BEGIN");
+      run(conn.get(), kBegin);
       try {
-        pq_exec(conn.get(), m.sql);
-        pq_exec_params(conn.get(), kRecordSql,
-                       {std::to_string(m.version), m.name, std::to_string(m.compatible_with)});
-        pq_exec(conn.get(), "COMMIT");
+        run(conn.get(), Sql{m.name, m.sql});
+        run(conn.get(), kRecord, {m.version, std::string(m.name), m.compatible_with});
+        run(conn.get(), kCommit);
       } catch (...) {
         PQclear(PQexec(conn.get(), "ROLLBACK"));
         throw;
@@ -65,17 +71,16 @@ MigrationReport migrate(const std::string& conninfo) {
     }
     report.to_version = read_version(conn.get());
   } catch (...) {
-    PQclear(PQexec(conn.get(), kUnlockSql));
+    PQclear(PQexec(conn.get(), kUnlock.text));
     throw;
   }
-  pq_exec(conn.get(), kUnlockSql);
+  run(conn.get(), kUnlock);
   return report;
 }
 
 int current_schema_version(const std::string& conninfo) {
   auto conn = pq_connect(conninfo);
-  auto exists = pq_exec(conn.get(), kTableExistsSql);
-  if (std::string(PQgetvalue(exists.get(), 0, 0)) != "t") return 0;
+  if (!run(conn.get(), kTableExists).row(0).flag(0)) return 0;
   return read_version(conn.get());
 }
 
@@ -83,9 +88,7 @@ SchemaCompatibility check_schema_compatibility(const std::string& conninfo) {
   SchemaCompatibility c;
   c.binary_version = expected_schema_version();
   auto conn = pq_connect(conninfo);
-  auto exists = pq_exec(conn.get(), kTableExistsSql);
-  c.database_version =
-      std::string(PQgetvalue(exists.get(), 0, 0)) == "t" ? read_version(conn.get()) : 0;
+  c.database_version = run(conn.get(), kTableExists).row(0).flag(0) ? read_version(conn.get()) : 0;
   if (c.database_version == c.binary_version) {
     c.ok = true;
     return c;
@@ -96,22 +99,21 @@ SchemaCompatibility check_schema_compatibility(const std::string& conninfo) {
                "; run `tenantca migrate`";
     return c;
   }
-  auto has_column = pq_exec(conn.get(), kCompatibleColumnSql);
-  if (std::atoi(PQgetvalue(has_column.get(), 0, 0)) == 0) {
+  if (run(conn.get(), kCompatibleColumn).row(0).int32(0) == 0) {
     c.reason = "database schema is at version " + std::to_string(c.database_version) +
                ", newer than this binary's " + std::to_string(c.binary_version) +
                ", and records no compatibility; upgrade this binary";
     return c;
   }
-  auto newer = pq_exec_params(conn.get(), kNewerSql, {std::to_string(c.binary_version)});
-  for (int i = 0; i < PQntuples(newer.get()); ++i) {
-    const int compatible = std::atoi(PQgetvalue(newer.get(), i, 2));
+  const auto newer = run(conn.get(), kNewer, {c.binary_version});
+  for (int i = 0; i < newer.size(); ++i) {
+    const int compatible = newer.row(i).int32(2);
     if (compatible > c.binary_version) {
       c.reason = std::string("database schema is at version ") +
-                 std::to_string(c.database_version) + "; migration " +
-                 PQgetvalue(newer.get(), i, 1) + " works only with binaries of schema " +
-                 std::to_string(compatible) + " or newer, this binary is at " +
-                 std::to_string(c.binary_version) + "; upgrade this binary";
+                 std::to_string(c.database_version) + "; migration " + newer.row(i).text(1) +
+                 " works only with binaries of schema " + std::to_string(compatible) +
+                 " or newer, this binary is at " + std::to_string(c.binary_version) +
+                 "; upgrade this binary";
       return c;
     }
   }

@@ -1,6 +1,6 @@
 #pragma once
-// PostgreSQL side of the PKI: the PkiStore the service uses, and the
-// tenant-scoped read queries behind the list/get endpoints.
+// PostgreSQL side of the PKI: the PkiStore that core::pki::PkiService uses,
+// every tenant-owned query filtered on tenant_id.
 #include <optional>
 #include <string>
 
@@ -37,17 +37,5 @@ class SqlPkiStore final : public core::pki::PkiStore {
  private:
   Database& db_;
 };
-
-std::optional<core::pki::CaRecord> find_ca(Database& db, const std::string& tenant_id,
-                                           const std::string& ca_id);
-core::Page<core::pki::CaRecord> list_cas(Database& db, const std::string& tenant_id,
-                                         const core::PageRequest& page);
-
-using core::pki::CertificateFilter;
-std::optional<core::pki::CertRecord> find_certificate(Database& db, const std::string& tenant_id,
-                                                      const std::string& id);
-core::Page<core::pki::CertRecord> list_certificates(Database& db, const std::string& tenant_id,
-                                                    const CertificateFilter& filter,
-                                                    const core::PageRequest& page, int64_t now);
 
 }  // namespace tenantca::db

@@ -1,6 +1,7 @@
 #pragma once
-// Thin RAII over libpq for the few places that need what SOCI does not offer:
-// multi-statement migrations, the bounded health probe and LISTEN/NOTIFY.
+// libpq connections of their own, outside the pools, for what SOCI does not
+// offer: multi-statement migrations and LISTEN/NOTIFY (statements on them run
+// through db/statement.hpp like everything else).
 #include <libpq-fe.h>
 
 #include <memory>
@@ -26,10 +27,4 @@ class DatabaseUnavailable : public std::runtime_error {
 
 // Connects or throws DatabaseUnavailable with libpq's message.
 PgConn pq_connect(const std::string& conninfo);
-// Runs SQL (several statements allowed); throws std::runtime_error on failure.
-PgResult pq_exec(PGconn* conn, const std::string& sql);
-// Same, with text parameters $1..$n.
-PgResult pq_exec_params(PGconn* conn, const std::string& sql,
-                        const std::vector<std::string>& params);
-
 }  // namespace tenantca::db

@@ -2,119 +2,145 @@
 
 #include "core/random.hpp"
 #include "core/uuid.hpp"
-#include "db/prepared.hpp"
+#include "db/statement.hpp"
 
 namespace tenantca::db {
 namespace {
 
 // ---- SQL ---------------------------------------------------------------
-constexpr const char* kInsertTenant =
-    "INSERT INTO tenants (id, name, rate_rps, rate_burst) VALUES (CAST(:id AS uuid), :name, :rps, "
-    ":burst) "
-    "RETURNING id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM "
-    "created_at) * 1000000)::bigint";
-// The same lookup as a server-side prepared statement (the hot read path).
-constexpr const char* kSelectTenantPrepared =
-    "SELECT id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * "
-    "1000000)::bigint "
-    "FROM tenants WHERE id = $1::uuid";
-constexpr const char* kSelectTenantForUpdate =
-    "SELECT id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * "
-    "1000000)::bigint "
-    "FROM tenants WHERE id = CAST(:id AS uuid) FOR UPDATE";
-// Lists and the key lookup go through libpq (one round trip; the lookup
-// prepared once per connection), like the PKI reads.
-constexpr const char* kListTenants =
-    "SELECT id::text, name, rate_rps, rate_burst, disabled::int, (extract(epoch FROM created_at) * "
-    "1000000)::bigint "
-    "FROM tenants WHERE (created_at, id) < (timestamptz 'epoch' + $1::bigint * interval '1 "
-    "microsecond', $2::uuid) "
-    "ORDER BY created_at DESC, id DESC LIMIT $3::int";
-constexpr const char* kUpdateTenant =
-    "UPDATE tenants SET name = :name, rate_rps = :rps, rate_burst = :burst, disabled = (:disabled "
-    "= 1) "
-    "WHERE id = CAST(:id AS uuid)";
+#define TENANT_COLUMNS                                                                 \
+  "id::text, name, rate_rps, rate_burst, disabled, (extract(epoch FROM created_at) * " \
+  "1000000)::bigint"
 
-constexpr const char* kInsertApiKey =
-    "INSERT INTO api_keys (id, tenant_id, name, role, secret_hash) "
-    "VALUES (CAST(:id AS uuid), CAST(:tid AS uuid), :name, :role, decode(:hash, 'hex')) "
-    "RETURNING (extract(epoch FROM created_at) * 1000000)::bigint";
-constexpr const char* kListApiKeys =
+constexpr Sql kInsertTenant{"tenants.insert",
+                            "INSERT INTO tenants (id, name, rate_rps, rate_burst) "
+                            "VALUES ($1::uuid, $2, $3::int, $4::int) RETURNING " TENANT_COLUMNS};
+// The hot read path: prepared once per connection.
+constexpr Sql kSelectTenant{"tenants.get",
+                            "SELECT " TENANT_COLUMNS " FROM tenants WHERE id = $1::uuid", true};
+constexpr Sql kSelectTenantForUpdate{"tenants.get_for_update",
+                                     "SELECT " TENANT_COLUMNS
+                                     " FROM tenants WHERE id = $1::uuid FOR UPDATE"};
+constexpr Sql kListTenants{"tenants.list",
+                           "SELECT " TENANT_COLUMNS
+                           " FROM tenants WHERE (created_at, id) < (timestamptz 'epoch' + "
+                           "$1::bigint * interval '1 microsecond', $2::uuid) "
+                           "ORDER BY created_at DESC, id DESC LIMIT $3::int"};
+constexpr Sql kUpdateTenant{
+    "tenants.update",
+    "UPDATE tenants SET name = $1, rate_rps = $2::int, rate_burst = $3::int, "
+    "disabled = $4::boolean WHERE id = $5::uuid"};
+
+constexpr Sql kInsertApiKey{"api_keys.insert",
+                            "INSERT INTO api_keys (id, tenant_id, name, role, secret_hash) "
+                            "VALUES ($1::uuid, $2::uuid, $3, $4, $5::bytea) "
+                            "RETURNING (extract(epoch FROM created_at) * 1000000)::bigint"};
+constexpr Sql kListApiKeys{
+    "api_keys.list",
     "SELECT id::text, tenant_id::text, name, role, (extract(epoch FROM created_at) * "
-    "1000000)::bigint "
-    "FROM api_keys WHERE tenant_id = $1::uuid AND deleted_at IS NULL "
+    "1000000)::bigint FROM api_keys WHERE tenant_id = $1::uuid AND deleted_at IS NULL "
     "AND (created_at, id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', "
-    "$3::uuid) "
-    "ORDER BY created_at DESC, id DESC LIMIT $4::int";
-constexpr const char* kDeleteApiKey =
-    "UPDATE api_keys SET deleted_at = clock_timestamp() "
-    "WHERE id = CAST(:id AS uuid) AND tenant_id = CAST(:tid AS uuid) AND deleted_at IS NULL "
-    "RETURNING name, role";
-constexpr const char* kListOperatorKeys =
+    "$3::uuid) ORDER BY created_at DESC, id DESC LIMIT $4::int"};
+constexpr Sql kDeleteApiKey{"api_keys.delete",
+                            "UPDATE api_keys SET deleted_at = clock_timestamp() "
+                            "WHERE id = $1::uuid AND tenant_id = $2::uuid AND deleted_at IS NULL "
+                            "RETURNING name, role"};
+constexpr Sql kListOperatorKeys{
+    "operator_keys.list",
     "SELECT id::text, name, (extract(epoch FROM created_at) * 1000000)::bigint FROM api_keys "
-    "WHERE tenant_id IS NULL AND role = 'operator' AND deleted_at IS NULL ORDER BY created_at, id";
-constexpr const char* kRevokeOperatorKey =
-    "UPDATE api_keys SET deleted_at = clock_timestamp() "
-    "WHERE id = CAST(:id AS uuid) AND tenant_id IS NULL AND role = 'operator' AND deleted_at IS "
-    "NULL RETURNING name";
+    "WHERE tenant_id IS NULL AND role = 'operator' AND deleted_at IS NULL ORDER BY created_at, id"};
+constexpr Sql kRevokeOperatorKey{
+    "operator_keys.revoke",
+    "UPDATE api_keys SET deleted_at = clock_timestamp() WHERE id = $1::uuid AND tenant_id IS NULL "
+    "AND role = 'operator' AND deleted_at IS NULL RETURNING name"};
 constexpr const char* kCommandLineKeyId = "00000000-0000-4000-8000-00000000c11a";
-constexpr const char* kEnsureCommandLineKey =
+constexpr Sql kEnsureCommandLineKey{
+    "api_keys.ensure_command_line",
     "INSERT INTO api_keys (id, tenant_id, name, role, secret_hash, deleted_at) "
-    "VALUES (CAST(:id AS uuid), NULL, 'command line (audit actor only)', 'operator', "
-    "decode(repeat('00', 32), 'hex'), now()) ON CONFLICT (id) DO NOTHING";
-constexpr const char* kSelectKeyRecord =
-    "SELECT k.id::text, k.tenant_id::text, k.role, encode(k.secret_hash, 'hex'), "
-    "coalesce(t.disabled, false)::int, "
-    "coalesce(t.rate_rps, 0), coalesce(t.rate_burst, 0) "
-    "FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id "
-    "WHERE k.id = $1::uuid AND k.deleted_at IS NULL";
+    "VALUES ($1::uuid, NULL, 'command line (audit actor only)', 'operator', "
+    "decode(repeat('00', 32), 'hex'), now()) ON CONFLICT (id) DO NOTHING"};
+// Authentication: prepared once per connection.
+constexpr Sql kSelectKeyRecord{"api_keys.auth",
+                               "SELECT k.id::text, k.tenant_id::text, k.role, k.secret_hash, "
+                               "coalesce(t.disabled, false)::int::text, "
+                               "coalesce(t.rate_rps, 0)::text, coalesce(t.rate_burst, 0)::text "
+                               "FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id "
+                               "WHERE k.id = $1::uuid AND k.deleted_at IS NULL",
+                               true};
 
-// Prepared once per connection (libpq): every mutation runs it.
-constexpr const char* kInsertAudit =
-    "INSERT INTO audit_events (id, tenant_id, actor_key_id, action, target_type, target_id, "
-    "request_id, detail) "
-    "VALUES ($1::uuid, NULLIF($2, '')::uuid, $3::uuid, $4, $5, $6, $7, $8::jsonb)";
-constexpr const char* kListAudit =
+// Every mutation writes one: prepared once per connection.
+constexpr Sql kInsertAudit{"audit.insert",
+                           "INSERT INTO audit_events (id, tenant_id, actor_key_id, action, "
+                           "target_type, target_id, request_id, detail) "
+                           "VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7, $8::jsonb)",
+                           true};
+constexpr Sql kListAudit{
+    "audit.list",
     "SELECT id::text, tenant_id::text, (extract(epoch FROM time) * 1000000)::bigint, "
-    "actor_key_id::text, action, "
-    "target_type, coalesce(target_id, ''), request_id, detail::text "
+    "actor_key_id::text, action, target_type, coalesce(target_id, ''), request_id, detail::text "
     "FROM audit_events WHERE tenant_id = $1::uuid "
     "AND (time, id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid) "
-    "ORDER BY time DESC, id DESC LIMIT $4::int";
+    "ORDER BY time DESC, id DESC LIMIT $4::int"};
 
 // ---- row mapping -----------------------------------------------------------
-// From a soci::row (writes with RETURNING) or a PgRow (reads).
-template <typename Row>
 core::Tenant tenant_from(const Row& r) {
   core::Tenant t;
-  t.id = r.template get<std::string>(0);
-  t.name = r.template get<std::string>(1);
-  t.rate_limit.requests_per_second = r.template get<int>(2);
-  t.rate_limit.burst = r.template get<int>(3);
-  t.disabled = r.template get<int>(4) != 0;
-  t.created_us = r.template get<long long>(5);
+  t.id = r.text(0);
+  t.name = r.text(1);
+  t.rate_limit.requests_per_second = r.int32(2);
+  t.rate_limit.burst = r.int32(3);
+  t.disabled = r.flag(4);
+  t.created_us = r.int64(5);
   return t;
 }
 
-std::optional<std::string> opt_string(const PgRow& r, int i) {
-  if (r.is_null(i)) return std::nullopt;
-  return r.get<std::string>(i);
+core::ApiKeyInfo api_key_from(const Row& r) {
+  core::ApiKeyInfo k;
+  k.id = r.text(0);
+  k.tenant_id = r.optional_text(1);
+  k.name = r.text(2);
+  k.role = core::parse_stored_role(r.text(3));
+  k.created_us = r.int64(4);
+  return k;
 }
 
-// SOCI binds an empty optional as NULL through an indicator.
-struct NullableText {
-  std::string value;
-  soci::indicator ind;
-  explicit NullableText(const std::optional<std::string>& v)
-      : value(v.value_or("")), ind(v ? soci::i_ok : soci::i_null) {}
-};
+core::ApiKeyInfo operator_key_from(const Row& r) {
+  core::ApiKeyInfo k;
+  k.id = r.text(0);
+  k.name = r.text(1);
+  k.role = core::Role::operator_;
+  k.created_us = r.int64(2);
+  return k;
+}
+
+core::AuditEvent audit_event_from(const Row& r) {
+  core::AuditEvent e;
+  e.id = r.text(0);
+  e.tenant_id = r.optional_text(1);
+  e.time_us = r.int64(2);
+  e.actor_key_id = r.text(3);
+  e.action = r.text(4);
+  e.target_type = r.text(5);
+  e.target_id = r.text(6);
+  e.request_id = r.text(7);
+  e.detail_json = r.text(8);
+  return e;
+}
+
+// The keyset bounds of a page: ($n, $n+1, $n+2) = (micros, id, limit + 1).
+std::vector<Param> page_params(std::vector<Param> leading, const core::PageRequest& page) {
+  leading.emplace_back(core::bound_micros(page));
+  leading.emplace_back(core::bound_id(page));
+  leading.emplace_back(page.limit + 1);
+  return leading;
+}
 
 }  // namespace
 
 void insert_audit(soci::session& s, const core::AuditEvent& e) {
-  exec_prepared(s, "tca_audit_insert", kInsertAudit,
-                {e.id, e.tenant_id.value_or(""), e.actor_key_id, e.action, e.target_type,
-                 e.target_id, e.request_id, e.detail_json});
+  run(s, kInsertAudit,
+      {e.id, e.tenant_id, e.actor_key_id, e.action, e.target_type, e.target_id, e.request_id,
+       e.detail_json});
 }
 
 // ---- the transaction ---------------------------------------------------------
@@ -123,19 +149,14 @@ class SqlTenancyTx final : public core::TenancyTx {
  public:
   explicit SqlTenancyTx(soci::session& s) : s_(s) {}
   std::optional<core::Tenant> lock_tenant(const std::string& id) override {
-    soci::row r;
-    s_ << kSelectTenantForUpdate, soci::use(id), soci::into(r);
-    if (!s_.got_data()) return std::nullopt;
-    return tenant_from(r);
+    return run(s_, kSelectTenantForUpdate, {id}).map_first(tenant_from);
   }
   core::Tenant insert_tenant(const std::string& id, const std::string& name,
                              core::RateLimitSpec rate) override {
     try {
-      soci::row r;
-      s_ << kInsertTenant, soci::use(id), soci::use(name), soci::use(rate.requests_per_second),
-          soci::use(rate.burst), soci::into(r);
-      return tenant_from(r);
-    } catch (const soci::soci_error& e) {
+      return tenant_from(
+          run(s_, kInsertTenant, {id, name, rate.requests_per_second, rate.burst}).row(0));
+    } catch (const DbError& e) {
       if (is_unique_violation(e))
         core::throw_conflict("A tenant named '" + name + "' already exists.");
       throw;
@@ -143,51 +164,46 @@ class SqlTenancyTx final : public core::TenancyTx {
   }
   void update_tenant(const core::Tenant& t) override {
     try {
-      const int disabled = t.disabled ? 1 : 0;
-      s_ << kUpdateTenant, soci::use(t.name), soci::use(t.rate_limit.requests_per_second),
-          soci::use(t.rate_limit.burst), soci::use(disabled), soci::use(t.id);
-    } catch (const soci::soci_error& e) {
+      run(s_, kUpdateTenant,
+          {t.name, t.rate_limit.requests_per_second, t.rate_limit.burst, t.disabled, t.id});
+    } catch (const DbError& e) {
       if (is_unique_violation(e)) core::throw_conflict("A tenant with that name already exists.");
       throw;
     }
   }
   int64_t insert_api_key(const core::ApiKeyInfo& key, const core::SecretHash& hash) override {
-    const std::string hash_hex = core::to_hex(hash.data(), hash.size());
-    const std::string role_text = core::role_name(key.role);
-    NullableText tid(key.tenant_id);
-    long long created = 0;
+    const std::string raw(reinterpret_cast<const char*>(hash.data()), hash.size());
     try {
-      s_ << kInsertApiKey, soci::use(key.id), soci::use(tid.value, tid.ind), soci::use(key.name),
-          soci::use(role_text), soci::use(hash_hex), soci::into(created);
-    } catch (const soci::soci_error& e) {
+      return run(s_, kInsertApiKey,
+                 {key.id, key.tenant_id, key.name, core::role_name(key.role), Param::bytes(raw)})
+          .row(0)
+          .int64(0);
+    } catch (const DbError& e) {
       if (is_foreign_key_violation(e)) {
         core::throw_not_found("No tenant with id " + key.tenant_id.value_or("") + ".");
       }
       throw;
     }
-    return created;
   }
   std::optional<core::ApiKeyInfo> delete_api_key(const std::string& tenant_id,
                                                  const std::string& key_id) override {
-    soci::row r;
-    s_ << kDeleteApiKey, soci::use(key_id), soci::use(tenant_id), soci::into(r);
-    if (!s_.got_data()) return std::nullopt;
-    core::ApiKeyInfo k;
-    k.id = key_id;
-    k.tenant_id = tenant_id;
-    k.name = r.get<std::string>(0);
-    k.role = core::parse_stored_role(r.get<std::string>(1));
-    return k;
+    return run(s_, kDeleteApiKey, {key_id, tenant_id}).map_first([&](const Row& r) {
+      core::ApiKeyInfo k;
+      k.id = key_id;
+      k.tenant_id = tenant_id;
+      k.name = r.text(0);
+      k.role = core::parse_stored_role(r.text(1));
+      return k;
+    });
   }
   std::optional<core::ApiKeyInfo> revoke_operator_key(const std::string& key_id) override {
-    soci::row r;
-    s_ << kRevokeOperatorKey, soci::use(key_id), soci::into(r);
-    if (!s_.got_data()) return std::nullopt;
-    core::ApiKeyInfo k;
-    k.id = key_id;
-    k.name = r.get<std::string>(0);
-    k.role = core::Role::operator_;
-    return k;
+    return run(s_, kRevokeOperatorKey, {key_id}).map_first([&](const Row& r) {
+      core::ApiKeyInfo k;
+      k.id = key_id;
+      k.name = r.text(0);
+      k.role = core::Role::operator_;
+      return k;
+    });
   }
   void audit(const core::AuditEvent& event) override { insert_audit(s_, event); }
 
@@ -208,11 +224,7 @@ std::optional<core::Tenant> SqlTenancyStore::find_tenant(const std::string& id) 
   std::optional<core::Tenant> out;
   db_.read(
       "tenants.get",
-      [&](soci::session& s) {
-        out.reset();
-        auto r = exec_prepared(s, "tca_tenant_get", kSelectTenantPrepared, {id});
-        if (PQntuples(r.get()) == 1) out = tenant_from(PgRow(r.get(), 0));
-      },
+      [&](soci::session& s) { out = run(s, kSelectTenant, {id}).map_first(tenant_from); },
       [&] { return out.has_value(); });
   return out;
 }
@@ -220,13 +232,7 @@ std::optional<core::Tenant> SqlTenancyStore::find_tenant(const std::string& id) 
 core::Page<core::Tenant> SqlTenancyStore::list_tenants(const core::PageRequest& page) {
   std::vector<core::Tenant> rows;
   db_.read("tenants.list", [&](soci::session& s) {
-    rows.clear();
-    const long long micros = core::bound_micros(page);
-    const std::string aid = core::bound_id(page);
-    const int lim = page.limit + 1;
-    auto r = exec_params(s, kListTenants, {{std::to_string(micros)}, {aid}, {std::to_string(lim)}},
-                         false);
-    for (int i = 0; i < PQntuples(r.get()); ++i) rows.push_back(tenant_from(PgRow(r.get(), i)));
+    rows = run(s, kListTenants, page_params({}, page)).map_rows(tenant_from);
   });
   return core::make_page(std::move(rows), page.limit, [](const core::Tenant& t) {
     return std::pair<int64_t, std::string>(t.created_us, t.id);
@@ -237,23 +243,7 @@ core::Page<core::ApiKeyInfo> SqlTenancyStore::list_api_keys(const std::string& t
                                                             const core::PageRequest& page) {
   std::vector<core::ApiKeyInfo> rows;
   db_.read("api_keys.list", [&](soci::session& s) {
-    rows.clear();
-    const long long micros = core::bound_micros(page);
-    const std::string aid = core::bound_id(page);
-    const int lim = page.limit + 1;
-    auto res =
-        exec_params(s, kListApiKeys,
-                    {{tenant_id}, {std::to_string(micros)}, {aid}, {std::to_string(lim)}}, false);
-    for (int i = 0; i < PQntuples(res.get()); ++i) {
-      const PgRow r(res.get(), i);
-      core::ApiKeyInfo k;
-      k.id = r.get<std::string>(0);
-      k.tenant_id = opt_string(r, 1);
-      k.name = r.get<std::string>(2);
-      k.role = core::parse_stored_role(r.get<std::string>(3));
-      k.created_us = r.get<long long>(4);
-      rows.push_back(std::move(k));
-    }
+    rows = run(s, kListApiKeys, page_params({tenant_id}, page)).map_rows(api_key_from);
   });
   return core::make_page(std::move(rows), page.limit, [](const core::ApiKeyInfo& k) {
     return std::pair<int64_t, std::string>(k.created_us, k.id);
@@ -262,40 +252,28 @@ core::Page<core::ApiKeyInfo> SqlTenancyStore::list_api_keys(const std::string& t
 
 std::vector<core::ApiKeyInfo> SqlTenancyStore::list_operator_keys() {
   std::vector<core::ApiKeyInfo> out;
-  db_.read("operator_keys.list", [&](soci::session& s) {
-    out.clear();
-    auto res = exec_params(s, kListOperatorKeys, {}, false);
-    for (int i = 0; i < PQntuples(res.get()); ++i) {
-      const PgRow r(res.get(), i);
-      core::ApiKeyInfo k;
-      k.id = r.get<std::string>(0);
-      k.name = r.get<std::string>(1);
-      k.role = core::Role::operator_;
-      k.created_us = r.get<long long>(2);
-      out.push_back(std::move(k));
-    }
-  });
+  db_.read("operator_keys.list",
+           [&](soci::session& s) { out = run(s, kListOperatorKeys).map_rows(operator_key_from); });
   return out;
 }
 
 std::optional<core::KeyRecord> find_key_record(Database& db, const std::string& key_id) {
   std::optional<core::KeyRecord> out;
   db.with_session("api_keys.auth", [&](soci::session& s) {
-    out.reset();
-    auto res = exec_prepared(s, "tca_key_record", kSelectKeyRecord, {key_id});
-    if (PQntuples(res.get()) != 1) return;
-    const PgRow r(res.get(), 0);
-    core::KeyRecord k;
-    k.id = r.get<std::string>(0);
-    k.tenant_id = opt_string(r, 1);
-    k.role = core::parse_stored_role(r.get<std::string>(2));
-    const std::string hex = r.get<std::string>(3);
-    for (std::size_t i = 0; i < k.secret_hash.size() && 2 * i + 1 < hex.size(); ++i) {
-      k.secret_hash[i] = static_cast<unsigned char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
-    }
-    k.tenant_disabled = r.get<int>(4) != 0;
-    k.tenant_rate_limit = {r.get<int>(5), r.get<int>(6)};
-    out = k;
+    // Binary results: the hash arrives as its 32 raw bytes.
+    out = run(s, kSelectKeyRecord, {key_id}, ResultFormat::binary).map_first([](const Row& r) {
+      core::KeyRecord k;
+      k.id = r.text(0);
+      k.tenant_id = r.optional_text(1);
+      k.role = core::parse_stored_role(r.text(2));
+      const std::string hash = r.text(3);
+      for (std::size_t i = 0; i < k.secret_hash.size() && i < hash.size(); ++i) {
+        k.secret_hash[i] = static_cast<unsigned char>(hash[i]);
+      }
+      k.tenant_disabled = r.text(4) == "1";
+      k.tenant_rate_limit = {std::stoi(r.text(5)), std::stoi(r.text(6))};
+      return k;
+    });
   });
   return out;
 }
@@ -304,27 +282,7 @@ core::Page<core::AuditEvent> SqlTenancyStore::list_audit_events(const std::strin
                                                                 const core::PageRequest& page) {
   std::vector<core::AuditEvent> rows;
   db_.read("audit.list", [&](soci::session& s) {
-    rows.clear();
-    const long long micros = core::bound_micros(page);
-    const std::string aid = core::bound_id(page);
-    const int lim = page.limit + 1;
-    auto res =
-        exec_params(s, kListAudit,
-                    {{tenant_id}, {std::to_string(micros)}, {aid}, {std::to_string(lim)}}, false);
-    for (int i = 0; i < PQntuples(res.get()); ++i) {
-      const PgRow r(res.get(), i);
-      core::AuditEvent e;
-      e.id = r.get<std::string>(0);
-      e.tenant_id = opt_string(r, 1);
-      e.time_us = r.get<long long>(2);
-      e.actor_key_id = r.get<std::string>(3);
-      e.action = r.get<std::string>(4);
-      e.target_type = r.get<std::string>(5);
-      e.target_id = r.get<std::string>(6);
-      e.request_id = r.get<std::string>(7);
-      e.detail_json = r.get<std::string>(8);
-      rows.push_back(std::move(e));
-    }
+    rows = run(s, kListAudit, page_params({tenant_id}, page)).map_rows(audit_event_from);
   });
   return core::make_page(std::move(rows), page.limit, [](const core::AuditEvent& e) {
     return std::pair<int64_t, std::string>(e.time_us, e.id);
@@ -334,7 +292,7 @@ core::Page<core::AuditEvent> SqlTenancyStore::list_audit_events(const std::strin
 std::string command_line_actor_key(Database& db) {
   std::string id = kCommandLineKeyId;
   db.in_transaction("api_keys.command_line",
-                    [&](soci::session& s) { s << kEnsureCommandLineKey, soci::use(id); });
+                    [&](soci::session& s) { run(s, kEnsureCommandLineKey, {id}); });
   return id;
 }
 
