@@ -187,9 +187,11 @@ class WorkerAppImpl final : public WorkerApp {
                          " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
                          " ELSE COALESCE((EXTRACT(EPOCH FROM now() - "
                          "pg_last_xact_replay_timestamp()) * 1000)::bigint, 0) END",
-                         [max_lag_ms](const char* value, std::string& why_not) {
+                         [max_lag_ms, &stats](const char* value, std::string& why_not) {
                            const int64_t lag = std::strtoll(value, nullptr, 10);
+                           stats.replica_lag_ms.store(lag, std::memory_order_relaxed);
                            if (lag <= max_lag_ms) return true;
+                           stats.replica_lag_refusals.fetch_add(1, std::memory_order_relaxed);
                            why_not = fmt::format(
                                "replica is {} ms behind (limit {} ms); reading from the primary",
                                lag, max_lag_ms);

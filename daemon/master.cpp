@@ -77,6 +77,7 @@ bool Master::binary_accepts_config() {
   const pid_t pid = ::fork();
   if (pid < 0) {
     spdlog::error("upgrade refused: cannot fork to check the new binary: {}", std::strerror(errno));
+    ++table_.counters().upgrades_refused;
     return false;
   }
   if (pid == 0) {
@@ -97,6 +98,7 @@ bool Master::binary_accepts_config() {
       "upgrade refused: {} check-config {}; still running the old binary", exe_path_,
       WIFEXITED(status) ? "exited " + std::to_string(WEXITSTATUS(status)) : std::string("died"));
   ++upgrades_refused_;
+  ++table_.counters().upgrades_refused;
   return false;
 }
 
@@ -179,6 +181,7 @@ void Master::reload() {
     fresh_preloaded = preload(fresh);  // schema and key checks, as at start
   } catch (const std::exception& e) {
     spdlog::error("reload rejected, keeping the running configuration: {}", e.what());
+    ++table_.counters().reloads[static_cast<int>(ReloadResult::rejected)];
     return;
   }
   sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
@@ -376,6 +379,8 @@ void Master::supervise() {
     }
     reloading_ = false;
     spdlog::info("reload finished: generation {} serving", generation_);
+    ++table_.counters().reloads[static_cast<int>(ReloadResult::finished)];
+    table_.counters().generation = generation_;
     sd_notify(0, "READY=1");
   }
   if (all_ready && !inherited_workers_.empty()) {
@@ -410,6 +415,7 @@ void Master::notify_status() {
 int Master::run() {
   SignalPipe signals{SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2, SIGCHLD};
   g_signals = &signals;
+  table_.counters().generation = generation_;
   uint64_t watchdog_usec = 0;
   const bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
   spdlog::info("tenantca master pid {} starting {} workers on {}:{}", master_pid_, desired_,

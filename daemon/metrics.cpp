@@ -91,6 +91,18 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
   out += fmt::format("tenantca_database_replica_fallbacks_total {}\n",
                      c.reads.replica_fallbacks.load());
   out +=
+      "# HELP tenantca_database_replica_lag_milliseconds Replication lag the read-replica probe "
+      "last measured (-1: no replica, or not measured yet).\n"
+      "# TYPE tenantca_database_replica_lag_milliseconds gauge\n";
+  out +=
+      fmt::format("tenantca_database_replica_lag_milliseconds {}\n", c.reads.replica_lag_ms.load());
+  out +=
+      "# HELP tenantca_database_replica_lag_refusals_total Replica probes that found the lag "
+      "above database.replica_max_lag_ms (reads then go to the primary).\n"
+      "# TYPE tenantca_database_replica_lag_refusals_total counter\n";
+  out += fmt::format("tenantca_database_replica_lag_refusals_total {}\n",
+                     c.reads.replica_lag_refusals.load());
+  out +=
       "# HELP tenantca_database_slow_operations_total Database operations that took "
       "database.slow_query_ms or longer.\n"
       "# TYPE tenantca_database_slow_operations_total counter\n";
@@ -102,6 +114,12 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
       "# TYPE tenantca_database_statement_timeouts_total counter\n";
   out += fmt::format("tenantca_database_statement_timeouts_total {}\n",
                      c.database.statement_timeouts.load());
+  out +=
+      "# HELP tenantca_database_pool_exhausted_total Requests answered 503 because no pooled "
+      "database session was free within database.lease_timeout_ms.\n"
+      "# TYPE tenantca_database_pool_exhausted_total counter\n";
+  out +=
+      fmt::format("tenantca_database_pool_exhausted_total {}\n", c.database.pool_exhausted.load());
   out +=
       "# HELP tenantca_cache_lookups_total Lookups in the workers' caches, by cache and result "
       "(hit; miss: read "
@@ -145,6 +163,30 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
       "# TYPE tenantca_change_listener_disconnects_total counter\n";
   out +=
       fmt::format("tenantca_change_listener_disconnects_total {}\n", c.listener.disconnects.load());
+  out +=
+      "# HELP tenantca_reloads_total Configuration reloads (SIGHUP) by result (rejected: the new "
+      "configuration was invalid and the running one was kept).\n"
+      "# TYPE tenantca_reloads_total counter\n";
+  for (int i = 0; i < 2; ++i) {
+    out += fmt::format("tenantca_reloads_total{{result=\"{}\"}} {}\n", kReloadResultNames[i],
+                       c.reloads[i].load());
+  }
+  out +=
+      "# HELP tenantca_generation Worker generation now serving (one more per finished "
+      "reload).\n# TYPE tenantca_generation gauge\n";
+  out += fmt::format("tenantca_generation {}\n", c.generation.load());
+  out +=
+      "# HELP tenantca_upgrades_refused_total Binary upgrades (SIGUSR2) refused because the new "
+      "binary failed its checks; the running binary kept serving.\n"
+      "# TYPE tenantca_upgrades_refused_total counter\n";
+  out += fmt::format("tenantca_upgrades_refused_total {}\n", c.upgrades_refused.load());
+  out +=
+      "# HELP tenantca_worker_request_limit The smallest and largest max_requests limit (with "
+      "jitter) a worker drew.\n# TYPE tenantca_worker_request_limit gauge\n";
+  out += fmt::format("tenantca_worker_request_limit{{bound=\"min\"}} {}\n",
+                     c.request_limit_min.load());
+  out += fmt::format("tenantca_worker_request_limit{{bound=\"max\"}} {}\n",
+                     c.request_limit_max.load());
   out +=
       "# HELP tenantca_build_info Version of the running binary.\n# TYPE tenantca_build_info "
       "gauge\n";

@@ -16,6 +16,16 @@
 namespace tenantca::daemon {
 namespace {
 
+// Keeps the instance-wide smallest and largest limit drawn (for /metrics).
+void note_request_limit(InstanceCounters& c, uint64_t limit) {
+  uint64_t seen = c.request_limit_min.load();
+  while ((seen == 0 || limit < seen) && !c.request_limit_min.compare_exchange_weak(seen, limit)) {
+  }
+  seen = c.request_limit_max.load();
+  while (limit > seen && !c.request_limit_max.compare_exchange_weak(seen, limit)) {
+  }
+}
+
 // Per-thread "busy since" clocks: the heartbeat is the start of the oldest
 // request still in a handler, so one stuck request stops it.
 class ProgressTracker {
@@ -72,6 +82,7 @@ int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table
                                       0, static_cast<uint64_t>(cfg.max_requests_jitter))(rng)
                                 : 0;
     max_requests = static_cast<uint64_t>(cfg.max_requests) + jitter;
+    note_request_limit(table.counters(), max_requests);
   }
 
   auto tracker = std::make_shared<ProgressTracker>();

@@ -43,6 +43,8 @@ enum class WorkerKill {
 };
 inline constexpr const char* kWorkerEndNames[6] = {"graceful", "exit_error",   "sigabrt",
                                                    "sigkill",  "other_signal", "boot_failure"};
+enum class ReloadResult { finished, rejected };
+inline constexpr const char* kReloadResultNames[2] = {"finished", "rejected"};
 inline constexpr const char* kWorkerKillNames[4] = {"heartbeat_timeout", "boot_timeout",
                                                     "abort_grace", "graceful_timeout"};
 
@@ -54,6 +56,16 @@ struct InstanceCounters {
   std::atomic<uint64_t> worker_ends[6];
   // What the master had to do to a worker (index: WorkerKill).
   std::atomic<uint64_t> worker_kills[4];
+  // SIGHUP reloads, by result (index: ReloadResult), and the generation now
+  // serving (1 at start, one more per finished reload).
+  std::atomic<uint64_t> reloads[2];
+  std::atomic<int64_t> generation;
+  // SIGUSR2 upgrades the master refused (the new binary failed its checks).
+  std::atomic<uint64_t> upgrades_refused;
+  // The smallest and largest max_requests limit a worker drew (max_requests
+  // plus its jitter); 0 until a worker with a limit started.
+  std::atomic<uint64_t> request_limit_min;
+  std::atomic<uint64_t> request_limit_max;
   core::RateLimiterStats rate_limit;
   db::ReadStats reads;
   db::ListenerStats listener;

@@ -49,6 +49,8 @@ std::size_t Database::lease() {
   if (!pool_.try_lease(pos, options_.lease_timeout_ms)) {
     spdlog::warn("database pool exhausted: no session free within {} ms",
                  options_.lease_timeout_ms);
+    if (options_.stats != nullptr)
+      options_.stats->pool_exhausted.fetch_add(1, std::memory_order_relaxed);
     throw core::DomainError(core::ErrorCode::unavailable,
                             "The service is overloaded; retry shortly.", "database pool exhausted");
   }

@@ -23,6 +23,7 @@ namespace tenantca::db {
 struct DatabaseStats {
   std::atomic<uint64_t> slow_operations{0};     // took slow_query_ms or longer (also logged)
   std::atomic<uint64_t> statement_timeouts{0};  // cancelled by statement_timeout: 503 to the client
+  std::atomic<uint64_t> pool_exhausted{0};      // no session free within lease_timeout_ms: 503
 };
 
 struct DatabaseOptions {

@@ -23,6 +23,8 @@ struct ReadStats {
   std::atomic<uint64_t> primary_reads{0};
   std::atomic<uint64_t> replica_fallbacks{
       0};  // replica failed or lacked the row; answered by the primary
+  std::atomic<int64_t> replica_lag_ms{-1};  // as the last probe measured it; -1: never measured
+  std::atomic<uint64_t> replica_lag_refusals{0};  // probes that found the lag above the limit
 };
 
 class ReplicaReadScope {

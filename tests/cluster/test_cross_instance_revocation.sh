@@ -43,11 +43,21 @@ all_say() { # status: every worker of instances 2 and 3 (4 asks each, with and w
   done
 }
 
-sleep 6  # past the quiet period that follows the CA's creation-time invalidations, if any
+ocsp_hits() { curl -s "$INSTANCE2_URL/metrics" | awk '$1 == "tenantca_cache_lookups_total{cache=\"ocsp\",result=\"hit\"}" {print $2}'; }
+# The CA's creation invalidated the caches, which then keep nothing for a
+# quiet period: wait until instance 2 answers from its cache again.
+ocsp_cache_keeps() {
+  local h0 _
+  h0=$(ocsp_hits)
+  for _ in 1 2 3 4; do
+    curl -s -o /dev/null -H 'Content-Type: application/ocsp-request' --data-binary @"$T/req.der" "$INSTANCE2_URL/pki/$CA/ocsp"
+  done
+  [ "$(ocsp_hits)" -gt "$h0" ]
+}
+wait_for 20 ocsp_cache_keeps || fail "instance 2 never answered OCSP from its cache"
 all_say good && ok "instances 2 and 3 answer good" || fail "OCSP not good before revocation"
 # ECDSA signatures differ on every signing: byte-identical answers were cached.
 # Instance 2 has 2 workers: at most 2 distinct answers, and the cache says it answered.
-ocsp_hits() { curl -s "$INSTANCE2_URL/metrics" | awk '$1 == "tenantca_cache_lookups_total{cache=\"ocsp\",result=\"hit\"}" {print $2}'; }
 h0=$(ocsp_hits)
 for _ in $(seq 1 8); do
   curl -s -H 'Content-Type: application/ocsp-request' --data-binary @"$T/req.der" "$INSTANCE2_URL/pki/$CA/ocsp" | sha256sum

@@ -29,12 +29,15 @@ touch "$T/run"
     sleep 0.1
   done ) &
 POLLER=$!
-sleep 2
+lines() { cat "$1" 2>/dev/null | wc -l; }
+wait_for 10 bash -c "[ \$(cat $T/writes 2>/dev/null | wc -l) -ge 20 ] && [ \$(cat $T/health 2>/dev/null | wc -l) -ge 10 ]" \
+  || fail "the writer and the poller did not start"
 # A failover manager needs a while to decide; 1 s here leaves health a window
 # to be seen saying 503.
 PROMOTE_DELAY=1 failover "$TENANTCA_CLUSTER_DIR"
 wait_for 30 writes_recovered "$T/writes" && ok "writes succeed again after the failover" || fail "no successful write within 30 s of the crash"
-sleep 2
+target=$(($(lines "$T/writes") + 20))
+wait_for 10 bash -c "[ \$(cat $T/writes | wc -l) -ge $target ]" || fail "writes stalled after recovering"
 writer_stop
 rm -f "$T/run"; wait $POLLER 2>/dev/null || true
 

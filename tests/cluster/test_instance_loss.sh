@@ -15,15 +15,15 @@ for n in 1 2 3; do wait_for 10 backend_is "instance$n" UP && ok "instance$n in r
 
 # --- SIGKILL ------------------------------------------------------------------
 load_start $CLIENTS_KA $CLIENTS_NC /api/v1/cas
-sleep 2
+load_advances 200 || fail "the load never started"
 killed_at=$(date +%s%N)
 cluster instance kill 2
 wait_for 10 backend_is instance2 DOWN && ok "HAProxy took the killed instance out" || fail "instance2 is $(backend_state instance2)"
 echo "# instance2 marked DOWN $(( ($(date +%s%N) - killed_at) / 1000000 )) ms after SIGKILL"
-sleep 2
+load_advances 200 || fail "no answers with instance2 down"
 cluster instance start 2
 wait_for 15 backend_is instance2 UP && ok "restarted instance back in rotation" || fail "instance2 is $(backend_state instance2)"
-sleep 2
+load_advances 200 || fail "no answers after instance2 came back"
 load_stop
 echo "# SIGKILL of one of 3 instances under load: $LOAD_TOTAL requests, $LOAD_FAILED failed (at most $((CLIENTS_KA + CLIENTS_NC)) can be in flight at once)"
 # Correctness only (throughput is bench/cluster.sh's): clients were running throughout.
@@ -36,13 +36,13 @@ fi
 
 # --- graceful stop --------------------------------------------------------------
 load_start $CLIENTS_KA $CLIENTS_NC /api/v1/cas
-sleep 2
+load_advances 200 || fail "the load never started"
 cluster instance stop 3
 wait_for 10 backend_is instance3 DOWN && ok "HAProxy took the stopped instance out" || fail "instance3 is $(backend_state instance3)"
-sleep 1
+load_advances 100 || fail "no answers with instance3 stopped"
 cluster instance start 3
 wait_for 15 backend_is instance3 UP && ok "instance3 back in rotation" || fail "instance3 is $(backend_state instance3)"
-sleep 2
+load_advances 200 || fail "no answers after instance3 came back"
 load_stop
 echo "# TERM of one of 3 instances under load: $LOAD_TOTAL requests, $LOAD_FAILED failed"
 expect_eq "a graceful stop fails no request" 0 "$LOAD_FAILED"

@@ -238,3 +238,14 @@ load_stop() { # sets LOAD_TOTAL and LOAD_FAILED
   fi
 }
 worker_count_is() { [ "$(pgrep -P "$DAEMON_PID" | wc -l)" -eq "$1" ]; }
+# Answers recorded by the load clients so far.
+load_count() { cat "$T"/load.ka* "$T"/load.nc* 2>/dev/null | wc -l; }
+# Waits (up to 15 s) until the load clients got N more answers: the load has
+# run through whatever happened before the call.
+load_advances() {
+  local target=$(($(load_count) + $1))
+  wait_for 15 bash -c "[ \$(cat $T/load.ka* $T/load.nc* 2>/dev/null | wc -l) -ge $target ]"
+}
+# The value of one /metrics sample (exact name with labels), or empty.
+metric_value() { curl -s "${2:-$BASE}/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+metric_at_least() { local v; v=$(metric_value "$1" "${3:-}"); [ -n "$v" ] && [ "${v%.*}" -ge "$2" ]; }

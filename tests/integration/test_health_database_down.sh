@@ -11,7 +11,7 @@ RELAY=$!
 # Its own process group: stopping it freezes the per-connection children too.
 defer kill -CONT -- "-$RELAY"
 defer kill -- "-$RELAY"
-sleep 0.3
+wait_for 5 "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$relay_port" || fail "the relay did not start"
 DB_URL="host=127.0.0.1 port=$relay_port user=tenantca dbname=$DB_NAME"
 write_config
 start_daemon

@@ -50,8 +50,8 @@ http {
 NGINX
 nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -g 'daemon on;'
 defer nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -s stop
-sleep 0.3
 call() { curl -s -o out.txt -w '%{http_code}' --cacert root.pem --cert client.pem --key client.key "https://localhost:$NPORT/"; }
+wait_for 5 curl -s -o /dev/null --cacert root.pem "https://localhost:$NPORT/" || fail "nginx did not start"
 expect_eq "mTLS: issued client certificate accepted (200)" 200 "$(call)"
 expect_match "nginx saw the client's subject" "client-1" "$(cat out.txt)"
 expect_eq "mTLS: no client certificate -> 400" 400 "$(curl -s -o /dev/null -w '%{http_code}' --cacert root.pem "https://localhost:$NPORT/")"
@@ -60,7 +60,9 @@ API_KEY=$ISSUER api POST "/api/v1/certificates/$CLIENT/revoke" '{"reason":"key_c
 expect_status 200 "client certificate revoked"
 fetch_crls
 nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -s reload
-sleep 1
+# nginx's new workers load the new CRL; the old ones finish and exit.
+refused_now() { [ "$(call)" = 400 ]; }
+wait_for 10 refused_now || true
 expect_eq "mTLS: revoked client refused after the CRL reload (400)" 400 "$(call)"
 expect_match "nginx logged the revocation" "revoked" "$(cat nginx/error.log)"
 finish

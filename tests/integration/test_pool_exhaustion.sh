@@ -23,21 +23,28 @@ read -r -t 10 line <&"${LOCKER[0]}" || true
 curl -s -o "$T/patch.out" -w '%{http_code}' -H "Authorization: Bearer $OPKEY" -H 'Content-Type: application/json' \
   -X PATCH -d '{"disabled":false}' "$BASE/api/v1/tenants/$TID" >"$T/patch.code" &
 PATCH=$!
-sleep 0.5
+# The PATCH holds the only pooled session, waiting for the row lock.
+patch_waiting() {
+  [ "$("$PGBIN/psql" -h "$PGHOST_" -p "$PGPORT_" -U tenantca -d "$DB_NAME" -Atc \
+    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")" -ge 1 ]
+}
+wait_for 10 patch_waiting || fail "the PATCH never waited for the lock"
 pids=()
 for i in $(seq 1 6); do
   curl -s -m 20 -o "$T/probe$i.body" -w '%{http_code} %{time_total}\n' -H "Authorization: Bearer $OPKEY" \
     "$BASE/api/v1/tenants/$TID" >"$T/probe$i.code" &
   pids+=($!)
 done
-sleep 4   # the lease wait is 2 s
+# The lease wait is 2 s: some probe must get its 503 well before 4 s.
+some_503() { cat "$T"/probe*.code 2>/dev/null | grep -q '^503 '; }
+wait_for 10 some_503 || true
 quick503=$(cat "$T"/probe*.code 2>/dev/null | awk '$1 == 503 && $2 < 4 {n++} END {print n + 0}')
 [ "$quick503" -ge 1 ] && ok "pool exhaustion: $quick503 of 6 probes got 503 within 4 s (bounded wait, no hang)" || fail "no quick 503: $(cat "$T"/probe*.code | tr '\n' ' ')"
 first=$(awk '$1 == 503 {print FILENAME; exit}' "$T"/probe*.code)
 BODY=$(cat "${first%.code}.body" 2>/dev/null || echo '{}')
 expect_json "503 is problem+json unavailable" .code unavailable
 if grep -qi 'pool\|soci\|postgres' <<<"$(jget .detail)"; then fail "503 detail leaks internals"; else ok "503 detail has no internals"; fi
-expect_match "exhaustion is logged" "database pool exhausted" "$(cat "$T/daemon.log")"
+metric_at_least tenantca_database_pool_exhausted_total 1 && ok "exhaustion is counted in /metrics" || fail "tenantca_database_pool_exhausted_total: $(metric_value tenantca_database_pool_exhausted_total)"
 
 echo "COMMIT;" >&"${LOCKER[1]}"
 wait "$PATCH" || true

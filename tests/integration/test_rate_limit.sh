@@ -33,13 +33,16 @@ expect_problem 429 rate_limited
 expect_match "429 has Retry-After" '^[1-9][0-9]*$' "$(header Retry-After)"
 expect_eq "429 shows the limit" 10 "$(header RateLimit-Limit)"
 expect_eq "nothing remains" 0 "$(header RateLimit-Remaining)"
-sleep 2.2
-API_KEY=$KEY api GET /api/v1/api-keys
-expect_status 200 "tokens refill at the tenant's rate"
+# A refused request takes no token: poll until one has refilled (1/s).
+refilled() { API_KEY=$KEY api GET /api/v1/api-keys; [ "$STATUS" = 200 ]; }
+wait_for 5 refilled && ok "tokens refill at the tenant's rate" || fail "no token after 5 s (1/s)"
 
 # A new limit applies at once (tenant change invalidates cached keys).
+auth_invalidations='tenantca_cache_invalidations_total{cache="auth"}'
+before=$(metric_value "$auth_invalidations")
 API_KEY=$OPKEY api PATCH "/api/v1/tenants/$T_ID" '{"rate_limit":{"requests_per_second":100,"burst":500}}'
-sleep 1
+# Every one of the 4 workers has dropped the tenant's cached limits.
+wait_for 5 metric_at_least "$auth_invalidations" $((before + 4)) || fail "the workers never heard of the change"
 API_KEY=$KEY api GET /api/v1/api-keys
 expect_eq "raised limit is visible" 500 "$(header RateLimit-Limit)"
 finish

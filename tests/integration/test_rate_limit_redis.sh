@@ -1,7 +1,7 @@
 # rate_limit.backend = redis: one tenant's limit holds across two instances
 # (separate masters, separate shared memory) because the bucket lives in
 # Redis; with Redis gone each instance answers from its local limiter and says
-# so in its log and /metrics; when Redis is back the limit is shared again.
+# so in /metrics; when Redis is back the limit is shared again.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pki_lib.sh"
 
@@ -65,8 +65,11 @@ for _ in $(seq 1 6); do
   fallback_codes+=("$code")
 done
 expect_eq "requests are answered while Redis is down" "200 200 200 200 200 200" "${fallback_codes[*]}"
+auth_invalidations='tenantca_cache_invalidations_total{cache="auth"}'
+before=$(metric_value "$auth_invalidations" "$A_BASE")
 API_KEY=$OPKEY api PATCH "/api/v1/tenants/$T_ID" '{"rate_limit":{"requests_per_second":1,"burst":3}}'
-sleep 0.5
+# Both workers of instance A have dropped the tenant's cached limits.
+wait_for 5 metric_at_least "$auth_invalidations" $((before + 2)) "$A_BASE" || fail "instance A never heard of the new limit"
 : >"$T/codes2"
 for i in $(seq 1 8); do
   curl -s -o /dev/null -m 3 -w '%{http_code}\n' -H "Authorization: Bearer $KEY" "$A_BASE/api/v1/api-keys" >>"$T/codes2"
@@ -76,17 +79,20 @@ refused_local=$(grep -c '^429$' "$T/codes2" || true)
 echo "# Redis down, instance A alone: allowed $allowed_local, refused $refused_local (burst 3)"
 expect_eq "without Redis every request is still answered (200 or 429)" 8 "$((allowed_local + refused_local))"
 if [ "$allowed_local" -ge 3 ] && [ "$allowed_local" -le 5 ]; then ok "the local limiter still limits ($allowed_local of 8)"; else fail "local fallback allowed $allowed_local of 8 (burst 3)"; fi
-if grep -q "Redis 127.0.0.1:$REDIS_PORT unreachable" "$T/daemon.log"; then ok "the fallback is logged"; else fail "no fallback line in the log"; fi
 curl -s "$A_BASE/metrics" >"$T/metrics"
 expect_eq "metrics: Redis down" 0 "$(sed -n 's/^tenantca_rate_limit_shared_store_up //p' "$T/metrics")"
 expect_match "metrics: local fallback decisions counted" '^[1-9][0-9]*$' "$(sed -n 's/^tenantca_rate_limit_decisions_total{store="local_fallback"} //p' "$T/metrics")"
 
 # Redis is back (empty: a restart loses buckets, they start full): shared again.
 start_redis
-sleep 1.2
+# Each request lets a worker retry Redis once its back-off has passed.
+shared_again() {
+  curl -s -o /dev/null -H "Authorization: Bearer $KEY" "$A_BASE/api/v1/api-keys"
+  [ "$(metric_value tenantca_rate_limit_shared_store_up "$A_BASE")" = 1 ]
+}
+wait_for 10 shared_again && ok "metrics: Redis up again" || fail "instance A never went back to Redis"
 for _ in 1 2 3 4 5 6; do API_KEY=$KEY api GET /api/v1/api-keys; done
 wait_for 5 bash -c "redis-cli -p $REDIS_PORT --scan --pattern 'tenantca:ratelimit:*' | grep -q ." && ok "buckets are kept in Redis again" || fail "Redis not used after it came back"
-if grep -q "Redis 127.0.0.1:$REDIS_PORT reachable again" "$T/daemon.log"; then ok "the recovery is logged"; else fail "no recovery line in the log"; fi
 
 # A hung Redis (stopped, not gone): answers still come, bounded by redis_timeout_ms.
 redis_pid=$(cat "$T/redis/redis.pid")

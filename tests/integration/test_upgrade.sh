@@ -25,9 +25,8 @@ mapfile -t old_workers < <(worker_pids)
 cp "$TENANTCA_NEXT_BIN" "$T/bin/.tenantca.new"
 mv -f "$T/bin/.tenantca.new" "$T/bin/tenantca"
 kill -USR2 "$DAEMON_PID"
-wait_for 10 grep -q "upgrade refused" "$T/daemon.log" && ok "USR2 before the schema migration is refused" || fail "no refusal"
+wait_for 10 metric_at_least tenantca_upgrades_refused_total 1 && ok "USR2 before the schema migration is refused" || fail "no refusal"
 expect_eq "and the old version keeps serving" "$OLD_VERSION" "$(version_served)"
-: >"$T/daemon.log.refusals"; grep -c "upgrade refused" "$T/daemon.log" >"$T/daemon.log.refusals"
 rc=0; "$TENANTCA_NEXT_BIN" migrate --database-url "$DB_URL" >/dev/null || rc=$?
 expect_eq "the next release's migration (compatible with the running one)" 0 "$rc"
 
@@ -54,10 +53,10 @@ wait_for 5 worker_count_is 2 && ok "two new workers serve" || fail "worker count
 # running version keeps serving.
 printf '#!/bin/sh\nexit 1\n' >"$T/bin/.tenantca.new"; chmod +x "$T/bin/.tenantca.new"
 mv -f "$T/bin/.tenantca.new" "$T/bin/tenantca"
+refused_before=$(metric_value tenantca_upgrades_refused_total)
 load_start 2 2 /api/v1/health
 kill -USR2 "$DAEMON_PID"
-refused() { [ "$(grep -c "upgrade refused" "$T/daemon.log")" -gt "$(cat "$T/daemon.log.refusals")" ]; }  # the only sign of a non-event
-wait_for 10 refused && ok "USR2 with a broken binary is refused" || fail "no refusal"
+wait_for 10 metric_at_least tenantca_upgrades_refused_total $((refused_before + 1)) && ok "USR2 with a broken binary is refused" || fail "no refusal"
 load_stop
 expect_eq "zero failed requests when the upgrade is refused" 0 "$LOAD_FAILED"
 kill -0 "$DAEMON_PID" && ok "the master is still running" || fail "master died"
