@@ -58,7 +58,12 @@ class WorkerAppImpl final : public WorkerApp {
     const core::RateLimitSpec default_rate{cfg.rate_limit_default_rps,
                                            cfg.rate_limit_default_burst};
 
-    pki_store_ = std::make_unique<db::SqlPkiStore>(*database);
+    pki_store_ = std::make_unique<db::SqlPkiStore>(
+        *database,
+        core::GroupCommitOptions{
+            .max_batch = static_cast<std::size_t>(cfg.database_commit_batch_max),
+            .max_wait = std::chrono::microseconds(cfg.database_commit_batch_wait_us)},
+        &counters.issuance_batches);
     pki_ = std::make_unique<core::pki::PkiService>(
         *pki_store_, preloaded.kek ? &*preloaded.kek : nullptr, clock_,
         core::pki::PkiSettings{

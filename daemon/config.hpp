@@ -35,6 +35,8 @@ struct Config {
   int database_connect_timeout_s = 5;
   int database_statement_timeout_ms = 30000;
   int database_slow_query_ms = 500;
+  int database_commit_batch_max = 64;
+  int database_commit_batch_wait_us = 0;
   std::string database_replica_url;  // empty: every read goes to the primary
   int database_replica_max_lag_ms = 500;
   int database_replica_pin_ms = 2000;

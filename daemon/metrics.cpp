@@ -114,6 +114,28 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
       "# TYPE tenantca_database_statement_timeouts_total counter\n";
   out += fmt::format("tenantca_database_statement_timeouts_total {}\n",
                      c.database.statement_timeouts.load());
+  const auto& ib = c.issuance_batches;
+  out +=
+      "# HELP tenantca_issuance_batches_total Transactions that stored issued certificates "
+      "(group commit: one per batch).\n# TYPE tenantca_issuance_batches_total counter\n";
+  out += fmt::format("tenantca_issuance_batches_total {}\n", ib.batches.load());
+  out +=
+      "# HELP tenantca_issuance_batch_items_total Issued certificates written through batches.\n"
+      "# TYPE tenantca_issuance_batch_items_total counter\n";
+  out += fmt::format("tenantca_issuance_batch_items_total {}\n", ib.items.load());
+  out +=
+      "# HELP tenantca_issuance_batch_largest Largest batch written so far.\n"
+      "# TYPE tenantca_issuance_batch_largest gauge\n";
+  out += fmt::format("tenantca_issuance_batch_largest {}\n", ib.largest_batch.load());
+  out +=
+      "# HELP tenantca_issuance_batch_wait_seconds_total Time issuances waited for their batch to "
+      "start (summed over items).\n# TYPE tenantca_issuance_batch_wait_seconds_total counter\n";
+  out += fmt::format("tenantca_issuance_batch_wait_seconds_total {:.6f}\n",
+                     static_cast<double>(ib.wait_us_sum.load()) / 1e6);
+  out +=
+      "# HELP tenantca_issuance_batch_splits_total Batches that failed and were retried item by "
+      "item (one bad item fails alone).\n# TYPE tenantca_issuance_batch_splits_total counter\n";
+  out += fmt::format("tenantca_issuance_batch_splits_total {}\n", ib.split_retries.load());
   out +=
       "# HELP tenantca_database_pool_exhausted_total Requests answered 503 because no pooled "
       "database session was free within database.lease_timeout_ms.\n"

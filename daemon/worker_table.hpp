@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "core/cache_stats.hpp"
+#include "core/group_commit.hpp"
 #include "core/rate_limit.hpp"
 #include "db/change_listener.hpp"
 #include "db/database.hpp"
@@ -70,6 +71,7 @@ struct InstanceCounters {
   db::ReadStats reads;
   db::ListenerStats listener;
   db::DatabaseStats database;
+  core::GroupCommitStats issuance_batches;
   core::CacheStats auth_cache;
   core::CacheStats ocsp_cache;
   core::CacheStats status_cache;

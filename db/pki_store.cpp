@@ -5,6 +5,7 @@
 #include "core/errors.hpp"
 #include "core/pki/json.hpp"
 #include "core/random.hpp"
+#include "db/certificate_sql.hpp"
 #include "db/statement.hpp"
 #include "db/tenancy_store.hpp"
 
@@ -68,26 +69,6 @@ constexpr Sql kUpdateCa{"cas.update",
                         "UPDATE cas SET policy = $1::jsonb, disabled = $2::boolean "
                         "WHERE id = $3::uuid AND tenant_id = $4::uuid"};
 
-#define CERT_INSERT                                                                                \
-  "INSERT INTO certificates (id, tenant_id, ca_id, source, serial, subject, issuer, common_name, " \
-  "sans, dns_names, "                                                                              \
-  "not_before, not_after, key_type, fingerprint_sha256, certificate_pem, chain_pem) "              \
-  "VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::jsonb, $7::jsonb, $8, "                       \
-  "$9::jsonb, "                                                                                    \
-  "ARRAY(SELECT jsonb_array_elements_text($9::jsonb -> 'dns')), to_timestamp($10::bigint), "       \
-  "to_timestamp($11::bigint), "                                                                    \
-  "$12, $13, $14, $15)"
-constexpr Sql kInsertCert{"certificates.insert", CERT_INSERT, true};
-// Issuance: the certificate and its audit event in one statement, so one
-// round trip and atomic without BEGIN/COMMIT.
-constexpr Sql kIssueCert{
-    "certificates.issue",
-    "WITH cert AS (" CERT_INSERT
-    " RETURNING tenant_id) "
-    "INSERT INTO audit_events (id, tenant_id, actor_key_id, action, target_type, target_id, "
-    "request_id, detail) "
-    "SELECT $16::uuid, tenant_id, $17::uuid, $18, $19, $20, $21, $22::jsonb FROM cert",
-    true};
 constexpr Sql kSelectCert{
     "certificates.get",
     "SELECT " CERT_COLUMNS " FROM certificates WHERE id = $1::uuid AND tenant_id = $2::uuid", true};
@@ -252,25 +233,6 @@ std::vector<core::pki::RevokedEntry> parse_revoked_entries(const std::string& al
   return out;
 }
 
-// $1..$15 of CERT_INSERT.
-std::vector<Param> cert_params(const CertRecord& c) {
-  return {c.id,
-          c.tenant_id,
-          c.ca_id,
-          c.source,
-          c.cert.serial_hex,
-          core::pki::to_json(c.cert.subject).dump(),
-          core::pki::to_json(c.cert.issuer).dump(),
-          c.cert.subject.common_name,
-          core::pki::to_json(c.cert.sans).dump(),
-          c.cert.not_before,
-          c.cert.not_after,
-          c.cert.key_type,
-          c.cert.fingerprint_sha256,
-          c.cert.pem,
-          c.chain_pem};
-}
-
 // The keyset bounds of a page, after the leading parameters.
 std::vector<Param> page_params(std::vector<Param> leading, const core::PageRequest& page) {
   leading.emplace_back(core::bound_micros(page));
@@ -324,7 +286,7 @@ class SqlPkiTx final : public core::pki::PkiTx {
 
   void insert_certificate(const CertRecord& c) override {
     try {
-      run(s_, kInsertCert, cert_params(c));
+      run(s_, kInsertCertificate, certificate_params(c));
     } catch (const DbError& e) {
       if (is_unique_violation(e))
         core::throw_conflict("This certificate is already in the inventory.");
@@ -384,18 +346,7 @@ std::optional<CaRecord> SqlPkiStore::find_ca(const std::string& tenant_id,
 }
 
 void SqlPkiStore::insert_issued(const CertRecord& cert, const core::AuditEvent& event) {
-  auto params = cert_params(cert);
-  for (const std::string* p : {&event.id, &event.actor_key_id, &event.action, &event.target_type,
-                               &event.target_id, &event.request_id, &event.detail_json}) {
-    params.emplace_back(*p);
-  }
-  try {
-    db_.with_session("certificates.issue", [&](soci::session& s) { run(s, kIssueCert, params); });
-  } catch (const DbError& e) {
-    if (is_unique_violation(e))
-      core::throw_conflict("This certificate is already in the inventory.");
-    throw;
-  }
+  writer_.write(cert, event);
 }
 
 std::optional<CaRecord> SqlPkiStore::find_ca_public(const std::string& ca_id) {

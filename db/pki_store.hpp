@@ -7,12 +7,15 @@
 #include "core/pagination.hpp"
 #include "core/pki/store.hpp"
 #include "db/database.hpp"
+#include "db/issuance_writer.hpp"
 
 namespace tenantca::db {
 
 class SqlPkiStore final : public core::pki::PkiStore {
  public:
-  explicit SqlPkiStore(Database& db) : db_(db) {}
+  explicit SqlPkiStore(Database& db, core::GroupCommitOptions issuance_batching = {},
+                       core::GroupCommitStats* issuance_stats = nullptr)
+      : db_(db), writer_(db, issuance_batching, issuance_stats) {}
   void transact(const char* what, const std::function<void(core::pki::PkiTx&)>& work) override;
   std::optional<core::pki::CaRecord> find_ca_public(const std::string& ca_id) override;
   std::optional<core::pki::StoredCrl> stored_crl(const std::string& ca_id) override;
@@ -36,6 +39,7 @@ class SqlPkiStore final : public core::pki::PkiStore {
 
  private:
   Database& db_;
+  IssuanceWriter writer_;
 };
 
 }  // namespace tenantca::db

@@ -1,0 +1,134 @@
+#pragma once
+// Group commit: callers that arrive while a batch is being written wait, and
+// go together in the next one, so N concurrent issuances cost one
+// transaction instead of N. No timer is involved by default: a lone caller
+// finds nobody writing and writes at once (no added latency), and a batch
+// forms only from callers that would otherwise have queued for the database.
+//
+// The first waiting caller becomes the leader: it takes up to max_batch
+// queued items, runs `write` for them outside the lock, marks them done, and
+// hands leadership to the next waiter. `write` reports each item's outcome
+// (an exception_ptr per item), so one bad item fails alone.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+namespace tenantca::core {
+
+// For /metrics; may live in memory shared by the workers of an instance.
+struct GroupCommitStats {
+  std::atomic<uint64_t> batches{0};
+  std::atomic<uint64_t> items{0};
+  std::atomic<uint64_t> largest_batch{0};
+  std::atomic<uint64_t> wait_us_sum{0};    // callers' time from submit to their batch's start
+  std::atomic<uint64_t> split_retries{0};  // batches that failed and were retried item by item
+};
+
+struct GroupCommitOptions {
+  std::size_t max_batch = 64;
+  // When a leader finds others already queued (the system is busy), it may
+  // wait this long for the batch to fill before writing. 0: never waits.
+  std::chrono::microseconds max_wait{0};
+};
+
+template <typename Item>
+class GroupCommit {
+ public:
+  struct Entry {
+    Item* item;
+    std::exception_ptr error;  // set by `write` for an item that failed
+    bool done = false;
+    std::chrono::steady_clock::time_point queued_at;
+  };
+  // Writes every entry of the batch; sets `error` on the entries that failed.
+  // An exception thrown out of `write` fails the whole batch.
+  using Write = std::function<void(std::vector<Entry*>& batch)>;
+
+  GroupCommit(GroupCommitOptions options, Write write, GroupCommitStats* stats = nullptr)
+      : options_(options), write_(std::move(write)), stats_(stats) {
+    if (options_.max_batch == 0) options_.max_batch = 1;
+  }
+
+  // Blocks until the item's batch was written; rethrows the item's failure.
+  void submit(Item& item) {
+    Entry entry{&item, nullptr, false, std::chrono::steady_clock::now()};
+    std::unique_lock<std::mutex> lock(mutex_);
+    queue_.push_back(&entry);
+    arrived_.notify_one();
+    while (!entry.done) {
+      if (writing_) {
+        changed_.wait(lock);
+        continue;
+      }
+      lead(lock);
+    }
+    if (entry.error) std::rethrow_exception(entry.error);
+  }
+
+  // Items waiting for a batch (not the ones being written).
+  std::size_t queued() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return queue_.size();
+  }
+
+ private:
+  void lead(std::unique_lock<std::mutex>& lock) {
+    writing_ = true;
+    if (options_.max_wait.count() > 0 && queue_.size() > 1 && queue_.size() < options_.max_batch) {
+      arrived_.wait_for(lock, options_.max_wait,
+                        [this] { return queue_.size() >= options_.max_batch; });
+    }
+    const std::size_t n = std::min(queue_.size(), options_.max_batch);
+    std::vector<Entry*> batch(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+    lock.unlock();
+    note(batch);
+    try {
+      write_(batch);
+    } catch (...) {
+      const auto error = std::current_exception();
+      for (auto* e : batch) {
+        if (!e->error) e->error = error;
+      }
+    }
+    lock.lock();
+    for (auto* e : batch) e->done = true;
+    writing_ = false;
+    changed_.notify_all();
+  }
+
+  void note(const std::vector<Entry*>& batch) {
+    if (stats_ == nullptr) return;
+    const auto now = std::chrono::steady_clock::now();
+    uint64_t waited = 0;
+    for (const auto* e : batch) {
+      waited += static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(now - e->queued_at).count());
+    }
+    stats_->batches.fetch_add(1, std::memory_order_relaxed);
+    stats_->items.fetch_add(batch.size(), std::memory_order_relaxed);
+    stats_->wait_us_sum.fetch_add(waited, std::memory_order_relaxed);
+    uint64_t seen = stats_->largest_batch.load(std::memory_order_relaxed);
+    while (batch.size() > seen &&
+           !stats_->largest_batch.compare_exchange_weak(seen, batch.size())) {
+    }
+  }
+
+  GroupCommitOptions options_;
+  Write write_;
+  GroupCommitStats* stats_;
+  std::mutex mutex_;
+  std::condition_variable changed_;  // a batch finished: a new leader may start
+  std::condition_variable arrived_;  // (a leader waiting for its batch to fill)
+  std::deque<Entry*> queue_;
+  bool writing_ = false;
+};
+
+}  // namespace tenantca::core

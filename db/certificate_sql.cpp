@@ -1,0 +1,108 @@
+#include "db/certificate_sql.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/pki/json.hpp"
+
+namespace tenantca::db {
+
+#define CERT_INSERT                                                                                \
+  "INSERT INTO certificates (id, tenant_id, ca_id, source, serial, subject, issuer, common_name, " \
+  "sans, dns_names, not_before, not_after, key_type, fingerprint_sha256, certificate_pem, "        \
+  "chain_pem) "                                                                                    \
+  "VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb, "            \
+  "ARRAY(SELECT jsonb_array_elements_text($9::jsonb -> 'dns')), to_timestamp($10::bigint), "       \
+  "to_timestamp($11::bigint), $12, $13, $14, $15)"
+
+const Sql kInsertCertificate{"certificates.insert", CERT_INSERT, true};
+
+const Sql kIssueCertificate{
+    "certificates.issue",
+    "WITH cert AS (" CERT_INSERT
+    " RETURNING tenant_id) "
+    "INSERT INTO audit_events (id, tenant_id, actor_key_id, action, target_type, target_id, "
+    "request_id, detail) "
+    "SELECT $16::uuid, tenant_id, $17::uuid, $18, $19, $20, $21, $22::jsonb FROM cert",
+    true};
+
+// json_to_recordset reads the rows straight from the text: one parameter
+// however many rows, no array literals to escape.
+const Sql kIssueCertificates{
+    "certificates.issue_batch",
+    "WITH rows AS MATERIALIZED ("
+    "  SELECT * FROM json_to_recordset($1::json) AS r(id uuid, tenant_id uuid, ca_id uuid, "
+    "  source text, serial text, subject jsonb, issuer jsonb, common_name text, sans jsonb, "
+    "  not_before bigint, not_after bigint, key_type text, fingerprint_sha256 text, "
+    "  certificate_pem text, chain_pem text, audit_id uuid, actor_key_id uuid, action text, "
+    "  target_type text, target_id text, request_id text, detail jsonb)), "
+    "cert AS ("
+    "  INSERT INTO certificates (id, tenant_id, ca_id, source, serial, subject, issuer, "
+    "  common_name, sans, dns_names, not_before, not_after, key_type, fingerprint_sha256, "
+    "  certificate_pem, chain_pem) "
+    "  SELECT id, tenant_id, ca_id, source, serial, subject, issuer, common_name, sans, "
+    "  ARRAY(SELECT jsonb_array_elements_text(sans -> 'dns')), to_timestamp(not_before), "
+    "  to_timestamp(not_after), key_type, fingerprint_sha256, certificate_pem, chain_pem "
+    "  FROM rows RETURNING id) "
+    "INSERT INTO audit_events (id, tenant_id, actor_key_id, action, target_type, target_id, "
+    "request_id, detail) "
+    "SELECT r.audit_id, r.tenant_id, r.actor_key_id, r.action, r.target_type, r.target_id, "
+    "r.request_id, r.detail FROM rows r JOIN cert c ON c.id = r.id",
+    true};
+
+std::vector<Param> certificate_params(const core::pki::CertRecord& c) {
+  return {c.id,
+          c.tenant_id,
+          c.ca_id,
+          c.source,
+          c.cert.serial_hex,
+          core::pki::to_json(c.cert.subject).dump(),
+          core::pki::to_json(c.cert.issuer).dump(),
+          c.cert.subject.common_name,
+          core::pki::to_json(c.cert.sans).dump(),
+          c.cert.not_before,
+          c.cert.not_after,
+          c.cert.key_type,
+          c.cert.fingerprint_sha256,
+          c.cert.pem,
+          c.chain_pem};
+}
+
+std::vector<Param> issue_params(const core::pki::CertRecord& cert, const core::AuditEvent& event) {
+  auto params = certificate_params(cert);
+  for (const std::string* p : {&event.id, &event.actor_key_id, &event.action, &event.target_type,
+                               &event.target_id, &event.request_id, &event.detail_json}) {
+    params.emplace_back(*p);
+  }
+  return params;
+}
+
+std::string issue_batch_json(const std::vector<IssueRow>& rows) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [c, e] : rows) {
+    out.push_back({{"id", c->id},
+                   {"tenant_id", c->tenant_id},
+                   {"ca_id", c->ca_id ? nlohmann::json(*c->ca_id) : nlohmann::json(nullptr)},
+                   {"source", c->source},
+                   {"serial", c->cert.serial_hex},
+                   {"subject", core::pki::to_json(c->cert.subject)},
+                   {"issuer", core::pki::to_json(c->cert.issuer)},
+                   {"common_name", c->cert.subject.common_name},
+                   {"sans", core::pki::to_json(c->cert.sans)},
+                   {"not_before", c->cert.not_before},
+                   {"not_after", c->cert.not_after},
+                   {"key_type", c->cert.key_type},
+                   {"fingerprint_sha256", c->cert.fingerprint_sha256},
+                   {"certificate_pem", c->cert.pem},
+                   {"chain_pem", c->chain_pem},
+                   {"audit_id", e->id},
+                   {"actor_key_id", e->actor_key_id},
+                   {"action", e->action},
+                   {"target_type", e->target_type},
+                   {"target_id", e->target_id},
+                   {"request_id", e->request_id},
+                   {"detail", nlohmann::json::parse(e->detail_json)}});
+  }
+  return out.dump();
+}
+
+}  // namespace tenantca::db
