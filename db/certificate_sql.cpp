@@ -16,37 +16,37 @@ namespace tenantca::db {
 
 const Sql kInsertCertificate{"certificates.insert", CERT_INSERT, true};
 
-const Sql kIssueCertificate{
-    "certificates.issue",
-    "WITH cert AS (" CERT_INSERT
-    " RETURNING tenant_id) "
-    "INSERT INTO audit_events (id, tenant_id, actor_key_id, action, target_type, target_id, "
-    "request_id, detail) "
-    "SELECT $16::uuid, tenant_id, $17::uuid, $18, $19, $20, $21, $22::jsonb FROM cert",
-    true};
-
-// json_to_recordset reads the rows straight from the text: one parameter
-// however many rows, no array literals to escape.
+// Issuance: certificates and their audit events, many per statement (group
+// commit), each stored only if its CA still has the revision the
+// certificate was planned with and is enabled; returns the ids stored.
+// json_to_recordset reads the rows straight from one text parameter: no
+// array literals to escape, however many rows.
 const Sql kIssueCertificates{
-    "certificates.issue_batch",
+    "certificates.issue",
     "WITH rows AS MATERIALIZED ("
     "  SELECT * FROM json_to_recordset($1::json) AS r(id uuid, tenant_id uuid, ca_id uuid, "
-    "  source text, serial text, subject jsonb, issuer jsonb, common_name text, sans jsonb, "
-    "  not_before bigint, not_after bigint, key_type text, fingerprint_sha256 text, "
-    "  certificate_pem text, chain_pem text, audit_id uuid, actor_key_id uuid, action text, "
-    "  target_type text, target_id text, request_id text, detail jsonb)), "
+    "  ca_revision bigint, source text, serial text, subject jsonb, issuer jsonb, "
+    "  common_name text, sans jsonb, not_before bigint, not_after bigint, key_type text, "
+    "  fingerprint_sha256 text, certificate_pem text, chain_pem text, audit_id uuid, "
+    "  actor_key_id uuid, action text, target_type text, target_id text, request_id text, "
+    "  detail jsonb)), "
     "cert AS ("
     "  INSERT INTO certificates (id, tenant_id, ca_id, source, serial, subject, issuer, "
     "  common_name, sans, dns_names, not_before, not_after, key_type, fingerprint_sha256, "
     "  certificate_pem, chain_pem) "
-    "  SELECT id, tenant_id, ca_id, source, serial, subject, issuer, common_name, sans, "
-    "  ARRAY(SELECT jsonb_array_elements_text(sans -> 'dns')), to_timestamp(not_before), "
-    "  to_timestamp(not_after), key_type, fingerprint_sha256, certificate_pem, chain_pem "
-    "  FROM rows RETURNING id) "
-    "INSERT INTO audit_events (id, tenant_id, actor_key_id, action, target_type, target_id, "
-    "request_id, detail) "
-    "SELECT r.audit_id, r.tenant_id, r.actor_key_id, r.action, r.target_type, r.target_id, "
-    "r.request_id, r.detail FROM rows r JOIN cert c ON c.id = r.id",
+    "  SELECT r.id, r.tenant_id, r.ca_id, r.source, r.serial, r.subject, r.issuer, "
+    "  r.common_name, r.sans, ARRAY(SELECT jsonb_array_elements_text(r.sans -> 'dns')), "
+    "  to_timestamp(r.not_before), to_timestamp(r.not_after), r.key_type, "
+    "  r.fingerprint_sha256, r.certificate_pem, r.chain_pem FROM rows r "
+    "  WHERE EXISTS (SELECT 1 FROM cas c WHERE c.id = r.ca_id AND c.tenant_id = r.tenant_id "
+    "  AND c.revision = r.ca_revision AND NOT c.disabled) "
+    "  RETURNING id), "
+    "audit AS ("
+    "  INSERT INTO audit_events (id, tenant_id, actor_key_id, action, target_type, target_id, "
+    "  request_id, detail) "
+    "  SELECT r.audit_id, r.tenant_id, r.actor_key_id, r.action, r.target_type, r.target_id, "
+    "  r.request_id, r.detail FROM rows r JOIN cert c ON c.id = r.id) "
+    "SELECT id::text FROM cert",
     true};
 
 std::vector<Param> certificate_params(const core::pki::CertRecord& c) {
@@ -67,21 +67,15 @@ std::vector<Param> certificate_params(const core::pki::CertRecord& c) {
           c.chain_pem};
 }
 
-std::vector<Param> issue_params(const core::pki::CertRecord& cert, const core::AuditEvent& event) {
-  auto params = certificate_params(cert);
-  for (const std::string* p : {&event.id, &event.actor_key_id, &event.action, &event.target_type,
-                               &event.target_id, &event.request_id, &event.detail_json}) {
-    params.emplace_back(*p);
-  }
-  return params;
-}
-
 std::string issue_batch_json(const std::vector<IssueRow>& rows) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& [c, e] : rows) {
+  for (const auto& row : rows) {
+    const auto* c = row.cert;
+    const auto* e = row.event;
     out.push_back({{"id", c->id},
                    {"tenant_id", c->tenant_id},
                    {"ca_id", c->ca_id ? nlohmann::json(*c->ca_id) : nlohmann::json(nullptr)},
+                   {"ca_revision", row.ca_revision},
                    {"source", c->source},
                    {"serial", c->cert.serial_hex},
                    {"subject", core::pki::to_json(c->cert.subject)},

@@ -12,20 +12,18 @@ namespace tenantca::db {
 
 // One certificate; parameters from certificate_params.
 extern const Sql kInsertCertificate;
-// One certificate and its audit event in one statement (atomic without
-// BEGIN/COMMIT); parameters from issue_params.
-extern const Sql kIssueCertificate;
-// Many certificates and their audit events in one statement; its one
-// parameter is issue_batch_json.
+// Issued certificates and their audit events, many in one statement (atomic
+// without BEGIN/COMMIT), each only if its CA is unchanged; its one parameter
+// is issue_batch_json; returns the ids stored.
 extern const Sql kIssueCertificates;
 
 std::vector<Param> certificate_params(const core::pki::CertRecord& cert);
-std::vector<Param> issue_params(const core::pki::CertRecord& cert, const core::AuditEvent& event);
 // A JSON array with one object per (certificate, event): what
 // json_to_recordset in kIssueCertificates reads.
 struct IssueRow {
   const core::pki::CertRecord* cert;
   const core::AuditEvent* event;
+  int64_t ca_revision;  // the CA's revision the certificate was planned with
 };
 std::string issue_batch_json(const std::vector<IssueRow>& rows);
 

@@ -9,6 +9,7 @@
 #include "core/group_commit.hpp"
 #include "core/pki/model.hpp"
 #include "core/tenancy.hpp"
+#include "db/certificate_sql.hpp"
 #include "db/database.hpp"
 
 namespace tenantca::db {
@@ -16,17 +17,19 @@ namespace tenantca::db {
 class IssuanceWriter {
  public:
   IssuanceWriter(Database& db, core::GroupCommitOptions options, core::GroupCommitStats* stats);
-  // Stores the certificate with its audit event; DomainError conflict on a duplicate.
-  void write(const core::pki::CertRecord& cert, const core::AuditEvent& event);
+  // Stores the certificate with its audit event if the CA still has
+  // `ca_revision` (false: it changed; nothing stored). DomainError conflict
+  // on a duplicate.
+  bool write(const core::pki::CertRecord& cert, const core::AuditEvent& event, int64_t ca_revision);
 
  private:
   struct Pending {
-    const core::pki::CertRecord* cert;
-    const core::AuditEvent* event;
+    IssueRow row;
+    bool stored;
   };
   using Commit = core::GroupCommit<Pending>;
   void write_batch(std::vector<Commit::Entry*>& batch);
-  void write_one(const Pending& p);
+  void store(const std::vector<Pending*>& pending);
 
   Database& db_;
   core::GroupCommitStats* stats_;

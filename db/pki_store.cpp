@@ -23,7 +23,7 @@ using core::pki::CertRecord;
   "not_after))::bigint, "                                                                   \
   "key_type, coalesce(path_length, -1), self_signed, fingerprint_sha256, certificate_pem, " \
   "encode(key_ciphertext, 'hex'), key_kek_id, policy::text, disabled, "                     \
-  "(extract(epoch FROM created_at) * 1000000)::bigint"
+  "(extract(epoch FROM created_at) * 1000000)::bigint, revision"
 
 #define CERT_COLUMNS                                                                               \
   "id::text, tenant_id::text, coalesce(ca_id::text, ''), source, serial, subject::text, "          \
@@ -178,6 +178,7 @@ CaRecord ca_from(const Row& r) {
   c.policy = core::pki::policy_from_json(nlohmann::json::parse(r.text(17)));
   c.disabled = r.flag(18);
   c.created_us = r.int64(19);
+  c.revision = r.int64(20);
   return c;
 }
 
@@ -345,8 +346,9 @@ std::optional<CaRecord> SqlPkiStore::find_ca(const std::string& tenant_id,
   return out;
 }
 
-void SqlPkiStore::insert_issued(const CertRecord& cert, const core::AuditEvent& event) {
-  writer_.write(cert, event);
+bool SqlPkiStore::insert_issued(const CertRecord& cert, const core::AuditEvent& event,
+                                int64_t ca_revision) {
+  return writer_.write(cert, event, ca_revision);
 }
 
 std::optional<CaRecord> SqlPkiStore::find_ca_public(const std::string& ca_id) {

@@ -24,7 +24,8 @@ class SqlPkiStore final : public core::pki::PkiStore {
                                            int64_t now) override;
   std::optional<core::pki::CaRecord> find_ca(const std::string& tenant_id,
                                              const std::string& ca_id) override;
-  void insert_issued(const core::pki::CertRecord& cert, const core::AuditEvent& event) override;
+  bool insert_issued(const core::pki::CertRecord& cert, const core::AuditEvent& event,
+                     int64_t ca_revision) override;
   std::vector<core::pki::CaRecord> all_cas() override;
   core::Page<core::pki::CaRecord> list_cas(const std::string& tenant_id,
                                            const core::PageRequest& page) override;

@@ -102,6 +102,9 @@ struct CaRecord {
   Policy policy;
   bool disabled = false;
   int64_t created_us = 0;
+  // Bumped by the database on every change to the row; issuance stores a
+  // certificate only under the revision it was planned with.
+  int64_t revision = 0;
 };
 
 struct CertRecord {

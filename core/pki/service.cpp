@@ -322,36 +322,68 @@ CertRecord PkiService::sign_leaf(const CaRecord& ca, const LeafPlan& plan, EVP_P
 }
 
 Issued PkiService::issue(const std::string& tenant_id, IssueRequest req, const Actor& actor) {
-  Issued out;
   std::optional<ParsedCsr> csr;
   if (!req.csr_pem.empty()) {
     csr = parse_csr(req.csr_pem);
     req.subject = csr->subject_fields;
     req.sans = csr->sans;
   }
-  // Two round trips, not five (BEGIN, CA, certificate, audit, COMMIT): the
-  // CA is read, then one atomic statement stores the certificate with its
-  // audit event. Nothing is stored unless both are.
-  const auto ca = store_.find_ca(tenant_id, req.ca_id);
-  if (!ca) throw_not_found("No CA with id " + req.ca_id + ".");
   const KeyFacts key = csr ? csr->key : key_facts(*req.key);
-  const LeafPlan plan = plan_leaf(*ca, req.subject, req.sans, key, req.validity_days, req.usages);
-  if (csr) {
-    out.certificate = sign_leaf(*ca, plan, csr->public_key.get(), csr->public_key_info);
-  } else {
-    // Generated only now: a request the CA refuses costs no key generation.
-    auto generated = generate_leaf_key_(*req.key);
-    out.private_key_pem = private_key_pem(generated.get());
-    out.certificate = sign_leaf(*ca, plan, generated.get(), nullptr);
+  // The CA row comes from this worker's cache when it can; the statement
+  // that stores the certificate refuses it if the CA changed since (its
+  // revision), and then the CA is read afresh and the leaf planned again. A
+  // refusal is never based on a cached row either: it is re-checked against
+  // a fresh one. One round trip per issuance, shared with concurrent ones
+  // (group commit).
+  bool fresh = false;
+  for (int attempt = 1;; ++attempt) {
+    const bool from_cache = !fresh;
+    const auto ca = issuing_ca(tenant_id, req.ca_id, fresh);
+    LeafPlan plan;
+    try {
+      plan = plan_leaf(*ca, req.subject, req.sans, key, req.validity_days, req.usages);
+    } catch (const DomainError&) {
+      if (!from_cache) throw;
+      fresh = true;
+      continue;
+    }
+    Issued out;
+    if (csr) {
+      out.certificate = sign_leaf(*ca, plan, csr->public_key.get(), csr->public_key_info);
+    } else {
+      // Generated only now: a request the CA refuses costs no key generation.
+      auto generated = generate_leaf_key_(*req.key);
+      out.private_key_pem = private_key_pem(generated.get());
+      out.certificate = sign_leaf(*ca, plan, generated.get(), nullptr);
+    }
+    const bool stored = store_.insert_issued(
+        out.certificate,
+        audit_event(actor, tenant_id, "certificate.issue", "certificate", out.certificate.id,
+                    {{"ca_id", ca->id},
+                     {"serial", out.certificate.cert.serial_hex},
+                     {"common_name", out.certificate.cert.subject.common_name},
+                     {"from_csr", csr.has_value()}}),
+        ca->revision);
+    if (stored) return out;
+    fresh = true;
+    // Changed again while we signed: something keeps rewriting it; let the client retry.
+    if (attempt >= 3) throw_conflict("The CA is being changed; retry the request.");
   }
-  store_.insert_issued(
-      out.certificate,
-      audit_event(actor, tenant_id, "certificate.issue", "certificate", out.certificate.id,
-                  {{"ca_id", ca->id},
-                   {"serial", out.certificate.cert.serial_hex},
-                   {"common_name", out.certificate.cert.subject.common_name},
-                   {"from_csr", csr.has_value()}}));
-  return out;
+}
+
+std::shared_ptr<const CaRecord> PkiService::issuing_ca(const std::string& tenant_id,
+                                                       const std::string& ca_id, bool fresh) {
+  const int64_t now_ms = clock_.now_millis();
+  if (!fresh) {
+    if (auto cached = ca_records_.find(tenant_id, ca_id, now_ms)) return cached;
+  } else {
+    ca_records_.drop(tenant_id, ca_id);
+  }
+  auto ca = store_.find_ca(tenant_id, ca_id);
+  if (!ca) throw_not_found("No CA with id " + ca_id + ".");
+  auto shared = std::make_shared<const CaRecord>(std::move(*ca));
+  ca_records_.put(shared, now_ms);
+  return shared;
 }
 
 CertRecord PkiService::renew(const std::string& tenant_id, const std::string& cert_id,

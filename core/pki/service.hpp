@@ -12,6 +12,7 @@
 #include "core/kek.hpp"
 #include "core/negative_cache.hpp"
 #include "core/pki/ca_material_cache.hpp"
+#include "core/pki/ca_record_cache.hpp"
 #include "core/pki/model.hpp"
 #include "core/pki/ocsp_cache.hpp"
 #include "core/pki/ossl.hpp"
@@ -163,6 +164,9 @@ class PkiService {
   void seal_key(CaRecord& ca, EVP_PKEY* key) const;
   const Kek& require_kek() const;
   OcspStatus certificate_status(const std::string& ca_id, const std::string& serial, int64_t now);
+  // The tenant's CA for issuance: cached, or read afresh (`fresh`), or not_found.
+  std::shared_ptr<const CaRecord> issuing_ca(const std::string& tenant_id, const std::string& ca_id,
+                                             bool fresh);
   // A CA by id for the public endpoints, or not_found; unknown ids are remembered briefly.
   CaRecord public_ca(const std::string& ca_id);
 
@@ -174,6 +178,7 @@ class PkiService {
   const Clock& clock_;
   PkiSettings settings_;
   CaMaterialCache materials_;
+  CaRecordCache ca_records_;
   RevocationCache revocation_;
   NegativeCache unknown_cas_{10000, 100000};
 };

@@ -79,11 +79,13 @@ class PkiStore {
   virtual OcspStatus certificate_status(const std::string& ca_id, const std::string& serial_hex,
                                         int64_t now) = 0;
   // Issuance, the hot write: the tenant's CA (from the primary), then the
-  // certificate and its audit event stored by one atomic statement.
+  // certificate and its audit event stored atomically, only if the CA still
+  // has `ca_revision` (false: it changed, nothing was stored). DomainError
+  // conflict on a duplicate.
   virtual std::optional<CaRecord> find_ca(const std::string& tenant_id,
                                           const std::string& ca_id) = 0;
-  virtual void insert_issued(const CertRecord& cert,
-                             const AuditEvent& event) = 0;  // conflict on a duplicate
+  virtual bool insert_issued(const CertRecord& cert, const AuditEvent& event,
+                             int64_t ca_revision) = 0;
 };
 
 }  // namespace tenantca::core::pki

@@ -84,9 +84,13 @@ class FakePkiStore final : public core::pki::PkiStore, private core::pki::PkiTx 
     for (const auto& [id, ca] : cas) out.push_back(ca);
     return out;
   }
-  void insert_issued(const core::pki::CertRecord& cert, const core::AuditEvent& event) override {
+  bool insert_issued(const core::pki::CertRecord& cert, const core::AuditEvent& event,
+                     int64_t ca_revision) override {
+    auto ca = cas.find(cert.ca_id.value_or(""));
+    if (ca == cas.end() || ca->second.revision != ca_revision) return false;
     certs[cert.id] = cert;
     audit_events.push_back(event);
+    return true;
   }
 
  private:
@@ -96,8 +100,22 @@ class FakePkiStore final : public core::pki::PkiStore, private core::pki::PkiTx 
     if (it == cas.end() || it->second.tenant_id != tenant) return std::nullopt;
     return it->second;
   }
-  void insert_ca(const core::pki::CaRecord& ca) override { cas[ca.id] = ca; }
-  void update_ca(const core::pki::CaRecord& ca) override { cas[ca.id] = ca; }
+  // Like the database's trigger: every change bumps the revision.
+  void insert_ca(const core::pki::CaRecord& ca) override {
+    cas[ca.id] = ca;
+    cas[ca.id].revision = 1;
+  }
+  void update_ca(const core::pki::CaRecord& ca) override { replace_ca(ca); }
+
+ public:
+  // A change to the CA, as another worker's would be.
+  void replace_ca(const core::pki::CaRecord& ca) {
+    const int64_t revision = cas[ca.id].revision;
+    cas[ca.id] = ca;
+    cas[ca.id].revision = revision + 1;
+  }
+
+ private:
   void insert_certificate(const core::pki::CertRecord& cert) override { certs[cert.id] = cert; }
   std::optional<core::pki::CertRecord> find_certificate(const std::string& tenant,
                                                         const std::string& id, bool) override {
@@ -116,7 +134,7 @@ class FakePkiStore final : public core::pki::PkiStore, private core::pki::PkiTx 
   std::vector<core::pki::RevokedEntry> revoked_entries(const std::string&) override { return {}; }
   void store_crl(const std::string&, const core::pki::StoredCrl&, int64_t) override {}
   std::vector<core::pki::CaRecord> lock_all_cas() override { return all_cas(); }
-  void update_ca_key(const core::pki::CaRecord& ca) override { cas[ca.id] = ca; }
+  void update_ca_key(const core::pki::CaRecord& ca) override { replace_ca(ca); }
 };
 
 class FakeClock final : public core::Clock {

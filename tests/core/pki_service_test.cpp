@@ -156,5 +156,33 @@ TEST_F(PkiServiceTest, PatchMergesThePolicy) {
   EXPECT_FALSE(updated.policy.allow_ip_sans);
 }
 
+// A worker caches CA rows for issuance; a change made elsewhere (another
+// worker, another instance) must still apply to the next issuance.
+TEST_F(PkiServiceTest, AChangedCaIsReadAfreshBeforeSigningUnderIt) {
+  const auto ca = make_ca(365);
+  service_.issue(kTenant, keygen(ca, "a.example"), actor_);  // the row is cached now
+  const auto stored_before = store_.certs.size();
+  // Elsewhere: the policy now allows only svc.internal.
+  auto changed = store_.cas[ca];
+  changed.policy.allowed_domains = {"svc.internal"};
+  store_.replace_ca(changed);
+  expect_code([&] { service_.issue(kTenant, keygen(ca, "a.example"), actor_); },
+              ErrorCode::policy_violation, "stale cached policy");
+  EXPECT_EQ(store_.certs.size(), stored_before) << "nothing stored under the old policy";
+  EXPECT_NO_THROW(service_.issue(kTenant, keygen(ca, "b.svc.internal"), actor_));
+}
+
+TEST_F(PkiServiceTest, ARefusalIsNeverBasedOnAStaleCachedCa) {
+  const auto ca = make_ca(365);
+  PolicyPatch none;
+  service_.update_ca(kTenant, ca, none, true, actor_);
+  expect_code([&] { service_.issue(kTenant, keygen(ca, "a.example"), actor_); },
+              ErrorCode::conflict, "disabled CA");  // the disabled row is cached now
+  auto enabled = store_.cas[ca];
+  enabled.disabled = false;
+  store_.replace_ca(enabled);  // re-enabled elsewhere
+  EXPECT_NO_THROW(service_.issue(kTenant, keygen(ca, "a.example"), actor_));
+}
+
 }  // namespace
 }  // namespace tenantca::core::pki

@@ -50,7 +50,7 @@ write_config() {
   {
     echo "bind = \"127.0.0.1:$PORT\""
     echo "workers = ${WORKERS:-2}"
-    echo "threads = 2"
+    echo "threads = ${THREADS:-2}"
     echo "public_url = \"$BASE\""
     echo "pid_file = \"$T/tenantca.pid\""
     echo "graceful_timeout = 10"

@@ -1,4 +1,5 @@
-# A 201 means committed durably: certificates are issued under load against a
+# A 201 means committed durably: certificates are issued under load (in
+# group-commit batches) against a
 # durable PostgreSQL (fsync and synchronous_commit on) of this test's own,
 # which is then killed (immediate stop: no shutdown checkpoint, like a crash)
 # and restarted; every certificate id that was answered 201 must be there.
@@ -14,7 +15,9 @@ expect_eq "the cluster is durable" "on on" "$("${PGQ[@]}" -d postgres -c "SELECT
 "${PGQ[@]}" -d postgres -c "CREATE DATABASE durable"
 DB_URL="host=127.0.0.1 port=$PGP user=tenantca dbname=durable connect_timeout=2"
 migrate
-write_config
+# One worker with many threads: concurrent issuances share a transaction
+# (group commit), so the crash can hit a batch of several.
+WORKERS=1 THREADS=8 write_config
 start_daemon
 OPKEY=$(operator_key)
 TENANT_RPS=100000 setup_tenant durable
@@ -31,8 +34,10 @@ writer() { # n: issues until told to stop; one line per answer: status id
 }
 touch "$T/writing"
 writers=()
-for n in 1 2 3 4; do writer "$n" & writers+=($!); done
-wait_for 20 bash -c "[ \$(cat $T/writes.* 2>/dev/null | grep -c '^201 ') -ge 40 ]" && ok "issuing under load" || fail "no load"
+for n in 1 2 3 4 5 6 7 8; do writer "$n" & writers+=($!); done
+wait_for 20 bash -c "[ \$(cat $T/writes.* 2>/dev/null | grep -c '^201 ') -ge 80 ]" && ok "issuing under load" || fail "no load"
+largest=$(metric_value tenantca_issuance_batch_largest)
+[ "${largest:-0}" -ge 2 ] && ok "certificates are committed in batches (largest $largest)" || fail "no batch of more than one (largest ${largest:-none})"
 "$LIB_DIR/../../scripts/pg-cluster" crash "$PGDIR"
 wait_for 10 bash -c "[ \$(cat $T/writes.* | grep -vc '^201 ') -ge 4 ]" || true   # writers see the outage
 "$LIB_DIR/../../scripts/pg-cluster" start "$PGDIR" "$PGP" >/dev/null

@@ -1,0 +1,71 @@
+# Group commit of issuance (database.commit_batch_max / commit_batch_wait_us):
+# a lone request is written at once in a batch of one; concurrent requests
+# share transactions; a row the database refuses fails its own request
+# only, the others of its batch are stored. Counted in /metrics.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/pki_lib.sh"
+
+new_database
+migrate
+WORKERS=1 THREADS=8 write_config
+# A busy worker's batch may wait 20 ms to fill: batches form reliably here.
+start_daemon --database-commit-batch-wait-us 20000
+OPKEY=$(operator_key)
+TENANT_RPS=100000 setup_tenant batching
+API_KEY=$OWNER api POST /api/v1/cas '{"name":"root","type":"root","subject":{"common_name":"Batch Root"}}'
+CA=$(jget .id)
+batches() { metric_value tenantca_issuance_batches_total; }
+items() { metric_value tenantca_issuance_batch_items_total; }
+certs() { psql_db -c "SELECT count(*) FROM certificates"; }
+issue_async() { # cn out-file
+  curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $ISSUER" -H 'Content-Type: application/json' \
+    --data-binary "{\"ca_id\":\"$CA\",\"subject\":{\"common_name\":\"$1\"}}" "$BASE/api/v1/certificates" >>"$2"
+}
+
+# --- a lone request: one batch of one, no waiting window ---------------------------
+b0=$(batches); i0=$(items)
+API_KEY=$ISSUER api POST /api/v1/certificates "{\"ca_id\":\"$CA\",\"subject\":{\"common_name\":\"lone.example\"}}"
+expect_status 201 "a lone issuance"
+expect_eq "it was written as one batch of one" "1 1" "$(( $(batches) - b0 )) $(( $(items) - i0 ))"
+
+# --- concurrent requests share transactions ------------------------------------------
+b0=$(batches); i0=$(items); c0=$(certs)
+pids=()
+for n in $(seq 1 32); do issue_async "c$n.example" "$T/concurrent" & pids+=($!); done
+wait "${pids[@]}"
+expect_eq "32 concurrent issuances answered 201" 32 "$(grep -c '^201$' "$T/concurrent")"
+expect_eq "32 certificates stored" $((c0 + 32)) "$(certs)"
+nb=$(( $(batches) - b0 ))
+echo "# 32 concurrent issuances in $nb transactions (largest batch $(metric_value tenantca_issuance_batch_largest))"
+[ "$nb" -lt 32 ] && ok "concurrent issuances share transactions ($nb for 32)" || fail "one transaction per certificate ($nb)"
+
+# --- a refused row fails alone ---------------------------------------------------------
+# The database refuses one name (a trigger standing in for any row-level
+# failure); batches holding it are retried row by row.
+psql_db <<'SQL'
+CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.common_name = 'poison.example' THEN
+    RAISE EXCEPTION 'refused for the test' USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER refuse_poison BEFORE INSERT ON certificates FOR EACH ROW EXECUTE FUNCTION refuse_poison();
+SQL
+split_seen() {
+  local s0 pids=() n
+  s0=$(metric_value tenantca_issuance_batch_splits_total)
+  : >"$T/good"; : >"$T/bad"
+  c0=$(certs)
+  for n in $(seq 1 12); do issue_async "g$n.example" "$T/good" & pids+=($!); done
+  for n in 1 2; do issue_async poison.example "$T/bad" & pids+=($!); done
+  wait "${pids[@]}"
+  [ "$(metric_value tenantca_issuance_batch_splits_total)" -gt "$s0" ]
+}
+wait_for 30 split_seen && ok "a batch holding the refused row was retried row by row" || fail "no batch held the refused row"
+expect_eq "every good request of those batches answered 201" 12 "$(grep -c '^201$' "$T/good")"
+expect_eq "and was stored" $((c0 + 12)) "$(certs)"
+expect_eq "the refused requests failed (500), alone" "500 500" "$(sort "$T/bad" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "nothing of the refused rows was stored" 0 "$(psql_db -c "SELECT count(*) FROM certificates WHERE common_name = 'poison.example'")"
+expect_eq "no audit event for a refused row" 0 "$(psql_db -c "SELECT count(*) FROM audit_events WHERE detail->>'common_name' = 'poison.example'")"
+finish
