@@ -14,6 +14,10 @@ namespace tenantca::core::pki {
 struct CaMaterial {
   X509Ptr cert;
   EvpPkeyPtr key;  // private numbers in the secure heap (core/secret_memory.hpp)
+  // A signing context set up once for this key and its digest (the algorithm
+  // fetched, the provider context made); each signature starts from a copy
+  // of it (core/pki/certs.cpp). Null when the key's provider cannot copy one.
+  EvpMdCtxPtr sign_template;
 };
 
 class CaMaterialCache {

@@ -189,7 +189,16 @@ void set_validity(X509* cert, int64_t not_before, int64_t not_after) {
         "notAfter");
 }
 
-void sign(X509* cert, EVP_PKEY* key) {
+void sign(X509* cert, EVP_PKEY* key, const EVP_MD_CTX* sign_template = nullptr) {
+  if (sign_template != nullptr) {
+    // The per-CA context copied: no algorithm fetch, no provider setup.
+    EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+    if (ctx && EVP_MD_CTX_copy_ex(ctx.get(), sign_template) == 1) {
+      check(X509_sign_ctx(cert, ctx.get()) > 0, "X509_sign_ctx");
+      return;
+    }
+    ERR_clear_error();
+  }
   check(X509_sign(cert, key, signing_digest(key)) > 0, "X509_sign");
 }
 
@@ -446,8 +455,25 @@ X509Ptr build_leaf_cert(const LeafCertSpec& spec) {
   add_shared_ext(cert.get(), &ctx, NID_crl_distribution_points, "URI:" + spec.crl_url, issuer);
   add_shared_ext(cert.get(), &ctx, NID_info_access,
                  "OCSP;URI:" + spec.ocsp_url + ",caIssuers;URI:" + spec.ca_issuers_url, issuer);
-  sign(cert.get(), spec.issuer_key);
+  sign(cert.get(), spec.issuer_key, spec.sign_template);
   return cert;
+}
+
+EvpMdCtxPtr signing_template(EVP_PKEY* key) {
+  EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  const EVP_MD* md = signing_digest(key);
+  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, md ? EVP_MD_get0_name(md) : nullptr,
+                                    nullptr, nullptr, key, nullptr) != 1) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  // Only worth keeping if it can be copied (EdDSA contexts cannot in 3.0).
+  EvpMdCtxPtr probe(EVP_MD_CTX_new());
+  if (!probe || EVP_MD_CTX_copy_ex(probe.get(), ctx.get()) != 1) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  return ctx;
 }
 
 }  // namespace tenantca::core::pki

@@ -81,8 +81,13 @@ struct LeafCertSpec {
   std::string crl_url;
   std::string ocsp_url;
   std::string ca_issuers_url;
+  // signing_template(issuer_key), kept per CA; null: set up per signature.
+  const EVP_MD_CTX* sign_template = nullptr;
 };
 X509Ptr build_leaf_cert(const LeafCertSpec& spec);
+// A DigestSign context for `key` with its digest (signing_digest), to be
+// copied for each signature; null if this key's provider cannot copy one.
+EvpMdCtxPtr signing_template(EVP_PKEY* key);
 
 // The digest to sign with for a key (none for Ed25519).
 const EVP_MD* signing_digest(EVP_PKEY* key);

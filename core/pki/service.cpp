@@ -131,6 +131,7 @@ std::shared_ptr<const CaMaterial> PkiService::material(const CaRecord& ca) {
   fresh->cert = read_cert_pem(ca.cert.pem);
   check(fresh->cert != nullptr, "CA certificate unreadable");
   fresh->key = ca_key(ca);
+  fresh->sign_template = signing_template(fresh->key.get());
   return materials_.insert(ca.id, std::move(fresh));
 }
 
@@ -308,9 +309,19 @@ CertRecord PkiService::sign_leaf(const CaRecord& ca, const LeafPlan& plan, EVP_P
   auto signer = material(ca);
   auto subject = make_name(plan.subject);
   const std::string base = settings_.public_url + "/pki/" + ca.id;
-  LeafCertSpec spec{subject.get(),  plan.sans,          public_key,        public_key_info,
-                    plan.usages,    signer->cert.get(), signer->key.get(), plan.not_before,
-                    plan.not_after, base + "/crl",      base + "/ocsp",    base + "/ca.crt"};
+  LeafCertSpec spec{subject.get(),
+                    plan.sans,
+                    public_key,
+                    public_key_info,
+                    plan.usages,
+                    signer->cert.get(),
+                    signer->key.get(),
+                    plan.not_before,
+                    plan.not_after,
+                    base + "/crl",
+                    base + "/ocsp",
+                    base + "/ca.crt",
+                    signer->sign_template.get()};
   auto cert = build_leaf_cert(spec);
   CertRecord rec;
   rec.id = new_uuid();

@@ -58,7 +58,11 @@ expect_eq "mTLS: no client certificate -> 400" 400 "$(curl -s -o /dev/null -w '%
 
 API_KEY=$ISSUER api POST "/api/v1/certificates/$CLIENT/revoke" '{"reason":"key_compromise"}'
 expect_status 200 "client certificate revoked"
-fetch_crls
+# Another worker may serve its cached CRL until the revocation's
+# notification reaches it (milliseconds): fetch until the CRL lists it.
+client_serial=$(openssl x509 -in client.pem -noout -serial | cut -d= -f2)
+crl_lists_client() { fetch_crls; openssl crl -in int.crl.pem -noout -text | grep -qi "Serial Number: *$client_serial"; }
+wait_for 5 crl_lists_client && ok "the intermediate's CRL lists the revoked client" || fail "the CRL never listed the client"
 nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -s reload
 # nginx's new workers load the new CRL; the old ones finish and exit.
 refused_now() { [ "$(call)" = 400 ]; }
