@@ -15,7 +15,7 @@ TID=$(curl -s -H "Authorization: Bearer $OP" -H 'Content-Type: application/json'
 cat >"$W/auth.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $OP"
 LUA
-read -r t_rps t_err _ t_lat < <(wrk -t2 -c64 -d"${DURATION}s" -s "$W/auth.lua" "http://127.0.0.1:$port/api/v1/tenants/$TID" 2>&1 | wrk_summary)
+read -r t_rps t_err _ t_lat _ < <(wrk -t2 -c64 -d"${DURATION}s" -s "$W/auth.lua" "http://127.0.0.1:$port/api/v1/tenants/$TID" 2>&1 | wrk_summary)
 
 "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U tenantca pgbench
 "$PGBIN/pgbench" -h 127.0.0.1 -p "$PGPORT" -U tenantca -i -s 10 -q pgbench >/dev/null 2>&1

@@ -59,6 +59,14 @@ class GroupCommit {
   // Blocks until the item's batch was written; rethrows the item's failure.
   void submit(Item& item) {
     Entry entry{&item, nullptr, false, std::chrono::steady_clock::now()};
+    if (options_.max_batch == 1) {
+      // Batching off: every caller writes its own, concurrently.
+      std::vector<Entry*> alone{&entry};
+      note(alone);
+      write_(alone);
+      if (entry.error) std::rethrow_exception(entry.error);
+      return;
+    }
     std::unique_lock<std::mutex> lock(mutex_);
     queue_.push_back(&entry);
     arrived_.notify_one();

@@ -102,5 +102,27 @@ TEST(GroupCommit, AWriteThatThrowsFailsEveryItemOfItsBatchAndTheNextBatchStillRu
   EXPECT_NO_THROW(commit.submit(b));
 }
 
+TEST(GroupCommit, ABatchLimitOfOneTurnsBatchingOffAndWritesConcurrently) {
+  // Each write waits until another one is inside too: only concurrent
+  // writers get past it (a serialized committer would time out).
+  std::mutex m;
+  std::condition_variable cv;
+  int inside = 0;
+  bool overlapped = false;
+  Commit commit({1, {}}, [&](std::vector<Commit::Entry*>& batch) {
+    EXPECT_EQ(batch.size(), 1u);
+    std::unique_lock<std::mutex> lock(m);
+    ++inside;
+    cv.notify_all();
+    if (cv.wait_for(lock, std::chrono::seconds(5), [&] { return inside >= 2; })) overlapped = true;
+  });
+  int a = 1, b = 2;
+  std::thread first([&] { commit.submit(a); });
+  std::thread second([&] { commit.submit(b); });
+  first.join();
+  second.join();
+  EXPECT_TRUE(overlapped) << "two callers wrote at the same time";
+}
+
 }  // namespace
 }  // namespace tenantca::core
