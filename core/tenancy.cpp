@@ -14,6 +14,7 @@ AuditEvent make_audit_event(const Actor& actor, std::optional<std::string> tenan
   e.id = new_uuid();
   e.tenant_id = std::move(tenant_id);
   e.actor_key_id = actor.key_id;
+  e.actor_account_id = actor.account_id;
   e.action = std::move(action);
   e.target_type = std::move(target_type);
   e.target_id = std::move(target_id);

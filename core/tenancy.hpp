@@ -50,13 +50,15 @@ struct AuditEvent {
   std::string target_id;
   std::string request_id;
   std::string detail_json = "{}";
+  std::string actor_account_id;  // an ACME account (then actor_key_id is empty)
 };
 
 // Who did it, for audit rows written beside each change.
 struct Actor {
-  std::string key_id;
-  std::string request_id;
-  std::string client_address;  // recorded in the audit event's detail when known
+  std::string key_id{};      // an API key, or
+  std::string account_id{};  // an ACME account
+  std::string request_id{};
+  std::string client_address{};  // recorded in the audit event's detail when known
 };
 
 // A new audit event by `actor` (fresh id; time is set by the database).

@@ -108,7 +108,8 @@ void TenancyService::revoke_operator_key(const std::string& key_id) {
     auto gone = tx.revoke_operator_key(key_id);
     if (!gone)
       throw_not_found("No operator key with id " + key_id + " (or it is already revoked).");
-    tx.audit(event(Actor{key_id, "cli", {}}, std::nullopt, "operator_key.revoke", "api_key", key_id,
+    tx.audit(event(Actor{.key_id = key_id, .request_id = "cli"}, std::nullopt,
+                   "operator_key.revoke", "api_key", key_id,
                    {{"name", gone->name}, {"via", "command line"}}));
   });
 }

@@ -229,8 +229,8 @@ int cmd_kek_rewrap(const SettingFlags& flags) {
     if (cfg.security_kek_file.empty()) throw std::runtime_error("security.kek_file is not set");
     const Preloaded keys = load_keys(cfg);
     OneShotPki one_shot(cfg, keys);
-    const int n = one_shot.pki().rewrap_ca_keys(
-        core::Actor{db::command_line_actor_key(one_shot.database()), "cli", {}});
+    const int n = one_shot.pki().rewrap_ca_keys(core::Actor{
+        .key_id = db::command_line_actor_key(one_shot.database()), .request_id = "cli"});
     std::cerr << "re-sealed " << n << " CA key(s) under KEK " << keys.kek->id << "\n";
     std::cout << n << "\n";
     return kExitOk;

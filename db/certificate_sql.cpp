@@ -28,7 +28,8 @@ const Sql kIssueCertificates{
     "  ca_revision bigint, source text, serial text, subject jsonb, issuer jsonb, "
     "  common_name text, sans jsonb, not_before bigint, not_after bigint, key_type text, "
     "  fingerprint_sha256 text, certificate_pem text, chain_pem text, audit_id uuid, "
-    "  actor_key_id uuid, action text, target_type text, target_id text, request_id text, "
+    "  actor_key_id uuid, actor_account_id uuid, action text, target_type text, target_id text, "
+    "request_id text, "
     "  detail jsonb)), "
     "cert AS ("
     "  INSERT INTO certificates (id, tenant_id, ca_id, source, serial, subject, issuer, "
@@ -42,9 +43,10 @@ const Sql kIssueCertificates{
     "  AND c.revision = r.ca_revision AND NOT c.disabled) "
     "  RETURNING id), "
     "audit AS ("
-    "  INSERT INTO audit_events (id, tenant_id, actor_key_id, action, target_type, target_id, "
-    "  request_id, detail) "
-    "  SELECT r.audit_id, r.tenant_id, r.actor_key_id, r.action, r.target_type, r.target_id, "
+    "  INSERT INTO audit_events (id, tenant_id, actor_key_id, actor_account_id, action, "
+    "  target_type, target_id, request_id, detail) "
+    "  SELECT r.audit_id, r.tenant_id, r.actor_key_id, r.actor_account_id, r.action, "
+    "  r.target_type, r.target_id, "
     "  r.request_id, r.detail FROM rows r JOIN cert c ON c.id = r.id) "
     "SELECT id::text FROM cert",
     true};
@@ -66,6 +68,12 @@ std::vector<Param> certificate_params(const core::pki::CertRecord& c) {
           c.cert.pem,
           c.chain_pem};
 }
+
+namespace {
+nlohmann::json or_null(const std::string& id) {
+  return id.empty() ? nlohmann::json(nullptr) : nlohmann::json(id);
+}
+}  // namespace
 
 std::string issue_batch_json(const std::vector<IssueRow>& rows) {
   nlohmann::json out = nlohmann::json::array();
@@ -89,7 +97,8 @@ std::string issue_batch_json(const std::vector<IssueRow>& rows) {
                    {"certificate_pem", c->cert.pem},
                    {"chain_pem", c->chain_pem},
                    {"audit_id", e->id},
-                   {"actor_key_id", e->actor_key_id},
+                   {"actor_key_id", or_null(e->actor_key_id)},
+                   {"actor_account_id", or_null(e->actor_account_id)},
                    {"action", e->action},
                    {"target_type", e->target_type},
                    {"target_id", e->target_id},

@@ -71,13 +71,15 @@ constexpr Sql kSelectKeyRecord{"api_keys.auth",
 // Every mutation writes one: prepared once per connection.
 constexpr Sql kInsertAudit{"audit.insert",
                            "INSERT INTO audit_events (id, tenant_id, actor_key_id, action, "
-                           "target_type, target_id, request_id, detail) "
-                           "VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7, $8::jsonb)",
+                           "target_type, target_id, request_id, detail, actor_account_id) "
+                           "VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5, $6, $7, $8::jsonb, "
+                           "$9::uuid)",
                            true};
 constexpr Sql kListAudit{
     "audit.list",
     "SELECT id::text, tenant_id::text, (extract(epoch FROM time) * 1000000)::bigint, "
-    "actor_key_id::text, action, target_type, coalesce(target_id, ''), request_id, detail::text "
+    "coalesce(actor_key_id::text, ''), action, target_type, coalesce(target_id, ''), request_id, "
+    "detail::text, coalesce(actor_account_id::text, '') "
     "FROM audit_events WHERE tenant_id = $1::uuid "
     "AND (time, id) < (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::uuid) "
     "ORDER BY time DESC, id DESC LIMIT $4::int"};
@@ -124,7 +126,12 @@ core::AuditEvent audit_event_from(const Row& r) {
   e.target_id = r.text(6);
   e.request_id = r.text(7);
   e.detail_json = r.text(8);
+  e.actor_account_id = r.text(9);
   return e;
+}
+
+std::optional<std::string> optional_id(const std::string& id) {
+  return id.empty() ? std::nullopt : std::optional<std::string>(id);
 }
 
 // The keyset bounds of a page: ($n, $n+1, $n+2) = (micros, id, limit + 1).
@@ -139,8 +146,8 @@ std::vector<Param> page_params(std::vector<Param> leading, const core::PageReque
 
 void insert_audit(soci::session& s, const core::AuditEvent& e) {
   run(s, kInsertAudit,
-      {e.id, e.tenant_id, e.actor_key_id, e.action, e.target_type, e.target_id, e.request_id,
-       e.detail_json});
+      {e.id, e.tenant_id, optional_id(e.actor_key_id), e.action, e.target_type, e.target_id,
+       e.request_id, e.detail_json, optional_id(e.actor_account_id)});
 }
 
 // ---- the transaction ---------------------------------------------------------

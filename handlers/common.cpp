@@ -37,7 +37,9 @@ core::PageRequest page_request(const RequestContext& ctx) {
 }
 
 core::Actor actor_of(const RequestContext& ctx) {
-  return core::Actor{ctx.who().key_id, ctx.request_id, ctx.client_address};
+  return core::Actor{.key_id = ctx.who().key_id,
+                     .request_id = ctx.request_id,
+                     .client_address = ctx.client_address};
 }
 
 const std::string& tenant_of(const RequestContext& ctx) {

@@ -33,7 +33,10 @@ nlohmann::json audit_json(const core::AuditEvent& e) {
   if (detail.is_discarded()) detail = nlohmann::json::object();
   return {{"id", e.id},
           {"time", core::format_rfc3339_us(e.time_us)},
-          {"actor_key_id", e.actor_key_id},
+          {"actor_key_id",
+           e.actor_key_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.actor_key_id)},
+          {"actor_account_id", e.actor_account_id.empty() ? nlohmann::json(nullptr)
+                                                          : nlohmann::json(e.actor_account_id)},
           {"action", e.action},
           {"target_type", e.target_type},
           {"target_id", e.target_id},
