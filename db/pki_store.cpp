@@ -23,7 +23,7 @@ using core::pki::CertRecord;
   "not_after))::bigint, "                                                                   \
   "key_type, coalesce(path_length, -1), self_signed, fingerprint_sha256, certificate_pem, " \
   "encode(key_ciphertext, 'hex'), key_kek_id, policy::text, disabled, "                     \
-  "(extract(epoch FROM created_at) * 1000000)::bigint, revision"
+  "(extract(epoch FROM created_at) * 1000000)::bigint, revision, acme::text"
 
 #define CERT_COLUMNS                                                                               \
   "id::text, tenant_id::text, coalesce(ca_id::text, ''), source, serial, subject::text, "          \
@@ -65,9 +65,10 @@ constexpr Sql kAllCasForUpdate{"cas.all_for_update",
 constexpr Sql kUpdateCaKey{
     "cas.update_key",
     "UPDATE cas SET key_ciphertext = $1::bytea, key_kek_id = $2 WHERE id = $3::uuid"};
-constexpr Sql kUpdateCa{"cas.update",
-                        "UPDATE cas SET policy = $1::jsonb, disabled = $2::boolean "
-                        "WHERE id = $3::uuid AND tenant_id = $4::uuid"};
+constexpr Sql kUpdateCa{
+    "cas.update",
+    "UPDATE cas SET policy = $1::jsonb, disabled = $2::boolean, acme = $5::jsonb "
+    "WHERE id = $3::uuid AND tenant_id = $4::uuid"};
 
 constexpr Sql kSelectCert{
     "certificates.get",
@@ -179,6 +180,7 @@ CaRecord ca_from(const Row& r) {
   c.disabled = r.flag(18);
   c.created_us = r.int64(19);
   c.revision = r.int64(20);
+  c.acme = core::pki::acme_settings_from_json(nlohmann::json::parse(r.text(21)));
   return c;
 }
 
@@ -282,7 +284,9 @@ class SqlPkiTx final : public core::pki::PkiTx {
   }
 
   void update_ca(const CaRecord& ca) override {
-    run(s_, kUpdateCa, {core::pki::to_json(ca.policy).dump(), ca.disabled, ca.id, ca.tenant_id});
+    run(s_, kUpdateCa,
+        {core::pki::to_json(ca.policy).dump(), ca.disabled, ca.id, ca.tenant_id,
+         core::pki::to_json(ca.acme).dump()});
   }
 
   void insert_certificate(const CertRecord& c) override {

@@ -36,6 +36,7 @@ nlohmann::json ca_json(const CaRecord& ca) {
           {"certificate_pem", ca.cert.pem},
           {"policy", to_json(ca.policy)},
           {"disabled", ca.disabled},
+          {"acme", to_json(ca.acme)},
           {"created_at", core::format_rfc3339_us(ca.created_us)}};
 }
 
@@ -101,8 +102,8 @@ HttpResponse update_ca(PkiService& pki, RequestContext& ctx) {
   const std::string id = uuid_param(ctx, 0);
   auto body = JsonFields::from_body(ctx.request);
   const auto req = parse_ca_update_request(body);
-  return json_ok(
-      200, ca_json(pki.update_ca(tenant_of(ctx), id, req.policy, req.disabled, actor_of(ctx))));
+  return json_ok(200, ca_json(pki.update_ca(tenant_of(ctx), id, req.policy, req.disabled,
+                                            actor_of(ctx), req.acme)));
 }
 
 HttpResponse issue_certificate(PkiService& pki, RequestContext& ctx) {

@@ -209,6 +209,14 @@ CaUpdateRequest parse_ca_update_request(JsonFields& body) {
   CaUpdateRequest req;
   if (auto pol = body.optional_object("policy")) req.policy = read_policy_patch(*pol);
   req.disabled = body.optional_bool("disabled");
+  if (auto acme = body.optional_object("acme")) {
+    core::pki::AcmeCaSettings settings;
+    settings.enabled = acme->optional_bool("enabled").value_or(false);
+    settings.challenges =
+        acme->optional_string_array("challenges").value_or(std::vector<std::string>{});
+    acme->reject_unknown();
+    req.acme = settings;
+  }
   body.reject_unknown();
   return req;
 }

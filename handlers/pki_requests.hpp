@@ -17,6 +17,7 @@ core::pki::ImportCaRequest parse_import_ca_request(JsonFields& body);
 struct CaUpdateRequest {
   core::pki::PolicyPatch policy;
   std::optional<bool> disabled;
+  std::optional<core::pki::AcmeCaSettings> acme;
 };
 CaUpdateRequest parse_ca_update_request(JsonFields& body);
 core::pki::IssueRequest parse_issue_request(JsonFields& body);

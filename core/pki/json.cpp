@@ -80,4 +80,20 @@ Policy policy_from_json(const nlohmann::json& j) {
   return p;
 }
 
+nlohmann::json to_json(const AcmeCaSettings& a) {
+  return {{"enabled", a.enabled}, {"challenges", a.challenges}};
+}
+
+AcmeCaSettings acme_settings_from_json(const nlohmann::json& j) {
+  AcmeCaSettings a;
+  if (!j.is_object()) return a;
+  a.enabled = j.value("enabled", false);
+  if (j.contains("challenges") && j["challenges"].is_array()) {
+    for (const auto& c : j["challenges"]) {
+      if (c.is_string()) a.challenges.push_back(c.get<std::string>());
+    }
+  }
+  return a;
+}
+
 }  // namespace tenantca::core::pki

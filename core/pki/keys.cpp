@@ -117,8 +117,7 @@ std::string der_of(EVP_PKEY* key) {
 }
 }  // namespace
 
-std::string wrap_private_key(EVP_PKEY* key, const Kek& kek, const std::string& aad) {
-  std::string plain = der_of(key);
+std::string seal_bytes(const std::string& plain, const Kek& kek, const std::string& aad) {
   const auto nonce = random_bytes(kNonce);
   EvpCipherCtxPtr ctx(check_ptr(EVP_CIPHER_CTX_new(), "EVP_CIPHER_CTX_new"));
   check(EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, kek.bytes.data(), nonce.data()) ==
@@ -140,12 +139,11 @@ std::string wrap_private_key(EVP_PKEY* key, const Kek& kek, const std::string& a
   check(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTag,
                             out.data() + kNonce + plain.size()) == 1,
         "GET_TAG");
-  OPENSSL_cleanse(plain.data(), plain.size());
   return out;
 }
 
-EvpPkeyPtr unwrap_private_key(const std::string& blob, const Kek& kek, const std::string& aad) {
-  if (blob.size() <= kNonce + kTag) throw OpenSslError("wrapped key too short");
+std::string open_sealed(const std::string& blob, const Kek& kek, const std::string& aad) {
+  if (blob.size() <= kNonce + kTag) throw OpenSslError("sealed data too short");
   const std::size_t n = blob.size() - kNonce - kTag;
   EvpCipherCtxPtr ctx(check_ptr(EVP_CIPHER_CTX_new(), "EVP_CIPHER_CTX_new"));
   check(EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, kek.bytes.data(),
@@ -168,8 +166,20 @@ EvpPkeyPtr unwrap_private_key(const std::string& blob, const Kek& kek, const std
                       ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len, &fin) == 1;
   if (!ok) {
     OPENSSL_cleanse(plain.data(), plain.size());
-    throw OpenSslError("CA key does not authenticate under this key-encryption key");
+    throw OpenSslError("sealed data does not authenticate under this key-encryption key");
   }
+  return plain;
+}
+
+std::string wrap_private_key(EVP_PKEY* key, const Kek& kek, const std::string& aad) {
+  std::string plain = der_of(key);
+  std::string out = seal_bytes(plain, kek, aad);
+  OPENSSL_cleanse(plain.data(), plain.size());
+  return out;
+}
+
+EvpPkeyPtr unwrap_private_key(const std::string& blob, const Kek& kek, const std::string& aad) {
+  std::string plain = open_sealed(blob, kek, aad);
   const auto* p = reinterpret_cast<const unsigned char*>(plain.data());
   EvpPkeyPtr key(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(plain.size())));
   OPENSSL_cleanse(plain.data(), plain.size());

@@ -25,6 +25,10 @@ std::string private_key_pem(EVP_PKEY* key);
 EvpPkeyPtr read_private_key_pem(const std::string& pem);
 
 std::string wrap_private_key(EVP_PKEY* key, const Kek& kek, const std::string& aad);
+// AES-256-GCM under the KEK: nonce || ciphertext || tag, bound to `aad`.
+std::string seal_bytes(const std::string& plain, const Kek& kek, const std::string& aad);
+// The plain bytes, or OpenSslError when they do not authenticate.
+std::string open_sealed(const std::string& blob, const Kek& kek, const std::string& aad);
 EvpPkeyPtr unwrap_private_key(const std::string& blob, const Kek& kek, const std::string& aad);
 
 }  // namespace tenantca::core::pki

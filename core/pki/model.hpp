@@ -90,6 +90,12 @@ struct CertInfo {
   bool self_signed = false;
 };
 
+// ACME for a CA (docs/acme.md): off until its owner turns it on.
+struct AcmeCaSettings {
+  bool enabled = false;
+  std::vector<std::string> challenges;  // http-01, dns-01, tls-alpn-01
+};
+
 struct CaRecord {
   std::string id;
   std::string tenant_id;
@@ -105,6 +111,7 @@ struct CaRecord {
   // Bumped by the database on every change to the row; issuance stores a
   // certificate only under the revision it was planned with.
   int64_t revision = 0;
+  AcmeCaSettings acme;
 };
 
 struct CertRecord {

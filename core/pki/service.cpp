@@ -7,6 +7,7 @@
 
 #include "core/errors.hpp"
 #include "core/pki/certs.hpp"
+#include "core/pki/json.hpp"
 #include "core/pki/keys.hpp"
 #include "core/pki/policy.hpp"
 #include "core/time_format.hpp"
@@ -257,7 +258,16 @@ CaRecord PkiService::import_ca(const std::string& tenant_id, ImportCaRequest req
 
 CaRecord PkiService::update_ca(const std::string& tenant_id, const std::string& ca_id,
                                const PolicyPatch& policy, std::optional<bool> disabled,
-                               const Actor& actor) {
+                               const Actor& actor, const std::optional<AcmeCaSettings>& acme) {
+  if (acme) {
+    for (const auto& c : acme->challenges) {
+      if (c != "http-01" && c != "dns-01" && c != "tls-alpn-01")
+        throw_invalid("Field 'acme.challenges': unknown challenge type '" + c +
+                      "' (http-01, dns-01, tls-alpn-01).");
+    }
+    if (acme->enabled && acme->challenges.empty())
+      throw_invalid("Field 'acme.challenges': ACME needs at least one challenge type.");
+  }
   if (policy.set.count("name_constraints") || policy.reset.count("name_constraints")) {
     throw_invalid(
         "Field 'policy.name_constraints' can only be set when the CA is created (it is part of its "
@@ -277,6 +287,10 @@ CaRecord PkiService::update_ca(const std::string& tenant_id, const std::string& 
     if (disabled) {
       ca.disabled = *disabled;
       changes["disabled"] = *disabled;
+    }
+    if (acme) {
+      ca.acme = *acme;
+      changes["acme"] = to_json(*acme);
     }
     tx.update_ca(ca);
     tx.audit(audit_event(actor, tenant_id, "ca.update", "ca", ca.id, changes));

@@ -78,8 +78,11 @@ class PkiService {
   CaRecord create_ca(const std::string& tenant_id, CreateCaRequest req, const Actor& actor);
   CaRecord import_ca(const std::string& tenant_id, ImportCaRequest req, const Actor& actor);
   // `policy` is merged into the CA's policy (RFC 7396).
+  // ACME settings: `acme` replaces the CA's when given (challenge types
+  // checked: http-01, dns-01, tls-alpn-01; at least one when enabled).
   CaRecord update_ca(const std::string& tenant_id, const std::string& ca_id,
-                     const PolicyPatch& policy, std::optional<bool> disabled, const Actor& actor);
+                     const PolicyPatch& policy, std::optional<bool> disabled, const Actor& actor,
+                     const std::optional<AcmeCaSettings>& acme = std::nullopt);
   Issued issue(const std::string& tenant_id, IssueRequest req, const Actor& actor);
   CertRecord import_certificate(const std::string& tenant_id, const ImportCertificateRequest& req,
                                 const Actor& actor);
