@@ -7,11 +7,15 @@
 #include <cstdlib>
 #include <thread>
 
+#include "core/acme/network_validator.hpp"
+#include "core/acme/service.hpp"
+#include "core/acme/validation_runner.hpp"
 #include "core/clock.hpp"
 #include "core/pki/service.hpp"
 #include "core/tenancy_service.hpp"
 #include "core/text.hpp"
 #include "daemon/one_shot_pki.hpp"
+#include "db/acme_store.hpp"
 #include "db/auth_cache.hpp"
 #include "db/change_listener.hpp"
 #include "db/database.hpp"
@@ -79,6 +83,8 @@ class WorkerAppImpl final : public WorkerApp {
     pki_->set_cache_stats(&counters.ocsp_cache, &counters.status_cache, &counters.crl_cache);
     pki_->set_previous_keks(preloaded.previous_kek_views());
 
+    start_acme(cfg, preloaded);
+
     auto* probe = probe_.get();
     tenancy_store_ = std::make_unique<db::SqlTenancyStore>(*database);
     tenancy_ = std::make_unique<core::TenancyService>(*tenancy_store_);
@@ -87,6 +93,8 @@ class WorkerAppImpl final : public WorkerApp {
         .database_ok = [probe] { return probe->database_ok(); },
         .default_rate_limit = default_rate,
         .pki = pki_.get(),
+        .acme = acme_.get(),
+        .public_url = cfg.public_url,
         .test_sleep_endpoint = cfg.testing_sleep_endpoint,
         .metrics_enabled = cfg.metrics_enabled && cfg.metrics_bind.empty(),
         .metrics_text = [probe, metrics] { return metrics(probe->database_ok()); }};
@@ -135,6 +143,28 @@ class WorkerAppImpl final : public WorkerApp {
             .max_request_bytes = static_cast<std::size_t>(cfg.max_body_bytes) + 65536,
             .access_log = cfg.log_access},
         dispatcher, std::move(hooks));
+  }
+  // ACME: the service, and this worker's validation loop (every worker of
+  // every instance takes jobs from the shared queue in PostgreSQL).
+  void start_acme(const Config& cfg, const Preloaded& preloaded) {
+    acme_store_ = std::make_unique<db::SqlAcmeStore>(*database_);
+    acme_ = std::make_unique<core::acme::AcmeService>(
+        *acme_store_, *pki_, preloaded.kek ? &*preloaded.kek : nullptr, clock_,
+        core::acme::AcmeSettings{.public_url = cfg.public_url,
+                                 .terms_of_service_url = cfg.acme_terms_of_service_url});
+    core::acme::NetworkValidatorSettings net{.dns_resolver = cfg.acme_dns_resolver,
+                                             .http01_port = cfg.acme_http01_port,
+                                             .tlsalpn01_port = cfg.acme_tlsalpn01_port,
+                                             .timeout_ms = cfg.acme_validation_timeout_ms,
+                                             .forbidden_ranges = {}};
+    for (const auto& item : core::split_list(cfg.acme_forbidden_ranges)) {
+      if (auto r = core::pki::parse_ip_range(item)) net.forbidden_ranges.push_back(*r);
+    }
+    validator_ = std::make_unique<core::acme::NetworkValidator>(std::move(net));
+    validation_runner_ = std::make_unique<core::acme::ValidationRunner>(
+        *acme_, *validator_, std::chrono::milliseconds(200),
+        [](const std::string& why) { spdlog::warn("acme validation: {}", why); });
+    validation_runner_->start();
   }
   static std::vector<core::pki::IpRange> trusted_proxies(const Config& cfg) {
     std::vector<core::pki::IpRange> out;
@@ -213,6 +243,7 @@ class WorkerAppImpl final : public WorkerApp {
   }
 
   ~WorkerAppImpl() override {
+    if (validation_runner_) validation_runner_->stop();
     metrics_server_.reset();
     server_.reset();    // stop serving before the resources handlers use go away
     listener_.reset();  // its callbacks use the caches below
@@ -244,6 +275,10 @@ class WorkerAppImpl final : public WorkerApp {
   std::unique_ptr<db::SqlTenancyStore> tenancy_store_;
   std::unique_ptr<core::TenancyService> tenancy_;
   std::unique_ptr<core::pki::PkiService> pki_;
+  std::unique_ptr<db::SqlAcmeStore> acme_store_;
+  std::unique_ptr<core::acme::AcmeService> acme_;
+  std::unique_ptr<core::acme::NetworkValidator> validator_;
+  std::unique_ptr<core::acme::ValidationRunner> validation_runner_;
   std::unique_ptr<handlers::HttpServer> server_;
   std::unique_ptr<handlers::HttpServer> metrics_server_;
   std::unique_ptr<db::ChangeListener> listener_;

@@ -187,6 +187,42 @@ const std::vector<Setting>& settings() {
                 c.server_trusted_proxies = v;
               },
               [](const Config& c) { return c.server_trusted_proxies; }},
+      Setting{{"acme.dns_resolver",
+               "host:port of the DNS server ACME validation asks (dns-01 TXT records and the "
+               "addresses of names); empty: the system's resolver",
+               false},
+              "",
+              [](Config& c, const std::string& v) {
+                if (!v.empty() && v.find(':') == std::string::npos)
+                  throw std::invalid_argument("expected host:port");
+                c.acme_dns_resolver = v;
+              },
+              [](const Config& c) { return c.acme_dns_resolver; }},
+      INT_SETTING("acme.http01_port", acme_http01_port, 1, 65535,
+                  "port ACME http-01 validation connects to (RFC 8555: 80)"),
+      INT_SETTING("acme.tlsalpn01_port", acme_tlsalpn01_port, 1, 65535,
+                  "port ACME tls-alpn-01 validation connects to (RFC 8737: 443)"),
+      INT_SETTING("acme.validation_timeout_ms", acme_validation_timeout_ms, 100, 60000,
+                  "time limit of each ACME validation step (DNS query, connect, answer)"),
+      Setting{{"acme.forbidden_ranges",
+               "comma-separated CIDRs ACME validation never connects to, whatever a name "
+               "resolves to (no request forgery through challenges)",
+               false},
+              Config{}.acme_forbidden_ranges,
+              [](Config& c, const std::string& v) {
+                for (const auto& item : core::split_list(v)) {
+                  if (!core::pki::parse_ip_range(item)) {
+                    throw std::invalid_argument(
+                        fmt::format("'{}' is not an address or CIDR block", item));
+                  }
+                }
+                c.acme_forbidden_ranges = v;
+              },
+              [](const Config& c) { return c.acme_forbidden_ranges; }},
+      Setting{{"acme.terms_of_service_url", "meta.termsOfService of every ACME directory", false},
+              "",
+              [](Config& c, const std::string& v) { c.acme_terms_of_service_url = v; },
+              [](const Config& c) { return c.acme_terms_of_service_url; }},
       Setting{{"security.kek_file", "file holding the 32-byte key-encryption key, base64", false},
               "",
               [](Config& c, const std::string& v) { c.security_kek_file = v; },

@@ -41,6 +41,13 @@ struct Config {
   int database_replica_max_lag_ms = 500;
   int database_replica_pin_ms = 2000;
   std::string server_trusted_proxies;  // comma-separated CIDRs
+  std::string acme_dns_resolver;       // host:port; empty: the system's
+  int acme_http01_port = 80;
+  int acme_tlsalpn01_port = 443;
+  int acme_validation_timeout_ms = 5000;
+  // Link-local (cloud metadata services live at 169.254.169.254) and unspecified.
+  std::string acme_forbidden_ranges = "169.254.0.0/16, fe80::/10, 0.0.0.0/8, ::/128";
+  std::string acme_terms_of_service_url;
   std::string security_kek_file;
   std::string security_previous_kek_files;  // comma-separated: older KEKs that still unseal
   int rate_limit_default_rps = 50;

@@ -1,5 +1,6 @@
 #include "handlers/routes.hpp"
 
+#include "handlers/acme_handlers.hpp"
 #include "handlers/health_handler.hpp"
 #include "handlers/pki_handlers.hpp"
 #include "handlers/tenancy_handlers.hpp"
@@ -30,6 +31,7 @@ Router build_router(const RouteDeps& deps) {
   router.add("GET", "/api/v1/openapi.yaml", Access::public_, make_openapi_handler());
   add_tenancy_routes(router, TenancyDeps{deps.tenancy, deps.default_rate_limit});
   add_pki_routes(router, PkiDeps{deps.pki});
+  add_acme_routes(router, AcmeDeps{deps.acme, deps.public_url});
   if (deps.metrics_enabled) add_metrics_route(router, deps.metrics_text);
   if (deps.test_sleep_endpoint)
     router.add("GET", "/api/v1/_test/sleep", Access::public_, make_test_sleep_handler());

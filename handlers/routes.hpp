@@ -1,6 +1,7 @@
 #pragma once
 #include <functional>
 
+#include "core/acme/service.hpp"
 #include "core/pki/service.hpp"
 #include "core/tenancy.hpp"
 #include "core/tenancy_service.hpp"
@@ -13,6 +14,8 @@ struct RouteDeps {
   std::function<bool()> database_ok;
   core::RateLimitSpec default_rate_limit;
   core::pki::PkiService* pki = nullptr;
+  core::acme::AcmeService* acme = nullptr;
+  std::string public_url;
   bool test_sleep_endpoint = false;
   bool metrics_enabled = true;  // on this router (false when a separate listener serves it)
   std::function<std::string()> metrics_text;

@@ -91,6 +91,9 @@ class PkiService {
   CertRecord renew(const std::string& tenant_id, const std::string& cert_id,
                    std::optional<int> validity_days, const Actor& actor);
   std::string chain_pem(const std::string& tenant_id, const std::string& cert_id);
+  // A CA by id for the public endpoints (and ACME), or not_found; unknown ids
+  // are remembered briefly.
+  CaRecord public_ca(const std::string& ca_id);
 
   // Inventory reads of a tenant (not_found for an id the tenant does not have).
   Page<CaRecord> list_cas(const std::string& tenant_id, const PageRequest& page) {
@@ -170,8 +173,7 @@ class PkiService {
   // The tenant's CA for issuance: cached, or read afresh (`fresh`), or not_found.
   std::shared_ptr<const CaRecord> issuing_ca(const std::string& tenant_id, const std::string& ca_id,
                                              bool fresh);
-  // A CA by id for the public endpoints, or not_found; unknown ids are remembered briefly.
-  CaRecord public_ca(const std::string& ca_id);
+
 
   PkiStore& store_;
   KeyGenerator generate_leaf_key_;
