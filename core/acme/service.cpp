@@ -554,6 +554,17 @@ AcmeReply AcmeService::certificate(const std::string& ca_id, const std::string& 
   AcmeReply reply;
   try {
     reply.pem = pki_.chain_pem(order->tenant_id, certificate_id);
+    // A leaf of a root CA: its chain is the leaf alone. Clients (certbot)
+    // expect the issuer after it, so it is sent too.
+    std::size_t certs = 0;
+    for (std::size_t at = 0; (at = reply.pem.find("-----BEGIN CERTIFICATE-----", at)) !=
+                             std::string::npos;
+         ++at)
+      ++certs;
+    if (certs == 1) {
+      if (reply.pem.back() != '\n') reply.pem += '\n';
+      reply.pem += pki_.public_ca(ca_id).cert.pem;
+    }
   } catch (const DomainError& e) {
     rethrow_as_acme(e);
   }

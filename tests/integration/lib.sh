@@ -51,7 +51,7 @@ write_config() {
     echo "bind = \"127.0.0.1:$PORT\""
     echo "workers = ${WORKERS:-2}"
     echo "threads = ${THREADS:-2}"
-    echo "public_url = \"$BASE\""
+    echo "public_url = \"${PUBLIC_URL:-$BASE}\""
     echo "pid_file = \"$T/tenantca.pid\""
     echo "graceful_timeout = 10"
     for line in "$@"; do echo "$line"; done
@@ -107,7 +107,7 @@ cleanup_all() {
   if [ "$rc" -ne 0 ] || [ "$FAILS" -ne 0 ]; then
     echo "--- daemon log (tail) ---"; tail -n 40 "$T/daemon.log" 2>/dev/null || true
   fi
-  rm -rf "$T"
+  [ -n "${KEEP_TEST_DIR:-}" ] && echo "# kept $T" || rm -rf "$T"
 }
 trap cleanup_all EXIT
 

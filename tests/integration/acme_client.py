@@ -1,0 +1,231 @@
+#!/usr/bin/python3
+"""A deliberately small ACME client for the refusal cases real clients never
+send: replayed nonces, missing or foreign EAB, wrong key authorizations, CSRs
+that do not match the order. Uses only Debian's python3-cryptography.
+
+Each command prints one line "<case>: <outcome>" per check, where outcome is
+the ACME problem type (or the final status) the server answered; the shell
+test compares them.
+"""
+import base64
+import hashlib
+import hmac
+import http.server
+import json
+import ssl
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.x509.oid import NameOID
+
+
+def b64(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64d(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Client:
+    def __init__(self, directory, cafile=None):
+        self.ctx = ssl.create_default_context(cafile=cafile) if cafile else None
+        self.dir = self.get_json(directory)
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.kid = None
+        self.nonce = None
+
+    def open(self, req):
+        try:
+            return urllib.request.urlopen(req, context=self.ctx, timeout=20)
+        except urllib.error.HTTPError as e:
+            return e
+
+    def get_json(self, url):
+        with self.open(urllib.request.Request(url)) as r:
+            return json.loads(r.read())
+
+    def fresh_nonce(self, new_nonce_url=None):
+        req = urllib.request.Request(new_nonce_url or self.dir["newNonce"], method="HEAD")
+        with self.open(req) as r:
+            return r.headers["Replay-Nonce"]
+
+    def jwk(self):
+        n = self.key.public_key().public_numbers()
+        return {"crv": "P-256", "kty": "EC", "x": b64(n.x.to_bytes(32, "big")),
+                "y": b64(n.y.to_bytes(32, "big"))}
+
+    def thumbprint(self):
+        return b64(hashlib.sha256(json.dumps(self.jwk(), sort_keys=True, separators=(",", ":")).encode()).digest())
+
+    def sign(self, url, payload, nonce=None, use_jwk=False):
+        header = {"alg": "ES256", "nonce": nonce or self.nonce or self.fresh_nonce(), "url": url}
+        if use_jwk or not self.kid:
+            header["jwk"] = self.jwk()
+        else:
+            header["kid"] = self.kid
+        protected = b64(json.dumps(header))
+        body = "" if payload is None else b64(json.dumps(payload))
+        r, s = decode_dss_signature(self.key.sign(f"{protected}.{body}".encode(), ec.ECDSA(hashes.SHA256())))
+        sig = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        return json.dumps({"protected": protected, "payload": body, "signature": b64(sig)}).encode()
+
+    def post(self, url, payload, nonce=None, use_jwk=False, send_to=None):
+        data = self.sign(url, payload, nonce, use_jwk)
+        req = urllib.request.Request(send_to or url, data=data, method="POST",
+                                     headers={"Content-Type": "application/jose+json"})
+        with self.open(req) as r:
+            self.nonce = r.headers.get("Replay-Nonce")
+            raw = r.read()
+            try:
+                body = json.loads(raw) if raw else {}
+            except ValueError:
+                body = raw
+            return r.status, r.headers, body
+
+    def eab(self, kid, hmac_key):
+        url = self.dir["newAccount"]
+        protected = b64(json.dumps({"alg": "HS256", "kid": kid, "url": url}))
+        payload = b64(json.dumps(self.jwk()))
+        mac = hmac.new(b64d(hmac_key), f"{protected}.{payload}".encode(), hashlib.sha256).digest()
+        return {"protected": protected, "payload": payload, "signature": b64(mac)}
+
+    def new_account(self, kid=None, hmac_key=None):
+        payload = {"termsOfServiceAgreed": True}
+        if kid:
+            payload["externalAccountBinding"] = self.eab(kid, hmac_key)
+        status, headers, body = self.post(self.dir["newAccount"], payload, use_jwk=True)
+        if status in (200, 201):
+            self.kid = headers["Location"]
+        return status, body
+
+    def new_order(self, names):
+        ids = [{"type": "ip" if all(c in "0123456789." for c in n) else "dns", "value": n} for n in names]
+        return self.post(self.dir["newOrder"], {"identifiers": ids})
+
+
+def problem(body):
+    if isinstance(body, dict) and "type" in body:
+        return body["type"].rsplit(":", 1)[-1]
+    return "ok"
+
+
+def serve_http01(port, answers):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            token = self.path.rsplit("/", 1)[-1]
+            body = answers.get(token, "").encode()
+            self.send_response(200 if body else 404)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def wait_order(client, order_url, want=("ready", "invalid", "valid"), timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        _, _, order = client.post(order_url, None)
+        if order.get("status") in want:
+            return order
+        time.sleep(0.2)
+    return order
+
+
+def validate(client, names, port, answer_for):
+    """Order `names`, answer each http-01 challenge with answer_for(token, keyauth), wait."""
+    answers = {}
+    status, headers, order = client.new_order(names)
+    if status != 201:
+        return None, order
+    order_url = headers["Location"]
+    server = serve_http01(port, answers) if port else None
+    try:
+        for authz_url in order["authorizations"]:
+            _, _, authz = client.post(authz_url, None)
+            chall = next(c for c in authz["challenges"] if c["type"] == "http-01")
+            answers[chall["token"]] = answer_for(chall["token"], chall["token"] + "." + client.thumbprint())
+            client.post(chall["url"], {})
+        return order_url, wait_order(client, order_url)
+    finally:
+        if server:
+            server.shutdown()
+            server.server_close()
+
+
+def csr_for(names):
+    key = ec.generate_private_key(ec.SECP256R1())
+    sans = [x509.DNSName(n) for n in names]
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+           .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+           .sign(key, hashes.SHA256()))
+    return b64(csr.public_bytes(serialization.Encoding.DER))
+
+
+def main():
+    cmd, directory, cafile = sys.argv[1], sys.argv[2], sys.argv[3] or None
+    args = sys.argv[4:]
+    c = Client(directory, cafile)
+    if cmd == "accounts":
+        # args: good_kid good_hmac foreign_kid foreign_hmac
+        good_kid, good_hmac, foreign_kid, foreign_hmac = args
+        print("no EAB:", problem(c.new_account()[1]))
+        print("foreign-tenant EAB:", problem(c.new_account(foreign_kid, foreign_hmac)[1]))
+        bad = good_hmac[:-2] + ("AA" if not good_hmac.endswith("AA") else "BB")
+        print("EAB with a wrong MAC:", problem(c.new_account(good_kid, bad)[1]))
+        status, _ = c.new_account(good_kid, good_hmac)
+        print("good EAB:", "created" if status == 201 else status)
+        other = Client(directory, cafile)
+        print("reused EAB:", problem(other.new_account(good_kid, good_hmac)[1]))
+    elif cmd == "nonces":
+        # args: kid hmac other_instance_base this_instance_base
+        kid, hmac_key, other_base, this_base = args
+        c.new_account(kid, hmac_key)
+        nonce = c.fresh_nonce()
+        status, _, _ = c.post(c.kid, None, nonce=nonce)
+        print("fresh nonce:", "ok" if status == 200 else status)
+        # The same request, same nonce, sent to the other instance directly.
+        replay_to = c.kid.replace(this_base, other_base)
+        print("replayed on another instance:", problem(c.post(c.kid, None, nonce=nonce, send_to=replay_to)[2]))
+        print("made-up nonce:", problem(c.post(c.kid, None, nonce=b64(b"x" * 32))[2]))
+        print("wrong url:", problem(c.post(c.kid, None, send_to=c.dir["newOrder"])[2]))
+    elif cmd == "orders":
+        # args: kid hmac allowed_name refused_name http01_port
+        kid, hmac_key, allowed, refused, port = args
+        c.new_account(kid, hmac_key)
+        print("identifier outside policy:", problem(c.new_order([refused])[2]))
+        _, order = validate(c, [allowed], int(port), lambda token, ka: "not-the-key-authorization")
+        print("wrong key authorization:", order.get("status"), problem(order.get("error", {})))
+        _, order = validate(c, [allowed], 0, lambda token, ka: ka)  # nobody answers
+        print("unreachable responder:", order.get("status"), problem(order.get("error", {})))
+        order_url, order = validate(c, [allowed], int(port), lambda token, ka: ka)
+        print("right key authorization:", order.get("status"))
+        status, _, body = c.post(order["finalize"], {"csr": csr_for([allowed, "extra." + allowed])})
+        print("CSR with another name:", problem(body))
+        status, _, body = c.post(order["finalize"], {"csr": csr_for([allowed])})
+        print("matching CSR:", body.get("status") if isinstance(body, dict) else status)
+    elif cmd == "forbidden":
+        # args: kid hmac name_resolving_to_a_forbidden_address http01_port
+        kid, hmac_key, name, port = args
+        c.new_account(kid, hmac_key)
+        _, order = validate(c, [name], int(port), lambda token, ka: ka)
+        print("forbidden address:", order.get("status"), problem(order.get("error", {})))
+
+
+if __name__ == "__main__":
+    main()
