@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -144,14 +145,25 @@ class WorkerAppImpl final : public WorkerApp {
             .access_log = cfg.log_access},
         dispatcher, std::move(hooks));
   }
+  static std::string host_and_pid() {
+    char host[256] = {0};
+    ::gethostname(host, sizeof host - 1);
+    return std::string(host) + ":" + std::to_string(::getpid());
+  }
   // ACME: the service, and this worker's validation loop (every worker of
   // every instance takes jobs from the shared queue in PostgreSQL).
   void start_acme(const Config& cfg, const Preloaded& preloaded) {
     acme_store_ = std::make_unique<db::SqlAcmeStore>(*database_);
     acme_ = std::make_unique<core::acme::AcmeService>(
         *acme_store_, *pki_, preloaded.kek ? &*preloaded.kek : nullptr, clock_,
-        core::acme::AcmeSettings{.public_url = cfg.public_url,
-                                 .terms_of_service_url = cfg.acme_terms_of_service_url});
+        core::acme::AcmeSettings{
+            .public_url = cfg.public_url,
+            .terms_of_service_url = cfg.acme_terms_of_service_url,
+            // A validation is bounded by its steps (lookup, connect, answer):
+            // a lease of three timeouts means a worker that still holds one
+            // is alive, and a dead worker's job is free again soon.
+            .validation_lease_s = 3 * cfg.acme_validation_timeout_ms / 1000 + 1,
+            .claimant = host_and_pid()});
     core::acme::NetworkValidatorSettings net{.dns_resolver = cfg.acme_dns_resolver,
                                              .http01_port = cfg.acme_http01_port,
                                              .tlsalpn01_port = cfg.acme_tlsalpn01_port,

@@ -166,7 +166,8 @@ constexpr Sql kClaimValidation{
     "AND c.next_attempt_at <= to_timestamp($1::bigint) "
     "AND (c.claimed_until IS NULL OR c.claimed_until < to_timestamp($1::bigint)) "
     "ORDER BY c.next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) "
-    "UPDATE acme_challenges c SET claimed_until = to_timestamp($1::bigint + $2::bigint) "
+    "UPDATE acme_challenges c SET claimed_until = to_timestamp($1::bigint + $2::bigint), "
+    "claimed_by = $3 "
     "FROM job, acme_authorizations a, acme_accounts acc "
     "WHERE c.id = job.id AND a.id = c.authorization_id AND acc.id = a.account_id "
     "RETURNING c.id::text, c.authorization_id::text, c.type, c.token, c.attempts, "
@@ -407,10 +408,11 @@ std::optional<Order> SqlAcmeStore::find_order_of_certificate(const std::string& 
   return out;
 }
 
-std::optional<ValidationJob> SqlAcmeStore::claim_validation(int64_t now_s, int64_t lease_s) {
+std::optional<ValidationJob> SqlAcmeStore::claim_validation(int64_t now_s, int64_t lease_s,
+                                                            const std::string& claimant) {
   std::optional<ValidationJob> out;
   db_.with_session("acme.challenge.claim", [&](soci::session& s) {
-    out = run(s, kClaimValidation, {now_s, lease_s}).map_first([](const Row& r) {
+    out = run(s, kClaimValidation, {now_s, lease_s, claimant}).map_first([](const Row& r) {
       ValidationJob j;
       j.challenge.id = r.text(0);
       j.challenge.authorization_id = r.text(1);

@@ -25,8 +25,8 @@ class SqlAcmeStore final : public core::acme::AcmeStore {
       const std::string& ca_id, const std::string& challenge_id) override;
   std::optional<core::acme::Order> find_order_of_certificate(
       const std::string& ca_id, const std::string& certificate_id) override;
-  std::optional<core::acme::ValidationJob> claim_validation(int64_t now_s,
-                                                            int64_t lease_s) override;
+  std::optional<core::acme::ValidationJob> claim_validation(int64_t now_s, int64_t lease_s,
+                                                            const std::string& claimant) override;
   void insert_eab_key(const core::acme::EabKey& key, const core::AuditEvent& event) override;
   core::Page<core::acme::EabKey> list_eab_keys(const std::string& tenant_id,
                                                const core::PageRequest& page) override;

@@ -557,9 +557,8 @@ AcmeReply AcmeService::certificate(const std::string& ca_id, const std::string& 
     // A leaf of a root CA: its chain is the leaf alone. Clients (certbot)
     // expect the issuer after it, so it is sent too.
     std::size_t certs = 0;
-    for (std::size_t at = 0; (at = reply.pem.find("-----BEGIN CERTIFICATE-----", at)) !=
-                             std::string::npos;
-         ++at)
+    for (std::size_t at = 0;
+         (at = reply.pem.find("-----BEGIN CERTIFICATE-----", at)) != std::string::npos; ++at)
       ++certs;
     if (certs == 1) {
       if (reply.pem.back() != '\n') reply.pem += '\n';
@@ -631,7 +630,7 @@ AcmeReply AcmeService::revoke_certificate(const std::string& ca_id, const std::s
 
 bool AcmeService::validate_next(ChallengeValidator& validator) {
   const int64_t now = clock_.now_seconds();
-  auto job = store_.claim_validation(now, settings_.validation_lease_s);
+  auto job = store_.claim_validation(now, settings_.validation_lease_s, settings_.claimant);
   if (!job) return false;
   ValidationResult result;
   try {

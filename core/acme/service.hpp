@@ -25,6 +25,7 @@ struct AcmeSettings {
   int64_t order_lifetime_s = 7 * 86400;
   int max_validation_attempts = 3;
   int64_t validation_lease_s = 30;  // a claimed job is free again after this
+  std::string claimant;             // who claims jobs here (host:pid), recorded with the claim
   int64_t retry_after_s = 1;        // Retry-After while an order or challenge is processing
 };
 

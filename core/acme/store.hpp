@@ -60,8 +60,9 @@ class AcmeStore {
   virtual std::optional<Order> find_order_of_certificate(const std::string& ca_id,
                                                          const std::string& certificate_id) = 0;
 
-  // Validation jobs: a due challenge, claimed for `lease_s` by this caller.
-  virtual std::optional<ValidationJob> claim_validation(int64_t now_s, int64_t lease_s) = 0;
+  // Validation jobs: a due challenge, claimed for `lease_s` by `claimant`.
+  virtual std::optional<ValidationJob> claim_validation(int64_t now_s, int64_t lease_s,
+                                                        const std::string& claimant) = 0;
 
   // REST administration of a tenant's EAB keys and accounts.
   virtual void insert_eab_key(const EabKey& key, const AuditEvent& event) = 0;

@@ -87,7 +87,8 @@ CREATE TABLE acme_challenges (
     error             jsonb,
     attempts          integer     NOT NULL DEFAULT 0,
     next_attempt_at   timestamptz,
-    claimed_until     timestamptz
+    claimed_until     timestamptz,
+    claimed_by        text          -- host:pid of the worker holding the lease
 );
 CREATE INDEX acme_challenges_authorization ON acme_challenges (authorization_id);
 CREATE INDEX acme_challenges_due ON acme_challenges (next_attempt_at) WHERE status = 'processing';

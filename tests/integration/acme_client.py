@@ -119,9 +119,11 @@ def problem(body):
     return "ok"
 
 
-def serve_http01(port, answers):
+def serve_http01(port, answers, on_request=None):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
+            if on_request:
+                on_request()
             token = self.path.rsplit("/", 1)[-1]
             body = answers.get(token, "").encode()
             self.send_response(200 if body else 404)
@@ -146,21 +148,21 @@ def wait_order(client, order_url, want=("ready", "invalid", "valid"), timeout=30
     return order
 
 
-def validate(client, names, port, answer_for):
+def validate(client, names, port, answer_for, on_request=None, timeout=30):
     """Order `names`, answer each http-01 challenge with answer_for(token, keyauth), wait."""
     answers = {}
     status, headers, order = client.new_order(names)
     if status != 201:
         return None, order
     order_url = headers["Location"]
-    server = serve_http01(port, answers) if port else None
+    server = serve_http01(port, answers, on_request) if port else None
     try:
         for authz_url in order["authorizations"]:
             _, _, authz = client.post(authz_url, None)
             chall = next(c for c in authz["challenges"] if c["type"] == "http-01")
             answers[chall["token"]] = answer_for(chall["token"], chall["token"] + "." + client.thumbprint())
             client.post(chall["url"], {})
-        return order_url, wait_order(client, order_url)
+        return order_url, wait_order(client, order_url, timeout=timeout)
     finally:
         if server:
             server.shutdown()
@@ -219,6 +221,20 @@ def main():
         print("CSR with another name:", problem(body))
         status, _, body = c.post(order["finalize"], {"csr": csr_for([allowed])})
         print("matching CSR:", body.get("status") if isinstance(body, dict) else status)
+    elif cmd == "slow":
+        # args: kid hmac name http01_port marker_file: the responder notes each
+        # request in marker_file and answers after 1.5 s, so a validation is in
+        # flight long enough to kill the worker doing it.
+        kid, hmac_key, name, port, marker = args
+        c.new_account(kid, hmac_key)
+
+        def noted():
+            with open(marker, "a") as f:
+                f.write("request\n")
+            time.sleep(1.5)
+
+        _, order = validate(c, [name], int(port), lambda token, ka: ka, noted, timeout=60)
+        print("interrupted validation:", order.get("status"), problem(order.get("error", {})))
     elif cmd == "forbidden":
         # args: kid hmac name_resolving_to_a_forbidden_address http01_port
         kid, hmac_key, name, port = args

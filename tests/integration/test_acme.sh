@@ -211,6 +211,22 @@ new_eab forbidden
 out=$("$PY" "$ACME_CLIENT" forbidden "$DIR" "$T/root.pem" "$KID" "$HMAC" metadata.acmeco.example "$HTTP01" 2>&1)
 expect_match "a name resolving into a forbidden range: invalid, never connected" "forbidden address: invalid rejectedIdentifier" "$out"
 
+# --- a validation interrupted by the loss of its instance completes on the other ------------------
+new_eab survivor
+"$PY" "$ACME_CLIENT" slow "$DIR" "$T/root.pem" "$KID" "$HMAC" survivor.acmeco.example "$HTTP01" "$T/slow.marker" >"$T/slow.out" 2>&1 &
+SLOW=$!
+wait_for 20 test -s "$T/slow.marker" || fail "the validation never reached the responder"
+claimant=$(psql_db -c "SELECT claimed_by FROM acme_challenges WHERE status = 'processing' AND claimed_by IS NOT NULL LIMIT 1")
+worker=${claimant##*:}
+if pgrep -P "$DAEMON_PID" | grep -qx "$worker"; then victim=$DAEMON_PID; else victim=$B_PID; fi
+pkill -KILL -P "$victim" 2>/dev/null || true   # the whole instance at once: workers and master
+kill -KILL "$victim" 2>/dev/null || true
+echo "# validation claimed by $claimant; instance $victim killed"
+wait "$SLOW" || true
+expect_match "the validation completes on the surviving instance" "interrupted validation: ready" "$(cat "$T/slow.out")"
+expect_eq "two requests reached the responder (the first cut off)" 2 "$(wc -l <"$T/slow.marker")"
+[ "$victim" = "$DAEMON_PID" ] && DAEMON_PID=""
+
 # Garbage never gets a 500.
 for body in '' 'not json' '{"protected":"","payload":"","signature":""}' "$(printf '[%.0s' $(seq 1 300))"; do
   code=$(curl -s -o "$T/garbage.json" -w '%{http_code}' --cacert "$T/root.pem" -H 'Content-Type: application/jose+json' \
