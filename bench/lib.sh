@@ -41,7 +41,7 @@ DB_URL="host=127.0.0.1 port=$PGPORT user=tenantca dbname=tenantca"
 start_tenantca() {
   local port=$1; shift
   "$BIN" serve --database-url "$DB_URL" --bind "127.0.0.1:$port" --security-kek-file "$W/kek" \
-    --public-url "http://127.0.0.1:$port" --log-access false --rate-limit-public-rps 0 "$@" >>"$W/tenantca-$port.log" 2>&1 &
+    --public-url "${PUBLIC_URL:-http://127.0.0.1:$port}" --log-access false --rate-limit-public-rps 0 "$@" >>"$W/tenantca-$port.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$port/api/v1/health" && return 0; sleep 0.1; done
   echo "tenantca did not start"; tail "$W/tenantca-$port.log"; return 1
