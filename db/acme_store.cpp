@@ -43,6 +43,11 @@ constexpr Sql kSetAccountStatus{
     "acme.account.set_status",
     "UPDATE acme_accounts SET status = $3 WHERE tenant_id = $1::uuid AND id = $2::uuid "
     "RETURNING " ACCOUNT_COLUMNS};
+constexpr Sql kUpdateAccountKey{
+    "acme.account.update_key",
+    "UPDATE acme_accounts SET thumbprint = $2, jwk = $3::jsonb WHERE id = $1::uuid "
+    "AND NOT EXISTS (SELECT 1 FROM acme_accounts o WHERE o.ca_id = $4::uuid AND o.thumbprint = $2) "
+    "RETURNING id"};
 constexpr Sql kListAccounts{
     "acme.account.list",
     "SELECT " ACCOUNT_COLUMNS
@@ -279,6 +284,9 @@ class SqlAcmeTx final : public core::acme::AcmeTx {
   }
   void update_account(const Account& a) override {
     run(s_, kUpdateAccount, {a.id, a.status, a.contact.dump()});
+  }
+  bool update_account_key(const Account& a) override {
+    return !run(s_, kUpdateAccountKey, {a.id, a.thumbprint, a.jwk.dump(), a.ca_id}).empty();
   }
   void insert_order(const Order& o, const std::vector<Authorization>& authorizations) override {
     nlohmann::json ids = nlohmann::json::array();

@@ -162,10 +162,14 @@ HttpResponse revoke_certificate(AcmeDeps& d, RequestContext& ctx) {
 }
 
 HttpResponse key_change(AcmeDeps& d, RequestContext& ctx) {
-  return acme_answer(*d.service, ctx, true, [&]() -> AcmeReply {
-    d.service->require_acme_ca(ctx.params[0]);
-    throw AcmeError("malformed", "key rollover is not supported yet; create a new account", 400);
+  return acme_answer(*d.service, ctx, true, [&] {
+    return d.service->key_change(ctx.params[0], url_of(d, ctx), ctx.request.body);
   });
+}
+
+HttpResponse renewal_info(AcmeDeps& d, RequestContext& ctx) {
+  return acme_answer(*d.service, ctx, false,
+                     [&] { return d.service->renewal_info(ctx.params[0], ctx.params[1]); });
 }
 
 // ---- REST administration ------------------------------------------------------------
@@ -252,6 +256,7 @@ void add_acme_routes(Router& router, AcmeDeps deps) {
       {"POST", "/acme/{ca_id}/certificate/{id}", Access::public_, certificate, jose},
       {"POST", "/acme/{ca_id}/revoke-cert", Access::public_, revoke_certificate, jose},
       {"POST", "/acme/{ca_id}/key-change", Access::public_, key_change, jose},
+      {"GET", "/acme/{ca_id}/renewal-info/{id}", Access::public_, renewal_info, json},
       {"POST", "/api/v1/acme/eab-keys", Access::tenant_owner, create_eab_key, json},
       {"GET", "/api/v1/acme/eab-keys", Access::tenant_owner, list_eab_keys, json},
       {"DELETE", "/api/v1/acme/eab-keys/{id}", Access::tenant_owner, delete_eab_key, json},

@@ -626,6 +626,86 @@ AcmeReply AcmeService::revoke_certificate(const std::string& ca_id, const std::s
   return AcmeReply{};
 }
 
+AcmeReply AcmeService::key_change(const std::string& ca_id, const std::string& url,
+                                  const std::string& body) {
+  auto req = authenticate(ca_id, url, body, KeyRule::kid);
+  // The payload is a JWS signed by the new key, naming the account and its old key.
+  const Jws inner = parse_jws(req.jws.payload, false);
+  if (!inner.jwk || inner.kid || inner.alg == "HS256")
+    malformed("the inner JWS must carry the new key as \"jwk\" and be signed by it");
+  if (inner.url != url) malformed("the inner JWS names another URL");
+  Jwk new_key = parse_jwk(*inner.jwk);
+  verify_jws(inner, new_key.key.get());
+  const auto payload = payload_object(inner);
+  if (payload.value("account", std::string()) != *req.jws.kid)
+    malformed("the inner JWS names another account");
+  if (!payload.contains("oldKey") || parse_jwk(payload["oldKey"]).thumbprint != req.key.thumbprint)
+    malformed("\"oldKey\" is not the account's current key");
+  AcmeReply reply;
+  if (auto taken = store_.find_account_by_thumbprint(ca_id, new_key.thumbprint)) {
+    reply.status = 409;
+    reply.location = base_url(ca_id) + "/account/" + taken->id;
+    reply.body = {{"type", "urn:ietf:params:acme:error:malformed"},
+                  {"detail", "another account already uses the new key"}};
+    return reply;
+  }
+  Account account = *req.account;
+  account.thumbprint = new_key.thumbprint;
+  account.jwk = new_key.members;
+  store_.transact("acme.account.key_change", [&](AcmeTx& tx) {
+    if (!tx.update_account_key(account))
+      throw AcmeError("malformed", "another account already uses the new key", 409);
+    tx.audit(make_audit_event(actor_of(account), account.tenant_id, "acme.account.key_change",
+                              "acme_account", account.id,
+                              nlohmann::json{{"old_thumbprint", req.key.thumbprint},
+                                             {"new_thumbprint", new_key.thumbprint}}
+                                  .dump()));
+  });
+  reply.body = account_json(account);
+  return reply;
+}
+
+AcmeReply AcmeService::renewal_info(const std::string& ca_id, const std::string& cert_id) {
+  const pki::CaRecord ca = acme_ca(ca_id);
+  const auto dot = cert_id.find('.');
+  const auto aki =
+      dot == std::string::npos ? std::nullopt : base64url_decode(cert_id.substr(0, dot));
+  const auto serial =
+      dot == std::string::npos ? std::nullopt : base64url_decode(cert_id.substr(dot + 1));
+  if (!aki || !serial || serial->empty() || serial->size() > 20 || aki->empty())
+    malformed("the certificate identifier is not base64url(AKI).base64url(serial)");
+  // The CA's subject key identifier must be the AKI the identifier names.
+  auto ca_cert = pki::read_cert_pem(ca.cert.pem);
+  const ASN1_OCTET_STRING* ski = ca_cert ? X509_get0_subject_key_id(ca_cert.get()) : nullptr;
+  if (ski == nullptr || std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(ski)),
+                                    static_cast<std::size_t>(ASN1_STRING_length(ski))) != *aki)
+    not_found("The certificate");
+  std::string hex = to_hex(reinterpret_cast<const unsigned char*>(serial->data()), serial->size());
+  hex.erase(0, std::min(hex.find_first_not_of('0'), hex.size() - 1));  // the stored canonical form
+  pki::CertificateFilter filter;
+  filter.serial = hex;
+  filter.ca_id = ca_id;
+  const auto page = pki_.list_certificates(ca.tenant_id, filter, PageRequest{});
+  if (page.items.empty()) not_found("The certificate");
+  const auto& c = page.items[0];
+  const int64_t now = clock_.now_seconds();
+  int64_t start = 0, end = 0;
+  if (c.revoked_at) {
+    start = now - 86400;  // renew now
+    end = now;
+  } else {
+    // The usual practice: the last third of the lifetime, renewed early in it.
+    const int64_t lifetime = c.cert.not_after - c.cert.not_before;
+    start = c.cert.not_before + lifetime * 2 / 3;
+    end = start + lifetime / 9;
+  }
+  AcmeReply reply;
+  reply.body = {
+      {"suggestedWindow", {{"start", format_rfc3339(start)}, {"end", format_rfc3339(end)}}}};
+  reply.retry_after_s = 6 * 3600;
+  return reply;
+}
+
 // ---- validation ----------------------------------------------------------------------
 
 bool AcmeService::validate_next(ChallengeValidator& validator) {

@@ -76,6 +76,11 @@ class AcmeService {
                         const std::string& url, const std::string& body);
   AcmeReply revoke_certificate(const std::string& ca_id, const std::string& url,
                                const std::string& body);
+  // Account key rollover (RFC 8555 7.3.5).
+  AcmeReply key_change(const std::string& ca_id, const std::string& url, const std::string& body);
+  // ARI (RFC 9773): when to renew the certificate `cert_id` names
+  // (base64url(AKI keyIdentifier) "." base64url(serial)).
+  AcmeReply renewal_info(const std::string& ca_id, const std::string& cert_id);
 
   // Claims one due validation job (any CA), proves it, records the outcome.
   // False when no job was due.

@@ -22,6 +22,9 @@ class AcmeTx {
   virtual void insert_account(const Account& account) = 0;
   virtual std::optional<Account> lock_account(const std::string& ca_id, const std::string& id) = 0;
   virtual void update_account(const Account& account) = 0;  // status, contact
+  // The account's new key (key rollover); false when another account of the
+  // CA already has it.
+  virtual bool update_account_key(const Account& account) = 0;
   virtual void insert_order(const Order& order,
                             const std::vector<Authorization>& authorizations) = 0;
   virtual std::optional<Order> lock_order(const std::string& ca_id, const std::string& id) = 0;

@@ -235,6 +235,28 @@ def main():
 
         _, order = validate(c, [name], int(port), lambda token, ka: ka, noted, timeout=60)
         print("interrupted validation:", order.get("status"), problem(order.get("error", {})))
+    elif cmd == "keychange":
+        # args: kid hmac
+        kid, hmac_key = args
+        c.new_account(kid, hmac_key)
+        old_key = c.key
+        old_jwk = c.jwk()
+        new_key = ec.generate_private_key(ec.SECP256R1())
+        url = c.dir["keyChange"]
+        c.key = new_key
+        inner_header = b64(json.dumps({"alg": "ES256", "jwk": c.jwk(), "url": url}))
+        inner_payload = b64(json.dumps({"account": c.kid, "oldKey": old_jwk}))
+        r, s_ = decode_dss_signature(new_key.sign(f"{inner_header}.{inner_payload}".encode(), ec.ECDSA(hashes.SHA256())))
+        inner = {"protected": inner_header, "payload": inner_payload,
+                 "signature": b64(r.to_bytes(32, "big") + s_.to_bytes(32, "big"))}
+        c.key = old_key
+        status, _, body = c.post(url, inner)
+        print("key change:", status)
+        c.key = new_key
+        status, _, _ = c.post(c.kid, None)
+        print("the new key works:", status)
+        c.key = old_key
+        print("the old key:", problem(c.post(c.kid, None)[2]))
     elif cmd == "forbidden":
         # args: kid hmac name_resolving_to_a_forbidden_address http01_port
         kid, hmac_key, name, port = args

@@ -211,6 +211,31 @@ new_eab forbidden
 out=$("$PY" "$ACME_CLIENT" forbidden "$DIR" "$T/root.pem" "$KID" "$HMAC" metadata.acmeco.example "$HTTP01" 2>&1)
 expect_match "a name resolving into a forbidden range: invalid, never connected" "forbidden address: invalid rejectedIdentifier" "$out"
 
+new_eab rollover
+out=$("$PY" "$ACME_CLIENT" keychange "$DIR" "$T/root.pem" "$KID" "$HMAC" 2>&1)
+expect_match "keyChange replaces the account key" "key change: 200" "$out"
+expect_match "the new key signs for the account" "the new key works: 200" "$out"
+expect_match "the old key no longer does" "the old key: unauthorized" "$out"
+
+# --- ARI (RFC 9773): renewal windows -----------------------------------------------------------------
+ari_id() { # leaf-pem -> base64url(AKI).base64url(serial)
+  local aki serial
+  aki=$(openssl x509 -in "$1" -noout -ext authorityKeyIdentifier | tail -1 | tr -d ' :' | sed 's/^keyid//I')
+  serial=$(openssl x509 -in "$1" -noout -serial | cut -d= -f2)
+  [ $(( ${#serial} % 2 )) -eq 1 ] && serial="0$serial"
+  echo "$(xxd -r -p <<<"$aki" | basenc --base64url | tr -d '=\n').$(xxd -r -p <<<"$serial" | basenc --base64url | tr -d '=\n')"
+}
+openssl x509 -in "$T/lego/certificates/alpn.acmeco.example.crt" -out "$T/alpn-leaf.pem"
+ari=$(curl -s --cacert "$T/root.pem" "https://localhost:$NPORT/acme/$CA/renewal-info/$(ari_id "$T/alpn-leaf.pem")")
+start=$(date -d "$(jq -r .suggestedWindow.start <<<"$ari")" +%s 2>/dev/null || echo 0)
+nb=$(date -d "$(openssl x509 -in "$T/alpn-leaf.pem" -noout -startdate | cut -d= -f2)" +%s)
+na=$(date -d "$(openssl x509 -in "$T/alpn-leaf.pem" -noout -enddate | cut -d= -f2)" +%s)
+[ "$start" -gt $(( nb + (na - nb) / 2 )) ] && [ "$start" -lt "$na" ] && ok "ARI suggests renewing late in the lifetime" || fail "ARI window: $ari"
+ari=$(curl -s --cacert "$T/root.pem" "https://localhost:$NPORT/acme/$CA/renewal-info/$(ari_id "$T/lego-renewed.pem")")
+end=$(date -d "$(jq -r .suggestedWindow.end <<<"$ari")" +%s 2>/dev/null || echo 0)
+[ "$end" -le "$(( $(date +%s) + 5 ))" ] && ok "ARI says renew now for a revoked certificate" || fail "ARI window for a revoked certificate: $ari"
+expect_eq "ARI for an unknown certificate: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$T/root.pem" "https://localhost:$NPORT/acme/$CA/renewal-info/AAAA.AAAA")"
+
 # --- a validation interrupted by the loss of its instance completes on the other ------------------
 new_eab survivor
 "$PY" "$ACME_CLIENT" slow "$DIR" "$T/root.pem" "$KID" "$HMAC" survivor.acmeco.example "$HTTP01" "$T/slow.marker" >"$T/slow.out" 2>&1 &
