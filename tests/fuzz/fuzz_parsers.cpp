@@ -1,12 +1,17 @@
 // libFuzzer target for every parser that sees untrusted bytes: CSR PEM,
 // certificate chains, PKCS#12, private keys, base64, OCSP requests (and their
 // cache key), pagination cursors, and the policy engine's name normalisation
-// and matching.
+// and matching, and ACME's JWS, JWK and external account binding.
 // The first byte picks the parser. Run with scripts/fuzz.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "core/acme/base64url.hpp"
+#include "core/acme/eab.hpp"
+#include "core/acme/jwk.hpp"
+#include "core/acme/jws.hpp"
+#include "core/acme/problem.hpp"
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "core/pagination.hpp"
@@ -40,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   const std::string input(reinterpret_cast<const char*>(data + 1), size - 1);
   try {
-    switch (data[0] % 10) {
+    switch (data[0] % 11) {
       case 0: {
         auto csr = parse_csr(input);
         (void)csr;
@@ -102,7 +107,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 9:
         (void)read_csr_fast(input);  // the decoder-free CSR reader, on raw DER
         break;
+      case 10: {
+        // An ACME request body: the JWS, its embedded key, its signature, its
+        // payload, and (as newAccount would) an external account binding in it.
+        auto jws = acme::parse_jws(input);
+        (void)acme::base64url_decode(jws.protected_b64);
+        if (jws.jwk) {
+          auto key = acme::parse_jwk(*jws.jwk);
+          acme::verify_jws(jws, key.key.get());
+          auto payload = acme::payload_object(jws);
+          if (payload.contains("externalAccountBinding")) {
+            auto binding =
+                acme::parse_external_binding(payload["externalAccountBinding"], jws.url, key);
+            acme::check_binding_mac(binding, "0123456789abcdef0123456789abcdef");
+          }
+        }
+        break;
+      }
     }
+  } catch (const acme::AcmeError&) {
+    // ACME refusals (malformed, badSignatureAlgorithm, ...) are expected too.
   } catch (const DomainError&) {
     // Refusals are the expected outcome for garbage.
   } catch (const OpenSslError&) {

@@ -1,0 +1,70 @@
+# ACME against the three-instance deployment of scripts/cluster: HAProxy
+# terminates TLS with a certificate tenantca issued for itself (`cluster
+# tls`), and lego (http-01, dns-01) and certbot (http-01) obtain certificates
+# through it; every request may land on any worker of any instance, and
+# validations are claimed by whichever worker is free.
+source "$(dirname "$0")/../../scripts/lib/common.sh"
+DNSP=$(free_port); MGMT=$(free_port)
+export CLUSTER_ACME_HTTP01_PORT=$(free_port) CLUSTER_ACME_DNS_RESOLVER="127.0.0.1:$DNSP"
+pebble-challtestsrv -management "127.0.0.1:$MGMT" -dns01 "127.0.0.1:$DNSP" -http01 "" -https01 "" -tlsalpn01 "" \
+  -defaultIPv4 127.0.0.1 -defaultIPv6 "" >/dev/null 2>&1 &
+CHALL=$!
+source "$(dirname "$0")/cluster_lib.sh"
+defer kill "$CHALL"
+HTTP01=$CLUSTER_ACME_HTTP01_PORT
+
+OPKEY=$(operator_key)
+TENANT_RPS=100000 setup_tenant clusteracme
+API_KEY=$OWNER api POST /api/v1/cas '{"name":"root","type":"root","subject":{"common_name":"Cluster ACME Root"},"policy":{"allowed_domains":["cluster.example","localhost"],"allow_wildcards":true}}'
+CA=$(jget .id); pem_of >"$T/root.pem"
+API_KEY=$OWNER api PATCH "/api/v1/cas/$CA" '{"acme":{"enabled":true,"challenges":["http-01","dns-01"]}}'
+expect_status 200 "ACME enabled"
+API_KEY=$ISSUER api POST /api/v1/certificates '{"ca_id":"'"$CA"'","subject":{"common_name":"localhost"},"sans":{"dns":["localhost"]},"usage":["server_auth"],"validity_days":7}'
+jget .certificate_pem >"$T/front.pem"; jget .private_key_pem >"$T/front.key"
+cluster tls "$T/front.pem" "$T/front.key"
+source <(cluster env)
+DIR="$TLS_URL/acme/$CA/directory"
+wait_for 20 curl -sf -o /dev/null --cacert "$T/root.pem" "$DIR" && ok "HAProxy serves the directory over TLS" || fail "no TLS directory at $DIR"
+for n in 1 2 3; do wait_for 10 backend_is "instance$n" UP || fail "instance$n not back in rotation"; done
+
+new_eab() { API_KEY=$OWNER api POST /api/v1/acme/eab-keys "{\"name\":\"$1\"}"; KID=$(jget .kid); HMAC=$(jget .hmac_key); }
+export LEGO_CA_CERTIFICATES="$T/root.pem" REQUESTS_CA_BUNDLE="$T/root.pem"
+new_eab lego
+LEGO=(lego --server "$DIR" --path "$T/lego" --accept-tos --email ops@cluster.example --eab --kid "$KID" --hmac "$HMAC")
+for name in a b c; do
+  if timeout 90 "${LEGO[@]}" --domains "$name.cluster.example" --http --http.port "127.0.0.1:$HTTP01" run >"$T/lego-$name.log" 2>&1; then
+    ok "lego: $name.cluster.example over http-01 through three instances"
+  else
+    fail "lego $name: $(tail -3 "$T/lego-$name.log")"
+  fi
+done
+cat >"$T/txt-hook.sh" <<HOOK
+#!/bin/sh
+case "\$1" in
+  present) curl -s -d "{\"host\":\"\$2\",\"value\":\"\$3\"}" http://127.0.0.1:$MGMT/set-txt ;;
+  cleanup) curl -s -d "{\"host\":\"\$2\"}" http://127.0.0.1:$MGMT/clear-txt ;;
+esac
+HOOK
+chmod +x "$T/txt-hook.sh"
+if EXEC_PATH="$T/txt-hook.sh" timeout 90 "${LEGO[@]}" --domains '*.cluster.example' --dns exec \
+    --dns.resolvers "127.0.0.1:$DNSP" --dns.disable-cp run >"$T/lego-dns.log" 2>&1; then
+  ok "lego: a wildcard over dns-01"
+else
+  fail "lego dns-01: $(tail -3 "$T/lego-dns.log")"
+fi
+new_eab certbot
+if timeout 120 certbot --config-dir "$T/cb/config" --work-dir "$T/cb/work" --logs-dir "$T/cb/logs" --non-interactive \
+    --server "$DIR" --agree-tos --register-unsafely-without-email --eab-kid "$KID" --eab-hmac-key "$HMAC" \
+    certonly --standalone --http-01-port "$HTTP01" --http-01-address 127.0.0.1 -d cb.cluster.example >"$T/certbot.log" 2>&1; then
+  ok "certbot: over http-01"
+else
+  fail "certbot: $(tail -5 "$T/certbot.log")"
+fi
+for f in "$T/lego/certificates/a.cluster.example.crt" "$T/cb/config/live/cb.cluster.example/cert.pem"; do
+  openssl x509 -in "$f" -out "$T/leaf.pem" 2>/dev/null
+  expect_match "$(basename "$f") verifies against the tenant chain" ": OK" "$(openssl verify -CAfile "$T/root.pem" "$T/leaf.pem" 2>&1)"
+done
+validators=$(psql_primary -c "SELECT count(DISTINCT claimed_by) FROM acme_challenges WHERE status = 'valid'")
+echo "# validations done by $validators distinct workers"
+expect_eq "every validated challenge has a validator recorded" 0 "$(psql_primary -c "SELECT count(*) FROM acme_challenges WHERE status = 'valid' AND claimed_by IS NULL")"
+finish
