@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import http.server
+import ipaddress
 import json
 import ssl
 import sys
@@ -169,9 +170,10 @@ def validate(client, names, port, answer_for, on_request=None, timeout=30):
             server.server_close()
 
 
-def csr_for(names):
-    key = ec.generate_private_key(ec.SECP256R1())
-    sans = [x509.DNSName(n) for n in names]
+def csr_for(names, key=None):
+    key = key or ec.generate_private_key(ec.SECP256R1())
+    sans = [x509.IPAddress(ipaddress.ip_address(n)) if all(c in "0123456789." for c in n) else x509.DNSName(n)
+            for n in names]
     csr = (x509.CertificateSigningRequestBuilder()
            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
@@ -219,8 +221,22 @@ def main():
         print("right key authorization:", order.get("status"))
         status, _, body = c.post(order["finalize"], {"csr": csr_for([allowed, "extra." + allowed])})
         print("CSR with another name:", problem(body))
-        status, _, body = c.post(order["finalize"], {"csr": csr_for([allowed])})
+        cert_key = ec.generate_private_key(ec.SECP256R1())
+        status, _, body = c.post(order["finalize"], {"csr": csr_for([allowed], cert_key)})
         print("matching CSR:", body.get("status") if isinstance(body, dict) else status)
+        _, _, chain = c.post(body["certificate"], None)
+        der = x509.load_pem_x509_certificate(chain).public_bytes(serialization.Encoding.DER)
+        holder = Client(directory, cafile)
+        holder.key = cert_key
+        status, _, _ = holder.post(holder.dir["revokeCert"], {"certificate": b64(der), "reason": 1}, use_jwk=True)
+        print("revoked by the certificate key:", status)
+        print("revoked again:", problem(c.post(c.dir["revokeCert"], {"certificate": b64(der)})[2]))
+        _, headers, order = c.new_order([allowed])
+        _, _, authz = c.post(order["authorizations"][0], {"status": "deactivated"})
+        print("authorization deactivated:", authz.get("status"))
+        _, _, account = c.post(c.kid, {"status": "deactivated"})
+        print("account deactivated:", account.get("status"))
+        print("after deactivation:", problem(c.new_order([allowed])[2]))
     elif cmd == "slow":
         # args: kid hmac name http01_port marker_file: the responder notes each
         # request in marker_file and answers after 1.5 s, so a validation is in
@@ -257,6 +273,16 @@ def main():
         print("the new key works:", status)
         c.key = old_key
         print("the old key:", problem(c.post(c.kid, None)[2]))
+    elif cmd == "ip":
+        # args: kid hmac address http01_port
+        kid, hmac_key, address, port = args
+        c.new_account(kid, hmac_key)
+        _, order = validate(c, [address], int(port), lambda token, ka: ka)
+        status, _, body = c.post(order["finalize"], {"csr": csr_for([address])})
+        _, _, chain = c.post(body["certificate"], None)
+        cert = x509.load_pem_x509_certificate(chain)
+        ips = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.IPAddress)
+        print("ip identifier:", body.get("status"), " ".join("IP:" + str(i) for i in ips))
     elif cmd == "forbidden":
         # args: kid hmac name_resolving_to_a_forbidden_address http01_port
         kid, hmac_key, name, port = args

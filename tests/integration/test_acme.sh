@@ -139,6 +139,12 @@ fi
 expect_match "the wildcard is in the certificate" "DNS:\*.acmeco.example" \
   "$(openssl x509 -in "$T/lego/certificates/_.acmeco.example.crt" -noout -ext subjectAltName 2>&1)"
 
+# --- an IP identifier (RFC 8738) over http-01 (lego 4.9 sends IPs as dns identifiers,
+# which RFC 8555 refuses: the small client asks properly) -------------------------------------------
+new_eab ip
+out=$("$PY" "$ACME_CLIENT" ip "$DIR" "$T/root.pem" "$KID" "$HMAC" 127.0.0.1 "$HTTP01" 2>&1)
+expect_match "an ip identifier validates over http-01 and issues" "ip identifier: valid IP:127.0.0.1" "$out"
+
 # --- lego: tls-alpn-01 -------------------------------------------------------------------------------
 if timeout 90 "${LEGO[@]}" --domains alpn.acmeco.example --tls --tls.port "127.0.0.1:$TLSALPN" run >"$T/lego-alpn.log" 2>&1; then
   ok "lego obtains a certificate over tls-alpn-01"
@@ -159,6 +165,9 @@ else
 fi
 CB_LEAF="$T/cb/config/live/cb.acmeco.example/cert.pem"
 expect_match "certbot's certificate verifies" ": OK" "$(openssl verify -CAfile "$T/root.pem" "$CB_LEAF" 2>&1)"
+cb_serial=$(openssl x509 -in "$CB_LEAF" -noout -serial)
+if timeout 120 "${CERTBOT[@]}" renew --force-renewal >"$T/certbot-renew.log" 2>&1; then ok "certbot renews"; else fail "certbot renew: $(tail -5 "$T/certbot-renew.log")"; fi
+[ "$(openssl x509 -in "$CB_LEAF" -noout -serial)" != "$cb_serial" ] && ok "certbot's renewal is a new certificate" || fail "certbot kept the old certificate"
 cat >"$T/certbot-auth.sh" <<HOOK
 #!/bin/sh
 curl -s -d "{\"host\":\"_acme-challenge.\$CERTBOT_DOMAIN.\",\"value\":\"\$CERTBOT_VALIDATION\"}" http://127.0.0.1:$MGMT/set-txt
@@ -205,6 +214,11 @@ expect_match "an unreachable responder: invalid, connection" "unreachable respon
 expect_match "the right key authorization: ready" "right key authorization: ready" "$out"
 expect_match "a CSR with another name: badCSR" "CSR with another name: badCSR" "$out"
 expect_match "a matching CSR: valid" "matching CSR: valid" "$out"
+expect_match "revocation signed by the certificate's own key" "revoked by the certificate key: 200" "$out"
+expect_match "a second revocation: alreadyRevoked" "revoked again: alreadyRevoked" "$out"
+expect_match "an authorization can be deactivated" "authorization deactivated: deactivated" "$out"
+expect_match "an account can deactivate itself" "account deactivated: deactivated" "$out"
+expect_match "a deactivated account is refused" "after deactivation: unauthorized" "$out"
 
 curl -s -d '{"host":"metadata.acmeco.example","addresses":["169.254.169.254"]}' "http://127.0.0.1:$MGMT/add-a" >/dev/null
 new_eab forbidden
