@@ -27,6 +27,16 @@ struct Setting {
   std::function<std::string(const Config&)> show;
 };
 
+// A comma-separated list of addresses and CIDR blocks (trusted proxies,
+// ACME's forbidden ranges).
+void check_cidr_list(const std::string& v) {
+  for (const auto& item : core::split_list(v)) {
+    if (!core::pki::parse_ip_range(item)) {
+      throw std::invalid_argument(fmt::format("'{}' is not an address or CIDR block", item));
+    }
+  }
+}
+
 int64_t parse_int(const std::string& v, int64_t lo, int64_t hi) {
   int64_t out = 0;
   const auto* end = v.data() + v.size();
@@ -178,12 +188,7 @@ const std::vector<Setting>& settings() {
                false},
               "",
               [](Config& c, const std::string& v) {
-                for (const auto& item : core::split_list(v)) {
-                  if (!core::pki::parse_ip_range(item)) {
-                    throw std::invalid_argument(
-                        fmt::format("'{}' is not an address or CIDR block", item));
-                  }
-                }
+                check_cidr_list(v);
                 c.server_trusted_proxies = v;
               },
               [](const Config& c) { return c.server_trusted_proxies; }},
@@ -210,12 +215,7 @@ const std::vector<Setting>& settings() {
                false},
               Config{}.acme_forbidden_ranges,
               [](Config& c, const std::string& v) {
-                for (const auto& item : core::split_list(v)) {
-                  if (!core::pki::parse_ip_range(item)) {
-                    throw std::invalid_argument(
-                        fmt::format("'{}' is not an address or CIDR block", item));
-                  }
-                }
+                check_cidr_list(v);
                 c.acme_forbidden_ranges = v;
               },
               [](const Config& c) { return c.acme_forbidden_ranges; }},

@@ -6,6 +6,14 @@
 
 namespace tenantca::daemon {
 
+namespace {
+// One metric without labels: its HELP and TYPE lines, then its value.
+template <typename Value>
+void metric(std::string& out, const char* name, const char* type, const char* help, Value value) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name, type, name, value);
+}
+}  // namespace
+
 std::string render_metrics(WorkerTable& table, bool database_ok) {
   auto& c = table.counters();
   std::string out;
@@ -35,10 +43,8 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
   const char* names[5] = {"", "booting", "ready", "draining", "retiring"};
   for (int st = 1; st < 5; ++st)
     out += fmt::format("tenantca_workers{{state=\"{}\"}} {}\n", names[st], by_state[st]);
-  out +=
-      "# HELP tenantca_worker_starts_total Workers started since the master started.\n# TYPE "
-      "tenantca_worker_starts_total counter\n";
-  out += fmt::format("tenantca_worker_starts_total {}\n", c.worker_starts.load());
+  metric(out, "tenantca_worker_starts_total", "counter",
+         "Workers started since the master started.", c.worker_starts.load());
   out +=
       "# HELP tenantca_worker_ends_total Worker processes that ended, by how (graceful: a clean "
       "exit when asked).\n"
@@ -56,10 +62,8 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
     out += fmt::format("tenantca_worker_kills_total{{reason=\"{}\"}} {}\n", kWorkerKillNames[i],
                        c.worker_kills[i].load());
   }
-  out +=
-      "# HELP tenantca_database_up Whether the database answered the health probe recently.\n# "
-      "TYPE tenantca_database_up gauge\n";
-  out += fmt::format("tenantca_database_up {}\n", database_ok ? 1 : 0);
+  metric(out, "tenantca_database_up", "gauge",
+         "Whether the database answered the health probe recently.", database_ok ? 1 : 0);
   out +=
       "# HELP tenantca_rate_limit_decisions_total Rate-limit decisions, by the store that made "
       "them "
@@ -70,11 +74,8 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
   out += fmt::format("tenantca_rate_limit_decisions_total{{store=\"local_fallback\"}} {}\n",
                      c.rate_limit.fallback_decisions.load());
   if (const int up = c.rate_limit.shared_store_up.load(); up >= 0) {
-    out +=
-        "# HELP tenantca_rate_limit_shared_store_up Whether Redis answered the last rate-limit "
-        "request.\n"
-        "# TYPE tenantca_rate_limit_shared_store_up gauge\n";
-    out += fmt::format("tenantca_rate_limit_shared_store_up {}\n", up);
+    metric(out, "tenantca_rate_limit_shared_store_up", "gauge",
+           "Whether Redis answered the last rate-limit request.", up);
   }
   out +=
       "# HELP tenantca_database_reads_total Lag-tolerant reads, by the pool that answered them.\n"
@@ -83,65 +84,44 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
                      c.reads.replica_reads.load());
   out += fmt::format("tenantca_database_reads_total{{pool=\"primary\"}} {}\n",
                      c.reads.primary_reads.load());
-  out +=
-      "# HELP tenantca_database_replica_fallbacks_total Reads sent to the replica that the primary "
-      "answered "
-      "(replica unreachable, or the row not replayed yet).\n"
-      "# TYPE tenantca_database_replica_fallbacks_total counter\n";
-  out += fmt::format("tenantca_database_replica_fallbacks_total {}\n",
-                     c.reads.replica_fallbacks.load());
-  out +=
-      "# HELP tenantca_database_replica_lag_milliseconds Replication lag the read-replica probe "
-      "last measured (-1: no replica, or not measured yet).\n"
-      "# TYPE tenantca_database_replica_lag_milliseconds gauge\n";
-  out +=
-      fmt::format("tenantca_database_replica_lag_milliseconds {}\n", c.reads.replica_lag_ms.load());
-  out +=
-      "# HELP tenantca_database_replica_lag_refusals_total Replica probes that found the lag "
-      "above database.replica_max_lag_ms (reads then go to the primary).\n"
-      "# TYPE tenantca_database_replica_lag_refusals_total counter\n";
-  out += fmt::format("tenantca_database_replica_lag_refusals_total {}\n",
-                     c.reads.replica_lag_refusals.load());
-  out +=
-      "# HELP tenantca_database_slow_operations_total Database operations that took "
-      "database.slow_query_ms or longer.\n"
-      "# TYPE tenantca_database_slow_operations_total counter\n";
-  out += fmt::format("tenantca_database_slow_operations_total {}\n",
-                     c.database.slow_operations.load());
-  out +=
-      "# HELP tenantca_database_statement_timeouts_total Statements cancelled by "
-      "database.statement_timeout (answered 503).\n"
-      "# TYPE tenantca_database_statement_timeouts_total counter\n";
-  out += fmt::format("tenantca_database_statement_timeouts_total {}\n",
-                     c.database.statement_timeouts.load());
+  metric(out, "tenantca_database_replica_fallbacks_total", "counter",
+         "Reads sent to the replica that the primary answered (replica unreachable, or the row not "
+         "replayed yet).",
+         c.reads.replica_fallbacks.load());
+  metric(
+      out, "tenantca_database_replica_lag_milliseconds", "gauge",
+      "Replication lag the read-replica probe last measured (-1: no replica, or not measured yet).",
+      c.reads.replica_lag_ms.load());
+  metric(out, "tenantca_database_replica_lag_refusals_total", "counter",
+         "Replica probes that found the lag above database.replica_max_lag_ms (reads then go to "
+         "the primary).",
+         c.reads.replica_lag_refusals.load());
+  metric(out, "tenantca_database_slow_operations_total", "counter",
+         "Database operations that took database.slow_query_ms or longer.",
+         c.database.slow_operations.load());
+  metric(out, "tenantca_database_statement_timeouts_total", "counter",
+         "Statements cancelled by database.statement_timeout (answered 503).",
+         c.database.statement_timeouts.load());
   const auto& ib = c.issuance_batches;
-  out +=
-      "# HELP tenantca_issuance_batches_total Transactions that stored issued certificates "
-      "(group commit: one per batch).\n# TYPE tenantca_issuance_batches_total counter\n";
-  out += fmt::format("tenantca_issuance_batches_total {}\n", ib.batches.load());
-  out +=
-      "# HELP tenantca_issuance_batch_items_total Issued certificates written through batches.\n"
-      "# TYPE tenantca_issuance_batch_items_total counter\n";
-  out += fmt::format("tenantca_issuance_batch_items_total {}\n", ib.items.load());
-  out +=
-      "# HELP tenantca_issuance_batch_largest Largest batch written so far.\n"
-      "# TYPE tenantca_issuance_batch_largest gauge\n";
-  out += fmt::format("tenantca_issuance_batch_largest {}\n", ib.largest_batch.load());
+  metric(out, "tenantca_issuance_batches_total", "counter",
+         "Transactions that stored issued certificates (group commit: one per batch).",
+         ib.batches.load());
+  metric(out, "tenantca_issuance_batch_items_total", "counter",
+         "Issued certificates written through batches.", ib.items.load());
+  metric(out, "tenantca_issuance_batch_largest", "gauge", "Largest batch written so far.",
+         ib.largest_batch.load());
   out +=
       "# HELP tenantca_issuance_batch_wait_seconds_total Time issuances waited for their batch to "
       "start (summed over items).\n# TYPE tenantca_issuance_batch_wait_seconds_total counter\n";
   out += fmt::format("tenantca_issuance_batch_wait_seconds_total {:.6f}\n",
                      static_cast<double>(ib.wait_us_sum.load()) / 1e6);
-  out +=
-      "# HELP tenantca_issuance_batch_splits_total Batches that failed and were retried item by "
-      "item (one bad item fails alone).\n# TYPE tenantca_issuance_batch_splits_total counter\n";
-  out += fmt::format("tenantca_issuance_batch_splits_total {}\n", ib.split_retries.load());
-  out +=
-      "# HELP tenantca_database_pool_exhausted_total Requests answered 503 because no pooled "
-      "database session was free within database.lease_timeout_ms.\n"
-      "# TYPE tenantca_database_pool_exhausted_total counter\n";
-  out +=
-      fmt::format("tenantca_database_pool_exhausted_total {}\n", c.database.pool_exhausted.load());
+  metric(out, "tenantca_issuance_batch_splits_total", "counter",
+         "Batches that failed and were retried item by item (one bad item fails alone).",
+         ib.split_retries.load());
+  metric(out, "tenantca_database_pool_exhausted_total", "counter",
+         "Requests answered 503 because no pooled database session was free within "
+         "database.lease_timeout_ms.",
+         c.database.pool_exhausted.load());
   out +=
       "# HELP tenantca_cache_lookups_total Lookups in the workers' caches, by cache and result "
       "(hit; miss: read "
@@ -174,17 +154,12 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
                      c.listener.heartbeats_received.load());
   out += fmt::format("tenantca_change_listener_heartbeats_total{{result=\"missed\"}} {}\n",
                      c.listener.heartbeats_missed.load());
-  out +=
-      "# HELP tenantca_change_listener_connects_total LISTEN connections established (caches "
-      "trusted from then on).\n"
-      "# TYPE tenantca_change_listener_connects_total counter\n";
-  out += fmt::format("tenantca_change_listener_connects_total {}\n", c.listener.connects.load());
-  out +=
-      "# HELP tenantca_change_listener_disconnects_total LISTEN connections lost or dropped "
-      "(caches bypassed until the next connect).\n"
-      "# TYPE tenantca_change_listener_disconnects_total counter\n";
-  out +=
-      fmt::format("tenantca_change_listener_disconnects_total {}\n", c.listener.disconnects.load());
+  metric(out, "tenantca_change_listener_connects_total", "counter",
+         "LISTEN connections established (caches trusted from then on).",
+         c.listener.connects.load());
+  metric(out, "tenantca_change_listener_disconnects_total", "counter",
+         "LISTEN connections lost or dropped (caches bypassed until the next connect).",
+         c.listener.disconnects.load());
   out +=
       "# HELP tenantca_reloads_total Configuration reloads (SIGHUP) by result (rejected: the new "
       "configuration was invalid and the running one was kept).\n"
@@ -193,15 +168,12 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
     out += fmt::format("tenantca_reloads_total{{result=\"{}\"}} {}\n", kReloadResultNames[i],
                        c.reloads[i].load());
   }
-  out +=
-      "# HELP tenantca_generation Worker generation now serving (one more per finished "
-      "reload).\n# TYPE tenantca_generation gauge\n";
-  out += fmt::format("tenantca_generation {}\n", c.generation.load());
-  out +=
-      "# HELP tenantca_upgrades_refused_total Binary upgrades (SIGUSR2) refused because the new "
-      "binary failed its checks; the running binary kept serving.\n"
-      "# TYPE tenantca_upgrades_refused_total counter\n";
-  out += fmt::format("tenantca_upgrades_refused_total {}\n", c.upgrades_refused.load());
+  metric(out, "tenantca_generation", "gauge",
+         "Worker generation now serving (one more per finished reload).", c.generation.load());
+  metric(out, "tenantca_upgrades_refused_total", "counter",
+         "Binary upgrades (SIGUSR2) refused because the new binary failed its checks; the running "
+         "binary kept serving.",
+         c.upgrades_refused.load());
   out +=
       "# HELP tenantca_worker_request_limit The smallest and largest max_requests limit (with "
       "jitter) a worker drew.\n# TYPE tenantca_worker_request_limit gauge\n";

@@ -231,18 +231,10 @@ HttpResponse deactivate_account(AcmeDeps& d, RequestContext& ctx) {
 
 void add_acme_routes(Router& router, AcmeDeps deps) {
   auto shared = std::make_shared<AcmeDeps>(std::move(deps));
-  using Handler = HttpResponse (*)(AcmeDeps&, RequestContext&);
-  struct AcmeRoute {
-    const char* method;
-    const char* pattern;
-    Access access;
-    Handler handler;
-    const char* body_media_type;
-  };
   constexpr const char* jose = "application/jose+json";
   constexpr const char* json = "application/json";
   // The ACME and ACME administration routes, one line each.
-  static const AcmeRoute routes[] = {
+  static const RouteRow<AcmeDeps> routes[] = {
       {"GET", "/acme/{ca_id}/directory", Access::public_, directory, json},
       {"GET", "/acme/{ca_id}/new-nonce", Access::public_, new_nonce, json},
       {"POST", "/acme/{ca_id}/new-account", Access::public_, new_account, jose},
@@ -264,12 +256,7 @@ void add_acme_routes(Router& router, AcmeDeps deps) {
       {"POST", "/api/v1/acme/accounts/{id}/deactivate", Access::tenant_owner, deactivate_account,
        json},
   };
-  for (const auto& r : routes) {
-    router.add(
-        r.method, r.pattern, r.access,
-        [shared, h = r.handler](RequestContext& ctx) { return h(*shared, ctx); },
-        r.body_media_type);
-  }
+  add_route_table(router, shared, routes);
 }
 
 }  // namespace tenantca::handlers

@@ -181,17 +181,8 @@ HttpResponse ocsp_get(PkiService& pki, RequestContext& ctx) {
 }  // namespace
 
 void add_pki_routes(Router& router, PkiDeps deps) {
-  PkiService* pki = deps.service;
-  using Handler = HttpResponse (*)(PkiService&, RequestContext&);
-  struct PkiRoute {
-    const char* method;
-    const char* pattern;
-    Access access;
-    Handler handler;
-    const char* body_media_type;
-  };
   // The PKI routes, one line each.
-  static const PkiRoute routes[] = {
+  static const RouteRow<PkiService> routes[] = {
       {"POST", "/api/v1/cas", Access::tenant_owner, create_ca, "application/json"},
       {"POST", "/api/v1/cas/import", Access::tenant_owner, import_ca, "application/json"},
       {"GET", "/api/v1/cas", Access::tenant_reader, list_cas, "application/json"},
@@ -215,11 +206,7 @@ void add_pki_routes(Router& router, PkiDeps deps) {
       {"POST", "/pki/{ca_id}/ocsp", Access::public_, ocsp_post, "application/ocsp-request"},
       {"GET", "/pki/{ca_id}/ocsp/{request...}", Access::public_, ocsp_get, "application/json"},
   };
-  for (const auto& r : routes) {
-    router.add(
-        r.method, r.pattern, r.access,
-        [pki, h = r.handler](RequestContext& ctx) { return h(*pki, ctx); }, r.body_media_type);
-  }
+  add_route_table(router, deps.service, routes);
 }
 
 }  // namespace tenantca::handlers

@@ -38,4 +38,25 @@ class Router {
   std::vector<Route> routes_;
 };
 
+// One row of a module's route table: its handlers take what the module
+// shares (`Deps`: a service, or a struct of them) and the request.
+template <typename Deps>
+struct RouteRow {
+  const char* method;
+  const char* pattern;
+  Access access;
+  HttpResponse (*handler)(Deps&, RequestContext&);
+  const char* body_media_type;
+};
+
+// Adds every row; `deps` (a pointer or shared_ptr) outlives the router.
+template <typename Deps, typename DepsPtr, std::size_t N>
+void add_route_table(Router& router, DepsPtr deps, const RouteRow<Deps> (&rows)[N]) {
+  for (const auto& r : rows) {
+    router.add(
+        r.method, r.pattern, r.access,
+        [deps, h = r.handler](RequestContext& ctx) { return h(*deps, ctx); }, r.body_media_type);
+  }
+}
+
 }  // namespace tenantca::handlers

@@ -11,6 +11,7 @@ pebble-challtestsrv -management "127.0.0.1:$MGMT" -dns01 "127.0.0.1:$DNSP" -http
   -defaultIPv4 127.0.0.1 -defaultIPv6 "" >/dev/null 2>&1 &
 CHALL=$!
 source "$(dirname "$0")/cluster_lib.sh"
+source "$(dirname "$0")/../integration/acme_lib.sh"
 defer kill "$CHALL"
 HTTP01=$CLUSTER_ACME_HTTP01_PORT
 TLSALPN=$CLUSTER_ACME_TLSALPN01_PORT
@@ -29,7 +30,6 @@ DIR="$TLS_URL/acme/$CA/directory"
 wait_for 20 curl -sf -o /dev/null --cacert "$T/root.pem" "$DIR" && ok "HAProxy serves the directory over TLS" || fail "no TLS directory at $DIR"
 for n in 1 2 3; do wait_for 10 backend_is "instance$n" UP || fail "instance$n not back in rotation"; done
 
-new_eab() { API_KEY=$OWNER api POST /api/v1/acme/eab-keys "{\"name\":\"$1\"}"; KID=$(jget .kid); HMAC=$(jget .hmac_key); }
 export LEGO_CA_CERTIFICATES="$T/root.pem" REQUESTS_CA_BUNDLE="$T/root.pem"
 new_eab lego
 LEGO=(lego --server "$DIR" --path "$T/lego" --accept-tos --email ops@cluster.example --eab --kid "$KID" --hmac "$HMAC")
@@ -40,14 +40,7 @@ for name in a b c; do
     fail "lego $name: $(tail -3 "$T/lego-$name.log")"
   fi
 done
-cat >"$T/txt-hook.sh" <<HOOK
-#!/bin/sh
-case "\$1" in
-  present) curl -s -d "{\"host\":\"\$2\",\"value\":\"\$3\"}" http://127.0.0.1:$MGMT/set-txt ;;
-  cleanup) curl -s -d "{\"host\":\"\$2\"}" http://127.0.0.1:$MGMT/clear-txt ;;
-esac
-HOOK
-chmod +x "$T/txt-hook.sh"
+write_dns_hooks "$MGMT"
 if EXEC_PATH="$T/txt-hook.sh" timeout 90 "${LEGO[@]}" --domains '*.cluster.example' --dns exec \
     --dns.resolvers "127.0.0.1:$DNSP" --dns.disable-cp run >"$T/lego-dns.log" 2>&1; then
   ok "lego: a wildcard over dns-01"
@@ -79,15 +72,12 @@ revoked_everywhere() { # leaf-pem: OCSP of every instance says revoked, and ever
 wait_for 10 revoked_everywhere "$T/lego-a.pem" && ok "lego's revocation shows in every instance's OCSP and CRL" || fail "revocation not seen everywhere"
 
 new_eab certbot
-if timeout 120 certbot --config-dir "$T/cb/config" --work-dir "$T/cb/work" --logs-dir "$T/cb/logs" --non-interactive \
-    --server "$DIR" --agree-tos --register-unsafely-without-email --eab-kid "$KID" --eab-hmac-key "$HMAC" \
-    certonly --standalone --http-01-port "$HTTP01" --http-01-address 127.0.0.1 -d cb.cluster.example >"$T/certbot.log" 2>&1; then
+certbot_for "$DIR"
+if timeout 120 "${CERTBOT[@]}" --eab-kid "$KID" --eab-hmac-key "$HMAC" certonly --standalone --http-01-port "$HTTP01" --http-01-address 127.0.0.1 -d cb.cluster.example >"$T/certbot.log" 2>&1; then
   ok "certbot: over http-01"
 else
   fail "certbot: $(tail -5 "$T/certbot.log")"
 fi
-CERTBOT=(certbot --config-dir "$T/cb/config" --work-dir "$T/cb/work" --logs-dir "$T/cb/logs" --non-interactive
-         --server "$DIR" --agree-tos --register-unsafely-without-email)
 CB_LEAF="$T/cb/config/live/cb.cluster.example/cert.pem"
 cb_serial=$(openssl x509 -in "$CB_LEAF" -noout -serial 2>/dev/null)
 if timeout 120 "${CERTBOT[@]}" renew --force-renewal --no-random-sleep-on-renew >"$T/certbot-renew.log" 2>&1; then
@@ -96,11 +86,6 @@ else
   fail "certbot renew: $(tail -5 "$T/certbot-renew.log")"
 fi
 [ "$(openssl x509 -in "$CB_LEAF" -noout -serial 2>/dev/null)" != "$cb_serial" ] && ok "certbot's renewal is a new certificate" || fail "certbot kept the old certificate"
-cat >"$T/certbot-auth.sh" <<HOOK
-#!/bin/sh
-curl -s -d "{\"host\":\"_acme-challenge.\$CERTBOT_DOMAIN.\",\"value\":\"\$CERTBOT_VALIDATION\"}" http://127.0.0.1:$MGMT/set-txt
-HOOK
-chmod +x "$T/certbot-auth.sh"
 if timeout 120 "${CERTBOT[@]}" certonly --manual --preferred-challenges dns --manual-auth-hook "$T/certbot-auth.sh" \
     -d dnscb.cluster.example >"$T/certbot-dns.log" 2>&1; then
   ok "certbot: over dns-01 (manual hooks)"

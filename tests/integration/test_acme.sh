@@ -7,6 +7,7 @@
 # clients never provoke, from tests/integration/acme_client.py.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pki_lib.sh"
+source "$(dirname "$0")/acme_lib.sh"
 PY=/usr/bin/python3  # Debian's, with python3-cryptography
 ACME_CLIENT="$LIB_DIR/acme_client.py"
 
@@ -68,10 +69,6 @@ dir_json=$(curl -s --cacert "$T/root.pem" "$DIR")
 expect_eq "the directory requires external account binding" true "$(jq -r .meta.externalAccountRequired <<<"$dir_json")"
 expect_match "its URLs are under the public https URL" "^https://localhost:$NPORT/acme/$CA/new-order$" "$(jq -r .newOrder <<<"$dir_json")"
 
-new_eab() { # name -> sets KID HMAC
-  API_KEY=$OWNER api POST /api/v1/acme/eab-keys "{\"name\":\"$1\"}"
-  KID=$(jget .kid); HMAC=$(jget .hmac_key)
-}
 issued_listed() { # dns name: the certificate shows in the REST inventory
   API_KEY=$READER api GET "/api/v1/certificates?dns_name=$1"
   [ "$(jq '.items | length' <<<"$BODY")" -ge 1 ]
@@ -121,15 +118,7 @@ wait_for 5 bash -c "[ \"\$(openssl ocsp -issuer '$T/root.pem' -cert '$T/lego-ren
 wait_for 5 crl_lists "$T/lego-renewed.pem" && ok "the CRL lists it" || fail "not in the CRL"
 
 # --- lego: dns-01 for a wildcard, TXT records through challtestsrv ------------------------------
-cat >"$T/txt-hook.sh" <<HOOK
-#!/bin/sh
-# lego's exec provider: present|cleanup FQDN VALUE
-case "\$1" in
-  present) curl -s -d "{\"host\":\"\$2\",\"value\":\"\$3\"}" http://127.0.0.1:$MGMT/set-txt ;;
-  cleanup) curl -s -d "{\"host\":\"\$2\"}" http://127.0.0.1:$MGMT/clear-txt ;;
-esac
-HOOK
-chmod +x "$T/txt-hook.sh"
+write_dns_hooks "$MGMT"
 if EXEC_PATH="$T/txt-hook.sh" timeout 90 "${LEGO[@]}" --domains '*.acmeco.example' --dns exec --dns.resolvers "127.0.0.1:$DNSP" \
     --dns.disable-cp run >"$T/lego-dns.log" 2>&1; then
   ok "lego obtains a wildcard certificate over dns-01"
@@ -155,8 +144,7 @@ fi
 # --- certbot: http-01 standalone, dns-01 with manual hooks, revoke -------------------------------------
 export REQUESTS_CA_BUNDLE="$T/root.pem"
 new_eab certbot
-CERTBOT=(certbot --config-dir "$T/cb/config" --work-dir "$T/cb/work" --logs-dir "$T/cb/logs" --non-interactive
-         --server "$DIR" --agree-tos --register-unsafely-without-email)
+certbot_for "$DIR"
 if timeout 120 "${CERTBOT[@]}" --eab-kid "$KID" --eab-hmac-key "$HMAC" certonly --standalone \
     --http-01-port "$HTTP01" --http-01-address 127.0.0.1 -d cb.acmeco.example >"$T/certbot-http.log" 2>&1; then
   ok "certbot obtains a certificate over http-01"
@@ -168,11 +156,6 @@ expect_match "certbot's certificate verifies" ": OK" "$(openssl verify -CAfile "
 cb_serial=$(openssl x509 -in "$CB_LEAF" -noout -serial)
 if timeout 120 "${CERTBOT[@]}" renew --force-renewal --no-random-sleep-on-renew >"$T/certbot-renew.log" 2>&1; then ok "certbot renews"; else fail "certbot renew: $(tail -5 "$T/certbot-renew.log")"; fi
 [ "$(openssl x509 -in "$CB_LEAF" -noout -serial)" != "$cb_serial" ] && ok "certbot's renewal is a new certificate" || fail "certbot kept the old certificate"
-cat >"$T/certbot-auth.sh" <<HOOK
-#!/bin/sh
-curl -s -d "{\"host\":\"_acme-challenge.\$CERTBOT_DOMAIN.\",\"value\":\"\$CERTBOT_VALIDATION\"}" http://127.0.0.1:$MGMT/set-txt
-HOOK
-chmod +x "$T/certbot-auth.sh"
 if timeout 120 "${CERTBOT[@]}" certonly --manual --preferred-challenges dns --manual-auth-hook "$T/certbot-auth.sh" \
     -d dnscb.acmeco.example >"$T/certbot-dns.log" 2>&1; then
   ok "certbot obtains a certificate over dns-01 (manual hooks)"
