@@ -38,6 +38,7 @@ void IssuanceWriter::store(const std::vector<Pending*>& pending) {
 
 void IssuanceWriter::write_batch(std::vector<Commit::Entry*>& batch) {
   std::vector<Pending*> all;
+  all.reserve(batch.size());
   for (auto* e : batch) all.push_back(e->item);
   try {
     store(all);

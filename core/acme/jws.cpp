@@ -36,8 +36,9 @@ std::string ecdsa_der(const std::string& raw, std::size_t half) {
   EcdsaSigPtr sig(ECDSA_SIG_new());
   if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1)
     throw std::runtime_error("ECDSA_SIG");
-  r.release();
-  s.release();
+  // The signature owns r and s now.
+  (void)r.release();
+  (void)s.release();
   unsigned char* der = nullptr;
   const int len = i2d_ECDSA_SIG(sig.get(), &der);
   if (len <= 0) throw std::runtime_error("i2d_ECDSA_SIG");

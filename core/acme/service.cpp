@@ -175,7 +175,11 @@ nlohmann::json AcmeService::order_json(const Order& o) const {
   nlohmann::json ids = nlohmann::json::array();
   for (const auto& i : o.identifiers) ids.push_back({{"type", i.type}, {"value", i.value}});
   nlohmann::json authz = nlohmann::json::array();
-  for (const auto& id : o.authorization_ids) authz.push_back(b + "/authz/" + id);
+  for (const auto& id : o.authorization_ids) {
+    std::string url = b + "/authz/";
+    url += id;
+    authz.push_back(std::move(url));
+  }
   nlohmann::json j = {{"status", o.status},
                       {"expires", format_rfc3339(o.expires_s)},
                       {"identifiers", ids},
@@ -479,7 +483,7 @@ AcmeReply AcmeService::finalize(const std::string& ca_id, const std::string& ord
   const auto payload = payload_object(req.jws);
   if (!payload.contains("csr") || !payload["csr"].is_string()) malformed("\"csr\" is missing");
   const auto der = base64url_decode(payload["csr"].get<std::string>());
-  if (!der || der->empty() || der->size() > 32 * 1024)
+  if (!der || der->empty() || der->size() > std::size_t{32} * 1024)
     throw AcmeError("badCSR", "the CSR is not base64url DER", 400);
   const std::string pem = csr_pem_of(*der);
   std::set<std::pair<std::string, std::string>> asked;
@@ -578,7 +582,8 @@ AcmeReply AcmeService::revoke_certificate(const std::string& ca_id, const std::s
   if (!payload.contains("certificate") || !payload["certificate"].is_string())
     malformed("\"certificate\" is missing");
   const auto der = base64url_decode(payload["certificate"].get<std::string>());
-  if (!der || der->size() > 64 * 1024) malformed("\"certificate\" is not base64url DER");
+  if (!der || der->size() > std::size_t{64} * 1024)
+    malformed("\"certificate\" is not base64url DER");
   const auto* p = reinterpret_cast<const unsigned char*>(der->data());
   pki::X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der->size())));
   if (!cert || p != reinterpret_cast<const unsigned char*>(der->data()) + der->size())
@@ -702,7 +707,7 @@ AcmeReply AcmeService::renewal_info(const std::string& ca_id, const std::string&
   AcmeReply reply;
   reply.body = {
       {"suggestedWindow", {{"start", format_rfc3339(start)}, {"end", format_rfc3339(end)}}}};
-  reply.retry_after_s = 6 * 3600;
+  reply.retry_after_s = int64_t{6} * 3600;
   return reply;
 }
 

@@ -174,7 +174,6 @@ class PkiService {
   std::shared_ptr<const CaRecord> issuing_ca(const std::string& tenant_id, const std::string& ca_id,
                                              bool fresh);
 
-
   PkiStore& store_;
   KeyGenerator generate_leaf_key_;
   const Kek* kek_;
