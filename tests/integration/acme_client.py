@@ -120,11 +120,16 @@ def problem(body):
     return "ok"
 
 
-def serve_http01(port, answers, on_request=None):
+def serve_http01(port, answers, on_request=None, redirect_to=None):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             if on_request:
                 on_request()
+            if redirect_to:
+                self.send_response(302)
+                self.send_header("Location", redirect_to + self.path)
+                self.end_headers()
+                return
             token = self.path.rsplit("/", 1)[-1]
             body = answers.get(token, "").encode()
             self.send_response(200 if body else 404)
@@ -149,14 +154,14 @@ def wait_order(client, order_url, want=("ready", "invalid", "valid"), timeout=30
     return order
 
 
-def validate(client, names, port, answer_for, on_request=None, timeout=30):
+def validate(client, names, port, answer_for, on_request=None, timeout=30, redirect_to=None):
     """Order `names`, answer each http-01 challenge with answer_for(token, keyauth), wait."""
     answers = {}
     status, headers, order = client.new_order(names)
     if status != 201:
         return None, order
     order_url = headers["Location"]
-    server = serve_http01(port, answers, on_request) if port else None
+    server = serve_http01(port, answers, on_request, redirect_to) if port else None
     try:
         for authz_url in order["authorizations"]:
             _, _, authz = client.post(authz_url, None)
@@ -283,6 +288,20 @@ def main():
         cert = x509.load_pem_x509_certificate(chain)
         ips = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.IPAddress)
         print("ip identifier:", body.get("status"), " ".join("IP:" + str(i) for i in ips))
+    elif cmd == "redirect":
+        # args: kid hmac name http01_port target: the responder redirects to
+        # `target` (which would answer correctly); validation must not follow.
+        kid, hmac_key, name, port, target = args
+        c.new_account(kid, hmac_key)
+        answers = {}
+        followed = serve_http01(int(target), answers)
+        try:
+            _, order = validate(c, [name], int(port), lambda token, ka: ka,
+                                redirect_to=f"http://127.0.0.1:{target}")
+        finally:
+            followed.shutdown()
+            followed.server_close()
+        print("redirected responder:", order.get("status"), problem(order.get("error", {})))
     elif cmd == "forbidden":
         # args: kid hmac name_resolving_to_a_forbidden_address http01_port
         kid, hmac_key, name, port = args

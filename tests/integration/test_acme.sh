@@ -171,7 +171,9 @@ wait_for 5 crl_lists "$CB_LEAF" && ok "certbot's revocation shows in the CRL" ||
 
 # --- refusals ----------------------------------------------------------------------------------------------
 new_eab good; GOOD_KID=$KID; GOOD_HMAC=$HMAC
-OWNER_A=$OWNER; setup_tenant otherco; new_eab foreign; FOREIGN_KID=$KID; FOREIGN_HMAC=$HMAC; OWNER=$OWNER_A
+OWNER_A=$OWNER; READER_A=$READER; ISSUER_A=$ISSUER
+setup_tenant otherco; new_eab foreign; FOREIGN_KID=$KID; FOREIGN_HMAC=$HMAC
+OWNER=$OWNER_A; READER=$READER_A; ISSUER=$ISSUER_A
 counts() { psql_db -c "SELECT (SELECT count(*) FROM acme_accounts) || ' ' || (SELECT count(*) FROM certificates)"; }
 c0=$(counts)
 out=$("$PY" "$ACME_CLIENT" accounts "$DIR" "$T/root.pem" "$GOOD_KID" "$GOOD_HMAC" "$FOREIGN_KID" "$FOREIGN_HMAC" 2>&1)
@@ -202,6 +204,34 @@ expect_match "a second revocation: alreadyRevoked" "revoked again: alreadyRevoke
 expect_match "an authorization can be deactivated" "authorization deactivated: deactivated" "$out"
 expect_match "an account can deactivate itself" "account deactivated: deactivated" "$out"
 expect_match "a deactivated account is refused" "after deactivation: unauthorized" "$out"
+
+new_eab redirect
+out=$("$PY" "$ACME_CLIENT" redirect "$DIR" "$T/root.pem" "$KID" "$HMAC" redirect.acmeco.example "$HTTP01" "$(free_port)" 2>&1)
+expect_match "a redirect is not followed (the answer is the 302): invalid" "redirected responder: invalid unauthorized" "$out"
+
+# --- REST administration: deleting an EAB key, deactivating an account -------------------------------
+API_KEY=$OWNER api POST /api/v1/acme/eab-keys '{"name":"withdrawn"}'
+WITHDRAWN_ID=$(jget .id); WITHDRAWN_KID=$(jget .kid); WITHDRAWN_HMAC=$(jget .hmac_key)
+API_KEY=$OWNER api DELETE "/api/v1/acme/eab-keys/$WITHDRAWN_ID"
+expect_status 204 "an EAB key can be deleted"
+API_KEY=$OWNER api GET /api/v1/acme/eab-keys
+expect_eq "it is no longer listed" 0 "$(jq --arg id "$WITHDRAWN_ID" '[.items[] | select(.id == $id)] | length' <<<"$BODY")"
+out=$("$PY" "$ACME_CLIENT" accounts "$DIR" "$T/root.pem" "$WITHDRAWN_KID" "$WITHDRAWN_HMAC" "$FOREIGN_KID" "$FOREIGN_HMAC" 2>&1)
+expect_match "a deleted EAB key binds no account" "good EAB: 401" "$out"
+API_KEY=$READER api GET /api/v1/acme/accounts
+LEGO_ACCOUNT=$(jq -r '[.items[] | select(.status == "valid")][-1].id' <<<"$BODY")
+API_KEY=$READER api POST "/api/v1/acme/accounts/$LEGO_ACCOUNT/deactivate"
+expect_status 403 "a reader cannot deactivate an account"
+API_KEY=$OWNER api POST "/api/v1/acme/accounts/$LEGO_ACCOUNT/deactivate"
+expect_status 200 "the owner deactivates an account"
+expect_json "it is deactivated" .status deactivated
+if timeout 60 "${LEGO[@]}" --domains after.acmeco.example --http --http.port "127.0.0.1:$HTTP01" run >"$T/lego-after.log" 2>&1; then
+  fail "a deactivated account still orders"
+else
+  ok "a deactivated account can no longer order (lego fails)"
+fi
+API_KEY=$OWNER api POST "/api/v1/acme/accounts/00000000-0000-4000-8000-000000000000/deactivate"
+expect_status 404 "deactivating an unknown account: 404"
 
 curl -s -d '{"host":"metadata.acmeco.example","addresses":["169.254.169.254"]}' "http://127.0.0.1:$MGMT/add-a" >/dev/null
 new_eab forbidden
