@@ -39,6 +39,17 @@ nb=$(( $(batches) - b0 ))
 echo "# 32 concurrent issuances in $nb transactions (largest batch $(metric_value tenantca_issuance_batch_largest))"
 [ "$nb" -lt 32 ] && ok "concurrent issuances share transactions ($nb for 32)" || fail "one transaction per certificate ($nb)"
 
+# --- a CA changed after workers cached it: nothing is signed under the old policy ----------
+for n in 1 2 3 4; do issue_async "warm$n.example" "$T/warm"; done   # the worker has the CA row cached
+API_KEY=$OWNER api PATCH "/api/v1/cas/$CA" '{"policy":{"allowed_domains":["only.example"]}}'
+expect_status 200 "the CA's policy now allows only.example"
+: >"$T/after-patch"
+for n in 1 2 3 4 5 6; do issue_async "stale$n.example" "$T/after-patch"; done
+expect_eq "every issuance after the change is judged by the new policy (422)" "422 422 422 422 422 422" "$(sort "$T/after-patch" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "nothing was stored under the old policy" 0 "$(psql_db -c "SELECT count(*) FROM certificates WHERE common_name LIKE 'stale%'")"
+API_KEY=$OWNER api PATCH "/api/v1/cas/$CA" '{"policy":{"allowed_domains":null}}'
+expect_status 200 "the policy is open again"
+
 # --- a refused row fails alone ---------------------------------------------------------
 # The database refuses one name (a trigger standing in for any row-level
 # failure); batches holding it are retried row by row.
