@@ -256,10 +256,6 @@ Authorization authorization_from(const Row& r) {
   return a;
 }
 
-std::vector<Param> page_params(const std::string& tenant_id, const core::PageRequest& page) {
-  return {tenant_id, core::bound_micros(page), core::bound_id(page), page.limit + 1};
-}
-
 std::optional<std::string> optional_json(const std::optional<nlohmann::json>& j) {
   if (!j) return std::nullopt;
   return j->dump();
@@ -451,8 +447,8 @@ core::Page<EabKey> SqlAcmeStore::list_eab_keys(const std::string& tenant_id,
                                                const core::PageRequest& page) {
   std::vector<EabKey> rows;
   db_.with_session("acme.eab.list", [&](soci::session& s) {
-    rows =
-        run(s, kListEabKeys, page_params(tenant_id, page), ResultFormat::binary).map_rows(eab_from);
+    rows = run(s, kListEabKeys, page_params({tenant_id}, page), ResultFormat::binary)
+               .map_rows(eab_from);
   });
   return core::make_page(std::move(rows), page.limit, [](const EabKey& k) {
     return std::pair<int64_t, std::string>(k.created_us, k.id);
@@ -473,7 +469,7 @@ core::Page<Account> SqlAcmeStore::list_accounts(const std::string& tenant_id,
                                                 const core::PageRequest& page) {
   std::vector<Account> rows;
   db_.with_session("acme.account.list", [&](soci::session& s) {
-    rows = run(s, kListAccounts, page_params(tenant_id, page)).map_rows(account_from);
+    rows = run(s, kListAccounts, page_params({tenant_id}, page)).map_rows(account_from);
   });
   return core::make_page(std::move(rows), page.limit, [](const Account& a) {
     return std::pair<int64_t, std::string>(a.created_us, a.id);

@@ -236,14 +236,6 @@ std::vector<core::pki::RevokedEntry> parse_revoked_entries(const std::string& al
   return out;
 }
 
-// The keyset bounds of a page, after the leading parameters.
-std::vector<Param> page_params(std::vector<Param> leading, const core::PageRequest& page) {
-  leading.emplace_back(core::bound_micros(page));
-  leading.emplace_back(core::bound_id(page));
-  leading.emplace_back(page.limit + 1);
-  return leading;
-}
-
 std::optional<CaRecord> select_ca(soci::session& s, const std::string& tenant_id,
                                   const std::string& ca_id) {
   return run(s, kSelectCa, {ca_id, tenant_id}).map_first(ca_from);

@@ -112,6 +112,13 @@ PGconn* connection_of(soci::session& session) {
   return backend ? backend->conn_ : nullptr;
 }
 
+std::vector<Param> page_params(std::vector<Param> leading, const core::PageRequest& page) {
+  leading.emplace_back(core::bound_micros(page));
+  leading.emplace_back(core::bound_id(page));
+  leading.emplace_back(page.limit + 1);
+  return leading;
+}
+
 int Result::size() const {
   return PQntuples(result_.get());
 }

@@ -16,6 +16,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/pagination.hpp"
 #include "db/pq.hpp"
 
 namespace soci {
@@ -130,6 +131,10 @@ Result run(PGconn* conn, const Sql& sql, const std::vector<Param>& params = {},
 // Same, on a pooled SOCI session's connection.
 Result run(soci::session& session, const Sql& sql, const std::vector<Param>& params = {},
            ResultFormat format = ResultFormat::text);
+
+// `leading` followed by the keyset bounds of a page: (micros, id, limit + 1),
+// as every list query of db/ takes them after its own parameters.
+std::vector<Param> page_params(std::vector<Param> leading, const core::PageRequest& page);
 
 // The libpq connection under a session of our pools (the one place that
 // reaches into SOCI's PostgreSQL backend).

@@ -134,14 +134,6 @@ std::optional<std::string> optional_id(const std::string& id) {
   return id.empty() ? std::nullopt : std::optional<std::string>(id);
 }
 
-// The keyset bounds of a page: ($n, $n+1, $n+2) = (micros, id, limit + 1).
-std::vector<Param> page_params(std::vector<Param> leading, const core::PageRequest& page) {
-  leading.emplace_back(core::bound_micros(page));
-  leading.emplace_back(core::bound_id(page));
-  leading.emplace_back(page.limit + 1);
-  return leading;
-}
-
 }  // namespace
 
 void insert_audit(soci::session& s, const core::AuditEvent& e) {
