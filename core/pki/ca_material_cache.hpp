@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "core/pki/leaf_der.hpp"
 #include "core/pki/ossl.hpp"
 
 namespace tenantca::core::pki {
@@ -18,6 +19,10 @@ struct CaMaterial {
   // fetched, the provider context made); each signature starts from a copy
   // of it (core/pki/certs.cpp). Null when the key's provider cannot copy one.
   EvpMdCtxPtr sign_template;
+  // What every leaf of this CA shares, encoded once (core/pki/leaf_der.hpp).
+  // Null when it cannot be made (then issuing answers the error, as before).
+  std::shared_ptr<const LeafIssuer> leaf_issuer;
+  std::string leaf_issuer_error;
 };
 
 class CaMaterialCache {

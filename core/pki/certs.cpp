@@ -6,9 +6,6 @@
 #include <openssl/rand.h>
 
 #include <ctime>
-#include <map>
-#include <mutex>
-#include <shared_mutex>
 
 #include "core/errors.hpp"
 #include "core/pki/csr_fast.hpp"
@@ -86,78 +83,7 @@ void add_conf_ext(X509* cert, X509V3_CTX* ctx, int nid, const std::string& value
   check(X509_add_ext(cert, ext.get(), -1) == 1, "X509_add_ext");
 }
 
-// The same, for extensions that do not depend on the certificate being built
-// (only on the value and, for the AKI, on the issuer): built once from their
-// text and copied into each certificate. Measured: text-configured
-// extensions cost more than the signature on every issuance.
-void add_shared_ext(X509* cert, X509V3_CTX* ctx, int nid, const std::string& value, X509* issuer) {
-  static std::shared_mutex mutex;
-  static std::map<std::string, X509ExtPtr> built;
-  std::string key = std::to_string(nid) + '|' + value;
-  if (nid == NID_authority_key_identifier) {
-    const ASN1_OCTET_STRING* skid = X509_get0_subject_key_id(issuer);
-    if (skid == nullptr)
-      return add_conf_ext(cert, ctx, nid, value);  // "always" fails the same way every time
-    key.append(reinterpret_cast<const char*>(ASN1_STRING_get0_data(skid)),
-               static_cast<std::size_t>(ASN1_STRING_length(skid)));
-  }
-  {
-    std::shared_lock<std::shared_mutex> lock(mutex);
-    if (auto it = built.find(key); it != built.end()) {
-      check(X509_add_ext(cert, it->second.get(), -1) == 1, "X509_add_ext");  // copies it
-      return;
-    }
-  }
-  X509ExtPtr ext(
-      check_ptr(X509V3_EXT_conf_nid(nullptr, ctx, nid, value.c_str()), "X509V3_EXT_conf_nid"));
-  check(X509_add_ext(cert, ext.get(), -1) == 1, "X509_add_ext");
-  std::unique_lock<std::shared_mutex> lock(mutex);
-  if (built.size() >= 4096) built.clear();  // bounded: a few per CA
-  built.emplace(std::move(key), std::move(ext));
-}
-
-void copy_public_key_info(X509* cert, const X509_PUBKEY* from) {
-  ASN1_OBJECT* algorithm = nullptr;
-  const unsigned char* key = nullptr;
-  int key_len = 0;
-  X509_ALGOR* alg = nullptr;
-  check(X509_PUBKEY_get0_param(&algorithm, &key, &key_len, &alg, from) == 1,
-        "X509_PUBKEY_get0_param");
-  const ASN1_OBJECT* oid = nullptr;
-  int param_type = V_ASN1_UNDEF;
-  const void* param = nullptr;
-  X509_ALGOR_get0(&oid, &param_type, &param, alg);
-  void* param_copy = nullptr;
-  if (param_type == V_ASN1_OBJECT) {
-    param_copy = check_ptr(OBJ_dup(static_cast<const ASN1_OBJECT*>(param)), "OBJ_dup");
-  } else if (param_type == V_ASN1_SEQUENCE) {
-    param_copy =
-        check_ptr(ASN1_STRING_dup(static_cast<const ASN1_STRING*>(param)), "ASN1_STRING_dup");
-  } else if (param_type != V_ASN1_NULL && param_type != V_ASN1_UNDEF) {
-    throw OpenSslError("unsupported public key parameters");
-  }
-  auto* bits = static_cast<unsigned char*>(
-      check_ptr(OPENSSL_memdup(key, static_cast<std::size_t>(key_len)), "OPENSSL_memdup"));
-  ASN1_OBJECT* oid_copy = check_ptr(OBJ_dup(algorithm), "OBJ_dup");
-  if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(cert), oid_copy, param_type, param_copy, bits,
-                             key_len) != 1) {
-    ASN1_OBJECT_free(oid_copy);
-    OPENSSL_free(bits);
-    throw OpenSslError("X509_PUBKEY_set0_param failed");
-  }
-}
-
-// subjectKeyIdentifier "hash" (RFC 5280 4.2.1.2 method 1), without the text parser.
-void add_subject_key_id(X509* cert) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  check(X509_pubkey_digest(cert, EVP_sha1(), md, &len) == 1, "X509_pubkey_digest");
-  std::unique_ptr<ASN1_OCTET_STRING, Deleter<ASN1_OCTET_STRING_free>> id(
-      check_ptr(ASN1_OCTET_STRING_new(), "SKI"));
-  check(ASN1_OCTET_STRING_set(id.get(), md, static_cast<int>(len)) == 1, "SKI");
-  check(X509_add1_ext_i2d(cert, NID_subject_key_identifier, id.get(), 0, X509V3_ADD_DEFAULT) == 1,
-        "SKI");
-}
+}  // namespace
 
 GeneralNamesPtr general_names(const Sans& sans) {
   GeneralNamesPtr gens(check_ptr(sk_GENERAL_NAME_new_null(), "sk_GENERAL_NAME_new_null"));
@@ -182,6 +108,8 @@ GeneralNamesPtr general_names(const Sans& sans) {
   return gens;
 }
 
+namespace {
+
 void set_validity(X509* cert, int64_t not_before, int64_t not_after) {
   check(ASN1_TIME_set(X509_getm_notBefore(cert), static_cast<time_t>(not_before)) != nullptr,
         "notBefore");
@@ -189,16 +117,7 @@ void set_validity(X509* cert, int64_t not_before, int64_t not_after) {
         "notAfter");
 }
 
-void sign(X509* cert, EVP_PKEY* key, const EVP_MD_CTX* sign_template = nullptr) {
-  if (sign_template != nullptr) {
-    // The per-CA context copied: no algorithm fetch, no provider setup.
-    EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-    if (ctx && EVP_MD_CTX_copy_ex(ctx.get(), sign_template) == 1) {
-      check(X509_sign_ctx(cert, ctx.get()) > 0, "X509_sign_ctx");
-      return;
-    }
-    ERR_clear_error();
-  }
+void sign(X509* cert, EVP_PKEY* key) {
   check(X509_sign(cert, key, signing_digest(key)) > 0, "X509_sign");
 }
 
@@ -411,51 +330,6 @@ X509Ptr build_ca_cert(const CaCertSpec& spec) {
   add_conf_ext(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always");
   if (spec.name_constraints != nullptr) add_name_constraints(cert.get(), *spec.name_constraints);
   sign(cert.get(), spec.issuer_key);
-  return cert;
-}
-
-X509Ptr build_leaf_cert(const LeafCertSpec& spec) {
-  X509Ptr cert(check_ptr(X509_new(), "X509_new"));
-  check(X509_set_version(cert.get(), X509_VERSION_3) == 1, "X509_set_version");
-  auto serial = random_serial();
-  check(X509_set_serialNumber(cert.get(), serial.get()) == 1, "serial");
-  check(X509_set_subject_name(cert.get(), spec.subject) == 1, "subject");
-  check(X509_set_issuer_name(cert.get(), X509_get_subject_name(spec.issuer_cert)) == 1, "issuer");
-  set_validity(cert.get(), spec.not_before, spec.not_after);
-  if (spec.public_key_info != nullptr) {
-    copy_public_key_info(cert.get(), spec.public_key_info);
-  } else {
-    check(X509_set_pubkey(cert.get(), spec.public_key) == 1, "pubkey");
-  }
-  X509V3_CTX ctx;
-  X509V3_set_ctx(&ctx, spec.issuer_cert, cert.get(), nullptr, nullptr, 0);
-  X509* issuer = spec.issuer_cert;
-  add_shared_ext(cert.get(), &ctx, NID_basic_constraints, "critical,CA:FALSE", issuer);
-  const bool rsa = spec.public_key != nullptr
-                       ? EVP_PKEY_get_base_id(spec.public_key) == EVP_PKEY_RSA
-                       : key_type_of(spec.public_key_info) == "rsa";
-  add_shared_ext(cert.get(), &ctx, NID_key_usage,
-                 rsa ? "critical,digitalSignature,keyEncipherment" : "critical,digitalSignature",
-                 issuer);
-  std::string eku;
-  for (Usage u : spec.usages)
-    eku += std::string(eku.empty() ? "" : ",") +
-           (u == Usage::server_auth ? "serverAuth" : "clientAuth");
-  if (!eku.empty()) add_shared_ext(cert.get(), &ctx, NID_ext_key_usage, eku, issuer);
-  if (!spec.sans.empty()) {
-    auto gens = general_names(spec.sans);
-    // With an empty subject the SAN extension must be critical (RFC 5280 4.2.1.6).
-    const int critical = X509_NAME_entry_count(spec.subject) == 0 ? 1 : 0;
-    check(X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, gens.get(), critical,
-                            X509V3_ADD_DEFAULT) == 1,
-          "SAN");
-  }
-  add_subject_key_id(cert.get());
-  add_shared_ext(cert.get(), &ctx, NID_authority_key_identifier, "keyid:always", issuer);
-  add_shared_ext(cert.get(), &ctx, NID_crl_distribution_points, "URI:" + spec.crl_url, issuer);
-  add_shared_ext(cert.get(), &ctx, NID_info_access,
-                 "OCSP;URI:" + spec.ocsp_url + ",caIssuers;URI:" + spec.ca_issuers_url, issuer);
-  sign(cert.get(), spec.issuer_key, spec.sign_template);
   return cert;
 }
 

@@ -19,6 +19,9 @@ std::vector<X509Ptr> read_cert_chain_pem(
 std::string cert_pem(X509* cert);
 std::string cert_der(X509* cert);
 CertInfo describe(X509* cert);
+// The GENERAL_NAMES of a subjectAltName extension; throws invalid_request for an
+// IP address OpenSSL cannot read.
+GeneralNamesPtr general_names(const Sans& sans);
 // The names of a subjectAltName extension (nullptr: none).
 Sans sans_of(const GENERAL_NAMES* gens);
 // Lower-case hex without leading zeros: the form stored and compared everywhere.
@@ -63,28 +66,6 @@ struct CaCertSpec {
 };
 X509Ptr build_ca_cert(const CaCertSpec& spec);
 
-struct LeafCertSpec {
-  X509_NAME* subject;
-  Sans sans;
-  EVP_PKEY* public_key;
-  // When known (a CSR, a certificate being renewed), the encoded key is
-  // copied as is: OpenSSL 3.0's X509_set_pubkey encodes and decodes the key
-  // again, measured at ~140 us, most of the cost of building a certificate.
-  // The returned X509 then holds the key only encoded: X509_get0_pubkey on
-  // it fails; its DER is complete (describe() does not need the decoded key).
-  const X509_PUBKEY* public_key_info;
-  std::vector<Usage> usages;
-  X509* issuer_cert;
-  EVP_PKEY* issuer_key;
-  int64_t not_before;
-  int64_t not_after;
-  std::string crl_url;
-  std::string ocsp_url;
-  std::string ca_issuers_url;
-  // signing_template(issuer_key), kept per CA; null: set up per signature.
-  const EVP_MD_CTX* sign_template = nullptr;
-};
-X509Ptr build_leaf_cert(const LeafCertSpec& spec);
 // A DigestSign context for `key` with its digest (signing_digest), to be
 // copied for each signature; null if this key's provider cannot copy one.
 EvpMdCtxPtr signing_template(EVP_PKEY* key);

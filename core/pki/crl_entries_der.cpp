@@ -1,30 +1,17 @@
 #include "core/pki/crl_entries_der.hpp"
 
-#include <ctime>
 #include <stdexcept>
+
+#include "core/pki/der.hpp"
 
 namespace tenantca::core::pki {
 namespace {
 
-void append_length(std::string& out, std::size_t n) {
-  if (n < 0x80) {
-    out.push_back(static_cast<char>(n));
-    return;
-  }
-  char bytes[sizeof(std::size_t)];
-  int count = 0;
-  for (std::size_t v = n; v != 0; v >>= 8) bytes[count++] = static_cast<char>(v & 0xff);
-  out.push_back(static_cast<char>(0x80 | count));
-  while (count > 0) out.push_back(bytes[--count]);
-}
+using der::append_length;
+using der::append_time;
+using der::length_size;
+using der::read_header;
 
-std::size_t length_size(std::size_t n) {
-  std::size_t size = 1;
-  if (n >= 0x80) {
-    for (std::size_t v = n; v != 0; v >>= 8) ++size;
-  }
-  return size;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -49,45 +36,6 @@ void serial_content(const std::string& hex, std::string& out) {
     ++start;
   if (static_cast<unsigned char>(bytes[start]) & 0x80) out.push_back('\0');
   out.append(bytes, start, std::string::npos);
-}
-
-// UTCTime (tag 0x17, YYMMDDHHMMSSZ) for 1950-2049, GeneralizedTime (0x18,
-// YYYYMMDDHHMMSSZ) otherwise, as RFC 5280 4.1.2.5 requires.
-void append_time(std::string& out, int64_t t) {
-  const time_t tt = static_cast<time_t>(t);
-  std::tm tm{};
-  if (gmtime_r(&tt, &tm) == nullptr) throw std::invalid_argument("time out of range");
-  const int year = tm.tm_year + 1900;
-  char buf[32];
-  if (year >= 1950 && year < 2050) {
-    std::snprintf(buf, sizeof buf, "%02d%02d%02d%02d%02d%02dZ", year % 100, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    out.push_back(0x17);
-  } else {
-    std::snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d%02dZ", year, tm.tm_mon + 1, tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec);
-    out.push_back(0x18);
-  }
-  const std::string s(buf);
-  append_length(out, s.size());
-  out += s;
-}
-
-// Reads the tag and length at `pos`; returns the header size, sets `content`.
-std::size_t read_header(const std::string& der, std::size_t pos, std::size_t& content) {
-  if (pos + 2 > der.size()) throw std::invalid_argument("truncated DER");
-  const auto first = static_cast<unsigned char>(der[pos + 1]);
-  if (first < 0x80) {
-    content = first;
-    return 2;
-  }
-  const std::size_t count = first & 0x7f;
-  if (count == 0 || count > sizeof(std::size_t) || pos + 2 + count > der.size())
-    throw std::invalid_argument("bad DER length");
-  content = 0;
-  for (std::size_t k = 0; k < count; ++k)
-    content = content << 8 | static_cast<unsigned char>(der[pos + 2 + k]);
-  return 2 + count;
 }
 
 }  // namespace
@@ -153,23 +101,6 @@ std::string splice_into_tbs(const std::string& tbs, const std::string& element) 
   out.append(tbs, header, insert_at - header);
   out += element;
   out.append(tbs, insert_at, std::string::npos);
-  return out;
-}
-
-std::string assemble_certificate_list(const std::string& tbs, const std::string& algorithm,
-                                      const std::string& signature) {
-  std::string bits;
-  bits.push_back(0x03);
-  append_length(bits, signature.size() + 1);
-  bits.push_back('\0');  // no unused bits
-  bits += signature;
-  std::string out;
-  out.reserve(tbs.size() + algorithm.size() + bits.size() + 8);
-  out.push_back(0x30);
-  append_length(out, tbs.size() + algorithm.size() + bits.size());
-  out += tbs;
-  out += algorithm;
-  out += bits;
   return out;
 }
 

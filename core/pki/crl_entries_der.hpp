@@ -24,8 +24,4 @@ std::string encode_revoked_certificates(const std::vector<RevokedEntry>& revoked
 // crlExtensions ([0] EXPLICIT), and fixes the outer length.
 std::string splice_into_tbs(const std::string& tbs_der, const std::string& element);
 
-// CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue BIT STRING }
-std::string assemble_certificate_list(const std::string& tbs_der, const std::string& algorithm_der,
-                                      const std::string& signature);
-
 }  // namespace tenantca::core::pki

@@ -6,6 +6,7 @@
 
 #include "core/pki/certs.hpp"
 #include "core/pki/crl_entries_der.hpp"
+#include "core/pki/der.hpp"
 
 namespace tenantca::core::pki {
 namespace {
@@ -86,7 +87,7 @@ std::string build_crl_der(X509* ca_cert, EVP_PKEY* ca_key, const std::vector<Rev
   signature.resize(sig_len);
   const X509_ALGOR* algorithm = nullptr;
   X509_CRL_get0_signature(crl.get(), nullptr, &algorithm);
-  return assemble_certificate_list(tbs, der_of(algorithm, i2d_X509_ALGOR), signature);
+  return der::assemble_signed(tbs, der_of(algorithm, i2d_X509_ALGOR), signature);
 }
 
 std::optional<std::string> ocsp_cache_key(const std::string& request_der) {

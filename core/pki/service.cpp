@@ -133,6 +133,13 @@ std::shared_ptr<const CaMaterial> PkiService::material(const CaRecord& ca) {
   check(fresh->cert != nullptr, "CA certificate unreadable");
   fresh->key = ca_key(ca);
   fresh->sign_template = signing_template(fresh->key.get());
+  const std::string base = settings_.public_url + "/pki/" + ca.id;
+  try {
+    fresh->leaf_issuer = make_leaf_issuer(fresh->cert.get(), fresh->key.get(),
+                                          {base + "/crl", base + "/ocsp", base + "/ca.crt"});
+  } catch (const OpenSslError& e) {
+    fresh->leaf_issuer_error = e.what();  // CRLs and OCSP still work for such a CA
+  }
   return materials_.insert(ca.id, std::move(fresh));
 }
 
@@ -321,28 +328,24 @@ PkiService::LeafPlan PkiService::plan_leaf(const CaRecord& ca, Subject subject, 
 CertRecord PkiService::sign_leaf(const CaRecord& ca, const LeafPlan& plan, EVP_PKEY* public_key,
                                  const X509_PUBKEY* public_key_info) {
   auto signer = material(ca);
+  if (!signer->leaf_issuer) throw OpenSslError(signer->leaf_issuer_error);
   auto subject = make_name(plan.subject);
-  const std::string base = settings_.public_url + "/pki/" + ca.id;
-  LeafCertSpec spec{subject.get(),
-                    plan.sans,
-                    public_key,
-                    public_key_info,
-                    plan.usages,
-                    signer->cert.get(),
-                    signer->key.get(),
-                    plan.not_before,
-                    plan.not_after,
-                    base + "/crl",
-                    base + "/ocsp",
-                    base + "/ca.crt",
-                    signer->sign_template.get()};
-  auto cert = build_leaf_cert(spec);
+  X509_PUBKEY* encoded = nullptr;  // a generated key: encoded here
+  if (public_key_info == nullptr) {
+    check(X509_PUBKEY_set(&encoded, public_key) == 1, "X509_PUBKEY_set");
+    public_key_info = encoded;
+  }
+  std::unique_ptr<X509_PUBKEY, Deleter<X509_PUBKEY_free>> owned(encoded);
+  auto leaf = sign_leaf_der(
+      *signer->leaf_issuer,
+      {subject.get(), &plan.sans, public_key_info, plan.usages, plan.not_before, plan.not_after, {}},
+      signer->key.get(), signer->sign_template.get());
   CertRecord rec;
   rec.id = new_uuid();
   rec.tenant_id = ca.tenant_id;
   rec.ca_id = ca.id;
   rec.source = "issued";
-  rec.cert = describe(cert.get());
+  rec.cert = std::move(leaf.info);
   return rec;
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/pki/certs.hpp"
 #include "core/pki/keys.hpp"
+#include "core/pki/leaf_der.hpp"
 
 namespace tenantca::core::pki {
 namespace {
@@ -58,11 +59,15 @@ class NameConstraintsTest : public ::testing::Test {
     s.common_name = cn;
     auto name = make_name(s);
     auto key = generate_key(KeySpec{});
-    LeafCertSpec spec{name.get(),           std::move(sans), key.get(),       nullptr,
-                      {Usage::server_auth}, ca_.get(),       ca_key_.get(),   now() - 60,
-                      now() + 3600,         "http://x/crl",  "http://x/ocsp", "http://x/ca.crt"};
-    auto cert = build_leaf_cert(spec);
-    write(file, cert_pem(cert.get()));
+    X509Ptr holder(X509_new());
+    X509_set_pubkey(holder.get(), key.get());
+    auto issuer = make_leaf_issuer(ca_.get(), ca_key_.get(), {"http://x/crl", "http://x/ocsp",
+                                                              "http://x/ca.crt"});
+    auto cert = sign_leaf_der(*issuer,
+                              {name.get(), &sans, X509_get_X509_PUBKEY(holder.get()),
+                               {Usage::server_auth}, now() - 60, now() + 3600, {}},
+                              ca_key_.get(), nullptr);
+    write(file, cert.info.pem);
     return dir_ + "/" + file;
   }
   bool openssl_accepts(const std::string& path) {
