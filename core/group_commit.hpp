@@ -46,6 +46,9 @@ class GroupCommit {
     std::exception_ptr error;  // set by `write` for an item that failed
     bool done = false;
     std::chrono::steady_clock::time_point queued_at;
+    // Its caller sleeps on this one: a finished batch wakes only its own
+    // callers and the next leader, not every waiting thread.
+    std::condition_variable wake;
   };
   // Writes every entry of the batch; sets `error` on the entries that failed.
   // An exception thrown out of `write` fails the whole batch.
@@ -58,7 +61,9 @@ class GroupCommit {
 
   // Blocks until the item's batch was written; rethrows the item's failure.
   void submit(Item& item) {
-    Entry entry{&item, nullptr, false, std::chrono::steady_clock::now()};
+    Entry entry;
+    entry.item = &item;
+    entry.queued_at = std::chrono::steady_clock::now();
     if (options_.max_batch == 1) {
       // Batching off: every caller writes its own, concurrently.
       std::vector<Entry*> alone{&entry};
@@ -72,7 +77,7 @@ class GroupCommit {
     arrived_.notify_one();
     while (!entry.done) {
       if (writing_) {
-        changed_.wait(lock);
+        entry.wake.wait(lock);
         continue;
       }
       lead(lock);
@@ -107,9 +112,12 @@ class GroupCommit {
       }
     }
     lock.lock();
-    for (auto* e : batch) e->done = true;
     writing_ = false;
-    changed_.notify_all();
+    for (auto* e : batch) {
+      e->done = true;
+      e->wake.notify_one();
+    }
+    if (!queue_.empty()) queue_.front()->wake.notify_one();  // the next leader
   }
 
   void note(const std::vector<Entry*>& batch) {
@@ -133,7 +141,6 @@ class GroupCommit {
   Write write_;
   GroupCommitStats* stats_;
   std::mutex mutex_;
-  std::condition_variable changed_;  // a batch finished: a new leader may start
   std::condition_variable arrived_;  // (a leader waiting for its batch to fill)
   std::deque<Entry*> queue_;
   bool writing_ = false;

@@ -44,12 +44,13 @@ bool visible_ascii(std::string_view s) {
   return true;
 }
 
-bool valid_utf8_text(std::string_view s) {
+namespace {
+bool scan_utf8(std::string_view s, bool reject_controls) {
   std::size_t i = 0;
   while (i < s.size()) {
     const auto b = static_cast<unsigned char>(s[i]);
     if (b < 0x80) {
-      if (b < 0x20 || b == 0x7f) return false;
+      if (reject_controls && (b < 0x20 || b == 0x7f)) return false;
       ++i;
       continue;
     }
@@ -78,6 +79,15 @@ bool valid_utf8_text(std::string_view s) {
     i += static_cast<std::size_t>(n) + 1;
   }
   return true;
+}
+}  // namespace
+
+bool valid_utf8_text(std::string_view s) {
+  return scan_utf8(s, true);
+}
+
+bool valid_utf8(std::string_view s) {
+  return scan_utf8(s, false);
 }
 
 std::string printable(std::string_view s, std::size_t max_len) {

@@ -21,6 +21,8 @@ bool visible_ascii(std::string_view s);
 // Well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF) with no
 // C0 control bytes or DEL.
 bool valid_utf8_text(std::string_view s);
+// Well-formed UTF-8 (control characters allowed).
+bool valid_utf8(std::string_view s);
 std::string printable(std::string_view s, std::size_t max_len = 256);
 
 }  // namespace tenantca::core

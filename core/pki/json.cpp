@@ -32,6 +32,23 @@ nlohmann::json to_json(const Sans& s) {
   return {{"dns", s.dns}, {"ip", s.ip}, {"email", s.email}, {"uri", s.uri}};
 }
 
+void write_json(JsonWriter& w, const Subject& s) {
+  w.begin_object().member("common_name", s.common_name);
+  if (!s.organization.empty()) w.member("organization", s.organization);
+  if (!s.organizational_unit.empty()) w.member("organizational_unit", s.organizational_unit);
+  if (!s.country.empty()) w.member("country", s.country);
+  if (!s.state.empty()) w.member("state", s.state);
+  if (!s.locality.empty()) w.member("locality", s.locality);
+  w.end_object();
+}
+
+void write_json(JsonWriter& w, const Sans& s) {
+  w.begin_object();
+  w.key("dns").strings(s.dns).key("ip").strings(s.ip);
+  w.key("email").strings(s.email).key("uri").strings(s.uri);
+  w.end_object();
+}
+
 nlohmann::json to_json(const Policy& p) {
   nlohmann::json kt = nlohmann::json::array();
   for (auto k : p.key_types) kt.push_back(key_type_name(k));

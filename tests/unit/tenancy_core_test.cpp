@@ -2,6 +2,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/hmac.h>
+
+#include <thread>
+
 #include "core/api_key.hpp"
 #include "core/errors.hpp"
 #include "core/pagination.hpp"
@@ -20,6 +24,29 @@ TEST(ApiKey, RoundTripsAndHashesOnlyTheSecret) {
   EXPECT_FALSE(parse_api_key("tca_short"));
   EXPECT_FALSE(parse_api_key("xyz" + k.token.substr(3)));
   EXPECT_NE(generate_api_key().token, k.token);
+}
+
+// Hashes stored by earlier versions must keep matching: HMAC-SHA256 under the
+// fixed domain key, whatever way it is computed, on every call and thread.
+TEST(ApiKey, SecretHashIsHmacSha256UnderTheDomainKey) {
+  const std::string key = "tenantca/api-key/v1";
+  for (const std::string& secret : std::vector<std::string>{"", "abc", std::string(200, 'z')}) {
+    unsigned char expected[32];
+    unsigned int len = 0;
+    ASSERT_NE(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+                   reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), expected,
+                   &len),
+              nullptr);
+    for (int round = 0; round < 2; ++round) {
+      const auto got = hash_secret(secret);
+      EXPECT_EQ(std::string(got.begin(), got.end()),
+                std::string(reinterpret_cast<char*>(expected), sizeof expected))
+          << secret.size() << " round " << round;
+    }
+    SecretHash other{};
+    std::thread([&] { other = hash_secret(secret); }).join();
+    EXPECT_TRUE(constant_time_equal(other, hash_secret(secret)));
+  }
 }
 
 TEST(TokenBucket, StartsFullRefillsAndRefuses) {
