@@ -1,8 +1,8 @@
 #include "core/api_key.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/core_names.h>
 
 #include <stdexcept>
 
@@ -58,8 +58,8 @@ SecretHash hash_secret(std::string_view secret) {
   SecretHash out{};
   std::size_t len = 0;
   if (!m.keyed || EVP_MAC_init(m.ctx, nullptr, 0, nullptr) != 1 ||
-      EVP_MAC_update(m.ctx, reinterpret_cast<const unsigned char*>(secret.data()),
-                     secret.size()) != 1 ||
+      EVP_MAC_update(m.ctx, reinterpret_cast<const unsigned char*>(secret.data()), secret.size()) !=
+          1 ||
       EVP_MAC_final(m.ctx, out.data(), &len, out.size()) != 1 || len != out.size()) {
     throw std::runtime_error("HMAC failed");
   }

@@ -12,7 +12,6 @@ using der::append_time;
 using der::length_size;
 using der::read_header;
 
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;

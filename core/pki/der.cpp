@@ -45,8 +45,8 @@ void append_time(std::string& out, int64_t t) {
                       tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     out.push_back(0x17);
   } else {
-    n = std::snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d%02dZ", year, tm.tm_mon + 1,
-                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    n = std::snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d%02dZ", year, tm.tm_mon + 1, tm.tm_mday,
+                      tm.tm_hour, tm.tm_min, tm.tm_sec);
     out.push_back(0x18);
   }
   append_length(out, static_cast<std::size_t>(n));

@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_writer.hpp"
-
 #include "core/pki/model.hpp"
 
 namespace tenantca::core::pki {

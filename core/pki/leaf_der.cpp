@@ -46,8 +46,7 @@ std::string extended_key_usage(const std::vector<Usage>& usages) {
 std::string subject_key_id(const X509_PUBKEY* key) {
   const unsigned char* bits = nullptr;
   int len = 0;
-  check(X509_PUBKEY_get0_param(nullptr, &bits, &len, nullptr, key) == 1,
-        "X509_PUBKEY_get0_param");
+  check(X509_PUBKEY_get0_param(nullptr, &bits, &len, nullptr, key) == 1, "X509_PUBKEY_get0_param");
   unsigned char md[SHA_DIGEST_LENGTH];
   SHA1(bits, static_cast<std::size_t>(len), md);
   std::string value;
@@ -134,10 +133,10 @@ std::shared_ptr<const LeafIssuer> make_leaf_issuer(X509* issuer_cert, EVP_PKEY* 
   out->key_usage_rsa =
       extension_der(&ctx, NID_key_usage, "critical,digitalSignature,keyEncipherment");
   out->authority_key_id = extension_der(&ctx, NID_authority_key_identifier, "keyid:always");
-  out->crl_distribution_points = extension_der(&ctx, NID_crl_distribution_points, "URI:" + urls.crl);
-  out->authority_info_access =
-      extension_der(&ctx, NID_info_access,
-                    "OCSP;URI:" + urls.ocsp + ",caIssuers;URI:" + urls.ca_issuers);
+  out->crl_distribution_points =
+      extension_der(&ctx, NID_crl_distribution_points, "URI:" + urls.crl);
+  out->authority_info_access = extension_der(
+      &ctx, NID_info_access, "OCSP;URI:" + urls.ocsp + ",caIssuers;URI:" + urls.ca_issuers);
   return out;
 }
 

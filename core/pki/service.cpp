@@ -336,10 +336,15 @@ CertRecord PkiService::sign_leaf(const CaRecord& ca, const LeafPlan& plan, EVP_P
     public_key_info = encoded;
   }
   std::unique_ptr<X509_PUBKEY, Deleter<X509_PUBKEY_free>> owned(encoded);
-  auto leaf = sign_leaf_der(
-      *signer->leaf_issuer,
-      {subject.get(), &plan.sans, public_key_info, plan.usages, plan.not_before, plan.not_after, {}},
-      signer->key.get(), signer->sign_template.get());
+  auto leaf = sign_leaf_der(*signer->leaf_issuer,
+                            {subject.get(),
+                             &plan.sans,
+                             public_key_info,
+                             plan.usages,
+                             plan.not_before,
+                             plan.not_after,
+                             {}},
+                            signer->key.get(), signer->sign_template.get());
   CertRecord rec;
   rec.id = new_uuid();
   rec.tenant_id = ca.tenant_id;

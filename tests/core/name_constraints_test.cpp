@@ -61,11 +61,16 @@ class NameConstraintsTest : public ::testing::Test {
     auto key = generate_key(KeySpec{});
     X509Ptr holder(X509_new());
     X509_set_pubkey(holder.get(), key.get());
-    auto issuer = make_leaf_issuer(ca_.get(), ca_key_.get(), {"http://x/crl", "http://x/ocsp",
-                                                              "http://x/ca.crt"});
+    auto issuer = make_leaf_issuer(ca_.get(), ca_key_.get(),
+                                   {"http://x/crl", "http://x/ocsp", "http://x/ca.crt"});
     auto cert = sign_leaf_der(*issuer,
-                              {name.get(), &sans, X509_get_X509_PUBKEY(holder.get()),
-                               {Usage::server_auth}, now() - 60, now() + 3600, {}},
+                              {name.get(),
+                               &sans,
+                               X509_get_X509_PUBKEY(holder.get()),
+                               {Usage::server_auth},
+                               now() - 60,
+                               now() + 3600,
+                               {}},
                               ca_key_.get(), nullptr);
     write(file, cert.info.pem);
     return dir_ + "/" + file;

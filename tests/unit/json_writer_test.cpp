@@ -45,7 +45,8 @@ TEST(JsonWriter, NestedContainersGetTheirCommas) {
 }
 
 TEST(JsonWriter, RefusesTextThatIsNotUtf8) {
-  for (const std::string& bad : std::vector<std::string>{std::string("\xc3"), std::string("\xc0\xaf"),
+  for (const std::string& bad :
+       std::vector<std::string>{std::string("\xc3"), std::string("\xc0\xaf"),
                                 std::string("\xed\xa0\x80"), std::string("\xff")}) {
     std::string out;
     JsonWriter w(out);
@@ -108,31 +109,30 @@ TEST(JsonWriter, IssueBatchCarriesEveryColumn) {
   const auto rows = nlohmann::json::parse(
       tenantca::db::issue_batch_json({{&cert, &event, 7}, {&cert, &event, 8}}));
   ASSERT_EQ(rows.size(), 2u);
-  const nlohmann::json expected = {
-      {"id", "c1"},
-      {"tenant_id", "t1"},
-      {"ca_id", "ca1"},
-      {"ca_revision", 7},
-      {"source", "issued"},
-      {"serial", "7f"},
-      {"subject", pki::to_json(cert.cert.subject)},
-      {"issuer", pki::to_json(cert.cert.issuer)},
-      {"common_name", "leaf"},
-      {"sans", pki::to_json(cert.cert.sans)},
-      {"not_before", 1},
-      {"not_after", 2},
-      {"key_type", "ec"},
-      {"fingerprint_sha256", "ab"},
-      {"certificate_pem", "PEM\n"},
-      {"chain_pem", "CHAIN\n"},
-      {"audit_id", "a1"},
-      {"actor_key_id", "k1"},
-      {"actor_account_id", nullptr},
-      {"action", "certificate.issue"},
-      {"target_type", "certificate"},
-      {"target_id", "c1"},
-      {"request_id", "r1"},
-      {"detail", {{"from_csr", true}}}};
+  const nlohmann::json expected = {{"id", "c1"},
+                                   {"tenant_id", "t1"},
+                                   {"ca_id", "ca1"},
+                                   {"ca_revision", 7},
+                                   {"source", "issued"},
+                                   {"serial", "7f"},
+                                   {"subject", pki::to_json(cert.cert.subject)},
+                                   {"issuer", pki::to_json(cert.cert.issuer)},
+                                   {"common_name", "leaf"},
+                                   {"sans", pki::to_json(cert.cert.sans)},
+                                   {"not_before", 1},
+                                   {"not_after", 2},
+                                   {"key_type", "ec"},
+                                   {"fingerprint_sha256", "ab"},
+                                   {"certificate_pem", "PEM\n"},
+                                   {"chain_pem", "CHAIN\n"},
+                                   {"audit_id", "a1"},
+                                   {"actor_key_id", "k1"},
+                                   {"actor_account_id", nullptr},
+                                   {"action", "certificate.issue"},
+                                   {"target_type", "certificate"},
+                                   {"target_id", "c1"},
+                                   {"request_id", "r1"},
+                                   {"detail", {{"from_csr", true}}}};
   EXPECT_EQ(rows[0], expected);
   EXPECT_EQ(rows[1].at("ca_revision"), 8);
 }

@@ -4,6 +4,8 @@
 // what describe() reads back from the certificate — over every issuer and
 // subject key type, subjects full, short and empty, each kind of SAN, every
 // EKU combination and both time encodings.
+#include "core/pki/leaf_der.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -12,7 +14,6 @@
 #include "core/pki/certs.hpp"
 #include "core/pki/der.hpp"
 #include "core/pki/keys.hpp"
-#include "core/pki/leaf_der.hpp"
 #include "pki_fixtures.hpp"
 
 using namespace tenantca::core::pki;
@@ -77,9 +78,7 @@ std::string tbs_of(const std::string& cert_der) {
 }
 
 std::vector<std::string> fields(const Subject& s) {
-  return {s.country,      s.state,
-          s.locality,     s.organization,
-          s.organizational_unit, s.common_name};
+  return {s.country, s.state, s.locality, s.organization, s.organizational_unit, s.common_name};
 }
 
 void expect_same(const CertInfo& a, const CertInfo& b, const std::string& what) {
@@ -196,8 +195,13 @@ TEST(LeafDer, SelfIssuedLeafIsDescribedByOpenSsl) {
   // The CA's own key under the CA's own name: the record must say exactly
   // what describe() says of it.
   auto leaf = sign_leaf_der(*issuer,
-                            {name.get(), &none, X509_get_X509_PUBKEY(ca.cert.get()),
-                             {Usage::server_auth}, 1700000000, 1710000000, {}},
+                            {name.get(),
+                             &none,
+                             X509_get_X509_PUBKEY(ca.cert.get()),
+                             {Usage::server_auth},
+                             1700000000,
+                             1710000000,
+                             {}},
                             ca.key.get(), nullptr);
   const auto* p = reinterpret_cast<const unsigned char*>(leaf.der.data());
   X509Ptr parsed(d2i_X509(nullptr, &p, static_cast<long>(leaf.der.size())));
@@ -214,10 +218,10 @@ TEST(LeafDer, SerialsArePositiveFullLengthAndFresh) {
   Sans none;
   std::set<std::string> seen;
   for (int i = 0; i < 64; ++i) {
-    auto leaf = sign_leaf_der(*issuer,
-                              {name.get(), &none, X509_get_X509_PUBKEY(ca.cert.get()),
-                               {}, 1700000000, 1710000000, {}},
-                              ca.key.get(), nullptr);
+    auto leaf = sign_leaf_der(
+        *issuer,
+        {name.get(), &none, X509_get_X509_PUBKEY(ca.cert.get()), {}, 1700000000, 1710000000, {}},
+        ca.key.get(), nullptr);
     EXPECT_GE(leaf.info.serial_hex.size(), 39u);  // 20 bytes, first one 0x01..0x7f
     EXPECT_LE(leaf.info.serial_hex.size(), 40u);
     EXPECT_TRUE(seen.insert(leaf.info.serial_hex).second);

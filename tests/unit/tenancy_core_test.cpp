@@ -1,8 +1,7 @@
 #include <gtest/gtest.h>
+#include <openssl/hmac.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <openssl/hmac.h>
 
 #include <thread>
 
@@ -33,10 +32,10 @@ TEST(ApiKey, SecretHashIsHmacSha256UnderTheDomainKey) {
   for (const std::string& secret : std::vector<std::string>{"", "abc", std::string(200, 'z')}) {
     unsigned char expected[32];
     unsigned int len = 0;
-    ASSERT_NE(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-                   reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), expected,
-                   &len),
-              nullptr);
+    ASSERT_NE(
+        HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+             reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), expected, &len),
+        nullptr);
     for (int round = 0; round < 2; ++round) {
       const auto got = hash_secret(secret);
       EXPECT_EQ(std::string(got.begin(), got.end()),
