@@ -25,6 +25,11 @@ U="http://127.0.0.1:$port"
 port1=$(free_port)
 start_tenantca "$port1" --workers "$WORKERS" --threads "$THREADS" --database-commit-batch-max 1
 U1="http://127.0.0.1:$port1"
+# One worker with all the threads: every concurrent issuance of the instance
+# shares one group-commit queue (batches are per worker process).
+port2=$(free_port)
+start_tenantca "$port2" --workers 1 --threads "$THREADS"
+U2="http://127.0.0.1:$port2"
 OP=$("$BIN" operator-key create --database-url "$DB_URL" --name bench 2>/dev/null)
 j() { curl -s -H "Authorization: Bearer $1" -H 'Content-Type: application/json' -d "$3" "$U$2"; }
 TID=$(j "$OP" /api/v1/tenants '{"name":"bench","rate_limit":{"requests_per_second":1000000,"burst":1000000}}' | jq -r .id)
@@ -35,6 +40,10 @@ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/
 csr_json=$(jq -Rs . <"$W/leaf.csr")
 
 # --- 1. issuance vs cfssl -------------------------------------------------------------
+# Every throughput run starts right after a checkpoint: the first change to a
+# page after one writes the whole page to the WAL, so a checkpoint landing in
+# the middle of one run and not another would decide the comparison.
+checkpoint() { "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U tenantca -d postgres -Atqc CHECKPOINT; }
 before=$("${PSQL[@]}" -c "SELECT count(*) FROM certificates")
 cat >"$W/issue.lua" <<LUA
 wrk.method = "POST"
@@ -42,12 +51,19 @@ wrk.headers["Authorization"] = "Bearer $KEY"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"ca_id":"$CA","csr_pem":' .. [==[$csr_json]==] .. ',"validity_days":30}'
 LUA
+checkpoint
 read -r i_rps i_err i_req _ i_p50 i_p99 < <(wrk -t2 -c16 -d"${DURATION}s" --latency -s "$W/issue.lua" "$U/api/v1/certificates" 2>&1 | wrk_summary)
 committed=$(( $("${PSQL[@]}" -c "SELECT count(*) FROM certificates") - before ))
 batches=$(curl -s "$U/metrics" | awk '$1 == "tenantca_issuance_batches_total" {b = $2} $1 == "tenantca_issuance_batch_items_total" {i = $2} END {printf "%.1f", (b > 0 ? i / b : 0)}')
 before=$("${PSQL[@]}" -c "SELECT count(*) FROM certificates")
+checkpoint
 read -r n_rps n_err n_req _ n_p50 n_p99 < <(wrk -t2 -c16 -d"${DURATION}s" --latency -s "$W/issue.lua" "$U1/api/v1/certificates" 2>&1 | wrk_summary)
 n_committed=$(( $("${PSQL[@]}" -c "SELECT count(*) FROM certificates") - before ))
+before=$("${PSQL[@]}" -c "SELECT count(*) FROM certificates")
+checkpoint
+read -r w_rps w_err w_req _ w_p50 w_p99 < <(wrk -t2 -c16 -d"${DURATION}s" --latency -s "$W/issue.lua" "$U2/api/v1/certificates" 2>&1 | wrk_summary)
+w_committed=$(( $("${PSQL[@]}" -c "SELECT count(*) FROM certificates") - before ))
+w_batches=$(curl -s "$U2/metrics" | awk '$1 == "tenantca_issuance_batches_total" {b = $2} $1 == "tenantca_issuance_batch_items_total" {i = $2} END {printf "%.1f", (b > 0 ? i / b : 0)}')
 # One client alone: group commit must add no latency.
 read -r s_rps _ _ _ s_p50 s_p99 < <(wrk -t1 -c1 -d"${DURATION}s" --latency -s "$W/issue.lua" "$U/api/v1/certificates" 2>&1 | wrk_summary)
 read -r s1_rps _ _ _ s1_p50 s1_p99 < <(wrk -t1 -c1 -d"${DURATION}s" --latency -s "$W/issue.lua" "$U1/api/v1/certificates" 2>&1 | wrk_summary)
@@ -66,6 +82,7 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"certificate_request":' .. [==[$csr_json]==] .. '}'
 LUA
+checkpoint
 read -r c_rps c_err _ _ c_p50 c_p99 < <(wrk -t2 -c16 -d"${DURATION}s" --latency -s "$W/cfssl.lua" "http://127.0.0.1:$cport/api/v1/cfssl/sign" 2>&1 | wrk_summary)
 curl -s -d "{\"certificate_request\":$csr_json}" "http://127.0.0.1:$cport/api/v1/cfssl/sign" | jq -e '.success' >/dev/null \
   || echo "  (warning: cfssl did not sign the CSR; its figure is not comparable)"
@@ -87,6 +104,7 @@ cfssl serve -address 127.0.0.1 -port "$cdport" -ca "$W/cfssl-ca.pem" -ca-key "$W
   -db-config "$W/cfssl-db.json" >"$W/cfssl-db.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$cdport/api/v1/cfssl/sign" && break; sleep 0.1; done
+checkpoint
 read -r cd_rps cd_err cd_req _ cd_p50 cd_p99 < <(wrk -t2 -c16 -d"${DURATION}s" --latency -s "$W/cfssl.lua" "http://127.0.0.1:$cdport/api/v1/cfssl/sign" 2>&1 | wrk_summary)
 cd_rows=$("$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U tenantca -d cfssl -Atq -c "SELECT count(*) FROM certificates")
 [ "${cd_rows:-0}" -gt 0 ] || echo "  (warning: cfssl stored no certificate in its database; its figure is not comparable)"
@@ -135,11 +153,13 @@ latN=$(revoke_latency "$CA")
 echo "PKI benchmarks, $(nproc) cores, tenantca with $WORKERS workers x $THREADS threads"
 printf '  issuance, EC P-256 CSR, 16 clients : %9s certs/s (%s requests, %s committed, errors %s; p50 %s, p99 %s; %s certificates per transaction)\n' "$i_rps" "$i_req" "$committed" "$i_err" "$i_p50" "$i_p99" "$batches"
 printf '  the same, group commit off         : %9s certs/s (%s requests, %s committed, errors %s; p50 %s, p99 %s)\n' "$n_rps" "$n_req" "$n_committed" "$n_err" "$n_p50" "$n_p99"
+printf '  the same, 1 worker x %-2s threads     : %9s certs/s (%s requests, %s committed, errors %s; p50 %s, p99 %s; %s certificates per transaction)\n' "$THREADS" "$w_rps" "$w_req" "$w_committed" "$w_err" "$w_p50" "$w_p99" "$w_batches"
 printf '  issuance, 1 client                 : %9s certs/s (p50 %s, p99 %s; group commit off: p50 %s, p99 %s)\n' "$s_rps" "$s_p50" "$s_p99" "$s1_p50" "$s1_p99"
 printf '  cfssl serve /api/v1/cfssl/sign     : %9s certs/s (errors %s; p50 %s, p99 %s; keeps no database)\n' "$c_rps" "$c_err" "$c_p50" "$c_p99"
 printf '  cfssl serve, PostgreSQL certdb     : %9s certs/s (%s requests, %s rows stored, errors %s; p50 %s, p99 %s)\n' "$cd_rps" "$cd_req" "$cd_rows" "$cd_err" "$cd_p50" "$cd_p99"
 printf '  ratio tenantca / cfssl             : %9s (goal >= 1.0)\n' "$(ratio "$i_rps" "$c_rps")"
 printf '  ratio tenantca / cfssl + certdb    : %9s (both durable; goal >= 4)\n' "$(ratio "$i_rps" "$cd_rps")"
+printf '  the same ratios, 1 worker          : %9s and %s\n' "$(ratio "$w_rps" "$c_rps")" "$(ratio "$w_rps" "$cd_rps")"
 printf '  ratio group commit on / off        : %9s\n' "$(ratio "$i_rps" "$n_rps")"
 printf '  OCSP POST, 64 connections, no nonce: %9s responses/s (errors %s; goal >= 20000; answers cached per worker)\n' "$o_rps" "$o_err"
 printf '  OCSP POST, 64 connections, nonce   : %9s responses/s (errors %s; each answer signed afresh, statuses cached per worker)\n' "$on_rps" "$on_err"
