@@ -109,6 +109,11 @@ constexpr Sql kLockOrder{"acme.order.lock",
 constexpr Sql kLockOrderById{"acme.order.lock_by_id",
                              "SELECT " ORDER_COLUMNS
                              " FROM acme_orders o WHERE o.id = $1::uuid FOR UPDATE OF o"};
+constexpr Sql kLiveOrderIds{
+    "acme.order.live_ids",
+    "SELECT id::text FROM acme_orders WHERE ca_id = $1::uuid AND account_id = $2::uuid "
+    "AND status <> 'invalid' AND expires_at > to_timestamp($3::bigint) "
+    "ORDER BY created_at DESC, id DESC LIMIT $4::int"};
 constexpr Sql kFindOrderOfCertificate{"acme.order.of_certificate",
                                       "SELECT " ORDER_COLUMNS
                                       " FROM acme_orders o WHERE o.ca_id = $1::uuid "
@@ -399,6 +404,18 @@ std::optional<Authorization> SqlAcmeStore::find_authorization_of_challenge(
   db_.with_session("acme.authz.of_challenge", [&](soci::session& s) {
     out =
         run(s, kFindAuthorizationOfChallenge, {ca_id, challenge_id}).map_first(authorization_from);
+  });
+  return out;
+}
+
+std::vector<std::string> SqlAcmeStore::live_order_ids(const std::string& ca_id,
+                                                      const std::string& account_id,
+                                                      int64_t now_s, int limit) {
+  std::vector<std::string> out;
+  db_.with_session("acme.order.live_ids", [&](soci::session& s) {
+    out.clear();
+    const auto result = run(s, kLiveOrderIds, {ca_id, account_id, now_s, limit});
+    for (int i = 0; i < result.size(); ++i) out.push_back(result.row(i).text(0));
   });
   return out;
 }

@@ -311,8 +311,15 @@ AcmeReply AcmeService::account_orders(const std::string& ca_id, const std::strin
   auto req = authenticate(ca_id, url, body, KeyRule::kid);
   if (req.account->id != account_id)
     throw AcmeError("unauthorized", "these are not the signing account's orders", 401);
+  // Orders expire within days (order_lifetime_s), so an account's live ones
+  // are few; past kMaxListedOrders the oldest are left out (no Link paging).
+  constexpr int kMaxListedOrders = 1000;
+  nlohmann::json urls = nlohmann::json::array();
+  for (const auto& id :
+       store_.live_order_ids(ca_id, account_id, clock_.now_seconds(), kMaxListedOrders))
+    urls.push_back(base_url(ca_id) + "/order/" + id);
   AcmeReply reply;
-  reply.body = {{"orders", nlohmann::json::array()}};  // not listed: clients keep their order URLs
+  reply.body = {{"orders", urls}};
   return reply;
 }
 

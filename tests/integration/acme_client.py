@@ -237,6 +237,12 @@ def main():
         print("revoked by the certificate key:", status)
         print("revoked again:", problem(c.post(c.dir["revokeCert"], {"certificate": b64(der)})[2]))
         _, headers, order = c.new_order([allowed])
+        _, _, account = c.post(c.kid, None)
+        _, _, listed = c.post(account["orders"], None)
+        urls = listed.get("orders", [])
+        # Newest first: the pending order, then the valid one; the two invalid ones not at all.
+        print("orders listed:", len(urls), "newest pending:", urls[:1] == [headers["Location"]],
+              "then valid:", urls[1:2] == [order_url])
         _, _, authz = c.post(order["authorizations"][0], {"status": "deactivated"})
         print("authorization deactivated:", authz.get("status"))
         _, _, account = c.post(c.kid, {"status": "deactivated"})
