@@ -36,7 +36,8 @@ namespace {
 class WorkerAppImpl final : public WorkerApp {
  public:
   WorkerAppImpl(const Config& cfg, const Preloaded& preloaded, handlers::ServerHooks hooks,
-                const MetricsRenderer& metrics, InstanceCounters& counters) {
+                const MetricsRenderer& metrics, InstanceCounters& counters,
+                core::SharedCommitQueue* commit_queue) {
     if (cfg.testing_fail_worker_boot) throw std::runtime_error("testing.fail_worker_boot is on");
     while (cfg.testing_hang_worker_boot)
       std::this_thread::sleep_for(std::chrono::seconds(1));  // until boot_timeout
@@ -68,7 +69,7 @@ class WorkerAppImpl final : public WorkerApp {
         core::GroupCommitOptions{
             .max_batch = static_cast<std::size_t>(cfg.database_commit_batch_max),
             .max_wait = std::chrono::microseconds(cfg.database_commit_batch_wait_us)},
-        &counters.issuance_batches);
+        &counters.issuance_batches, commit_queue);
     pki_ = std::make_unique<core::pki::PkiService>(
         *pki_store_, preloaded.kek ? &*preloaded.kek : nullptr, clock_,
         core::pki::PkiSettings{
@@ -354,8 +355,10 @@ Preloaded preload(const Config& cfg) {
 std::unique_ptr<WorkerApp> build_worker_app(const Config& cfg, const Preloaded& preloaded,
                                             handlers::ServerHooks hooks,
                                             const MetricsRenderer& metrics,
-                                            InstanceCounters& counters) {
-  return std::make_unique<WorkerAppImpl>(cfg, preloaded, std::move(hooks), metrics, counters);
+                                            InstanceCounters& counters,
+                                            core::SharedCommitQueue* commit_queue) {
+  return std::make_unique<WorkerAppImpl>(cfg, preloaded, std::move(hooks), metrics, counters,
+                                         commit_queue);
 }
 
 }  // namespace tenantca::daemon

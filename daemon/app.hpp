@@ -9,6 +9,7 @@
 
 #include "core/kek.hpp"
 #include "core/rate_limit.hpp"
+#include "core/shared_commit_queue.hpp"
 #include "daemon/config.hpp"
 #include "daemon/worker_table.hpp"
 #include "db/health_probe.hpp"
@@ -62,6 +63,7 @@ using MetricsRenderer = std::function<std::string(bool database_ok)>;
 std::unique_ptr<WorkerApp> build_worker_app(const Config& cfg, const Preloaded& preloaded,
                                             handlers::ServerHooks hooks,
                                             const MetricsRenderer& metrics,
-                                            InstanceCounters& counters);
+                                            InstanceCounters& counters,
+                                            core::SharedCommitQueue* commit_queue = nullptr);
 
 }  // namespace tenantca::daemon

@@ -98,7 +98,8 @@ int run_worker(const Config& cfg, const Preloaded& preloaded, WorkerTable& table
                                   ++counters.responses_by_class[status / 100];
                                 counters.duration_us_sum += us;
                               }},
-        [&table](bool db_ok) { return render_metrics(table, db_ok); }, counters);
+        [&table](bool db_ok) { return render_metrics(table, db_ok); }, counters,
+        table.commit_queue());
     app->start();
   } catch (const std::exception& e) {
     spdlog::error("worker boot failed: {}", e.what());

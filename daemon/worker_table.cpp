@@ -22,9 +22,11 @@ WorkerTable::WorkerTable() {
   slots_ = static_cast<WorkerSlot*>(mem);
   for (std::size_t i = 0; i < kSlots; ++i) new (&slots_[i]) WorkerSlot{};
   counters_ = new (slots_ + kSlots) InstanceCounters{};
+  commit_queue_ = core::SharedCommitQueue::create();
 }
 
 WorkerTable::~WorkerTable() {
+  core::SharedCommitQueue::destroy(commit_queue_);
   ::munmap(slots_, sizeof(WorkerSlot) * kSlots + sizeof(InstanceCounters));
 }
 

@@ -9,6 +9,7 @@
 #include "core/cache_stats.hpp"
 #include "core/group_commit.hpp"
 #include "core/rate_limit.hpp"
+#include "core/shared_commit_queue.hpp"
 #include "db/change_listener.hpp"
 #include "db/database.hpp"
 #include "db/read_routing.hpp"
@@ -88,6 +89,8 @@ class WorkerTable {
 
   WorkerSlot& slot(std::size_t i) { return slots_[i]; }
   InstanceCounters& counters() { return *counters_; }
+  // Issuances of every worker of this instance batch here (group commit).
+  core::SharedCommitQueue* commit_queue() { return commit_queue_; }
   // A free slot index, or -1.
   int claim();
   void release(std::size_t i);
@@ -95,6 +98,7 @@ class WorkerTable {
  private:
   WorkerSlot* slots_;
   InstanceCounters* counters_;
+  core::SharedCommitQueue* commit_queue_;
 };
 
 int64_t monotonic_ms();

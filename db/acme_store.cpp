@@ -409,8 +409,8 @@ std::optional<Authorization> SqlAcmeStore::find_authorization_of_challenge(
 }
 
 std::vector<std::string> SqlAcmeStore::live_order_ids(const std::string& ca_id,
-                                                      const std::string& account_id,
-                                                      int64_t now_s, int limit) {
+                                                      const std::string& account_id, int64_t now_s,
+                                                      int limit) {
   std::vector<std::string> out;
   db_.with_session("acme.order.live_ids", [&](soci::session& s) {
     out.clear();

@@ -80,39 +80,51 @@ void id_or_null(core::JsonWriter& w, const char* name, const std::string& id) {
 }
 }  // namespace
 
+namespace {
+void write_row(core::JsonWriter& w, const IssueRow& row) {
+  const auto* c = row.cert;
+  const auto* e = row.event;
+  w.begin_object();
+  w.member("id", c->id).member("tenant_id", c->tenant_id);
+  id_or_null(w, "ca_id", c->ca_id.value_or(""));
+  w.key("ca_revision").number(row.ca_revision);
+  w.member("source", c->source).member("serial", c->cert.serial_hex);
+  w.key("subject");
+  core::pki::write_json(w, c->cert.subject);
+  w.key("issuer");
+  core::pki::write_json(w, c->cert.issuer);
+  w.member("common_name", c->cert.subject.common_name);
+  w.key("sans");
+  core::pki::write_json(w, c->cert.sans);
+  w.key("not_before").number(c->cert.not_before).key("not_after").number(c->cert.not_after);
+  w.member("key_type", c->cert.key_type);
+  w.member("fingerprint_sha256", c->cert.fingerprint_sha256);
+  w.member("certificate_pem", c->cert.pem).member("chain_pem", c->chain_pem);
+  w.member("audit_id", e->id);
+  id_or_null(w, "actor_key_id", e->actor_key_id);
+  id_or_null(w, "actor_account_id", e->actor_account_id);
+  w.member("action", e->action).member("target_type", e->target_type);
+  w.member("target_id", e->target_id).member("request_id", e->request_id);
+  // The audit detail is JSON already (written by nlohmann in core).
+  w.key("detail").raw(e->detail_json.empty() ? "null" : e->detail_json);
+  w.end_object();
+}
+}  // namespace
+
+std::string issue_row_json(const IssueRow& row) {
+  std::string out;
+  out.reserve(3072);
+  core::JsonWriter w(out);
+  write_row(w, row);
+  return out;
+}
+
 std::string issue_batch_json(const std::vector<IssueRow>& rows) {
   std::string out;
   out.reserve(rows.size() * 3072);
   core::JsonWriter w(out);
   w.begin_array();
-  for (const auto& row : rows) {
-    const auto* c = row.cert;
-    const auto* e = row.event;
-    w.begin_object();
-    w.member("id", c->id).member("tenant_id", c->tenant_id);
-    id_or_null(w, "ca_id", c->ca_id.value_or(""));
-    w.key("ca_revision").number(row.ca_revision);
-    w.member("source", c->source).member("serial", c->cert.serial_hex);
-    w.key("subject");
-    core::pki::write_json(w, c->cert.subject);
-    w.key("issuer");
-    core::pki::write_json(w, c->cert.issuer);
-    w.member("common_name", c->cert.subject.common_name);
-    w.key("sans");
-    core::pki::write_json(w, c->cert.sans);
-    w.key("not_before").number(c->cert.not_before).key("not_after").number(c->cert.not_after);
-    w.member("key_type", c->cert.key_type);
-    w.member("fingerprint_sha256", c->cert.fingerprint_sha256);
-    w.member("certificate_pem", c->cert.pem).member("chain_pem", c->chain_pem);
-    w.member("audit_id", e->id);
-    id_or_null(w, "actor_key_id", e->actor_key_id);
-    id_or_null(w, "actor_account_id", e->actor_account_id);
-    w.member("action", e->action).member("target_type", e->target_type);
-    w.member("target_id", e->target_id).member("request_id", e->request_id);
-    // The audit detail is JSON already (written by nlohmann in core).
-    w.key("detail").raw(e->detail_json.empty() ? "null" : e->detail_json);
-    w.end_object();
-  }
+  for (const auto& row : rows) write_row(w, row);
   w.end_array();
   return out;
 }

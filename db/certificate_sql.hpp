@@ -26,5 +26,7 @@ struct IssueRow {
   int64_t ca_revision;  // the CA's revision the certificate was planned with
 };
 std::string issue_batch_json(const std::vector<IssueRow>& rows);
+// One element of that array; issue_batch_json is "[" + these joined by "," + "]".
+std::string issue_row_json(const IssueRow& row);
 
 }  // namespace tenantca::db

@@ -14,8 +14,9 @@ namespace tenantca::db {
 class SqlPkiStore final : public core::pki::PkiStore {
  public:
   explicit SqlPkiStore(Database& db, core::GroupCommitOptions issuance_batching = {},
-                       core::GroupCommitStats* issuance_stats = nullptr)
-      : db_(db), writer_(db, issuance_batching, issuance_stats) {}
+                       core::GroupCommitStats* issuance_stats = nullptr,
+                       core::SharedCommitQueue* issuance_queue = nullptr)
+      : db_(db), writer_(db, issuance_batching, issuance_stats, issuance_queue) {}
   void transact(const char* what, const std::function<void(core::pki::PkiTx&)>& work) override;
   std::optional<core::pki::CaRecord> find_ca_public(const std::string& ca_id) override;
   std::optional<core::pki::StoredCrl> stored_crl(const std::string& ca_id) override;

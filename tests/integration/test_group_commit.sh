@@ -79,4 +79,23 @@ expect_eq "and was stored" $((c0 + 12)) "$(certs)"
 expect_eq "the refused requests failed (500), alone" "500 500" "$(sort "$T/bad" | tr '\n' ' ' | sed 's/ $//')"
 expect_eq "nothing of the refused rows was stored" 0 "$(psql_db -c "SELECT count(*) FROM certificates WHERE common_name = 'poison.example'")"
 expect_eq "no audit event for a refused row" 0 "$(psql_db -c "SELECT count(*) FROM audit_events WHERE detail->>'common_name' = 'poison.example'")"
+
+# --- batches gather the issuances of every worker -------------------------------------
+# Four workers of one thread each: a worker holds one request at a time, so a
+# batch of more than one is made of several workers' issuances (the queue
+# the master shares with its workers, core/shared_commit_queue.hpp).
+stop_daemon
+WORKERS=4 THREADS=1 write_config
+start_daemon --database-commit-batch-wait-us 20000
+c0=$(certs)
+: >"$T/workers"
+pids=()
+for n in $(seq 1 16); do issue_async "w$n.example" "$T/workers" & pids+=($!); done
+wait "${pids[@]}"
+expect_eq "16 concurrent issuances to 4 one-thread workers answered 201" 16 "$(grep -c '^201$' "$T/workers")"
+expect_eq "16 certificates stored" $((c0 + 16)) "$(certs)"
+largest=$(metric_value tenantca_issuance_batch_largest)
+echo "# 16 issuances over 4 workers in $(batches) transactions (largest batch $largest)"
+[ "${largest:-0}" -ge 2 ] && ok "one transaction held the issuances of several workers (largest batch $largest)" \
+  || fail "no batch held more than one worker's issuance (largest $largest)"
 finish
