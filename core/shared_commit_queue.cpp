@@ -41,11 +41,9 @@ void copy_text(char* to, std::size_t capacity, std::string_view from) {
 }  // namespace
 
 struct SharedCommitQueue::State {
+  // Everything else about an item; ~16 KiB apart, so never scanned.
   struct Slot {
-    uint32_t state;
-    pid_t owner;
-    uint64_t ticket;  // arrival order
-    uint64_t batch;   // the batch that took it
+    uint64_t batch;  // the batch that took it
     int64_t queued_ns;
     int32_t code;
     uint32_t key_length;
@@ -65,6 +63,10 @@ struct SharedCommitQueue::State {
   int64_t batch_started_ns;
   uint64_t next_ticket;
   uint64_t next_batch;
+  // What the queue is scanned for, packed: a few cache lines for all slots.
+  uint32_t state[kSlots];
+  pid_t owner[kSlots];
+  uint64_t ticket[kSlots];  // arrival order
   Slot slots[kSlots];
 };
 
@@ -103,13 +105,22 @@ void init_cond(pthread_cond_t& cond) {
   pthread_condattr_destroy(&attr);
 }
 
-// The queued slot that arrived first, or nullptr.
-State::Slot* first_queued(State& s) {
-  State::Slot* first = nullptr;
-  for (auto& slot : s.slots) {
-    if (slot.state == kQueued && (first == nullptr || slot.ticket < first->ticket)) first = &slot;
+// Indices of the queued slots, oldest first, at most `limit`.
+std::vector<std::size_t> oldest_queued(const State& s, std::size_t limit) {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < SharedCommitQueue::kSlots; ++i) {
+    if (s.state[i] == kQueued) out.push_back(i);
   }
-  return first;
+  std::sort(out.begin(), out.end(),
+            [&](std::size_t a, std::size_t b) { return s.ticket[a] < s.ticket[b]; });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+// Wakes the caller who should lead next (the oldest waiting), if any.
+void wake_next_leader(State& s) {
+  const auto next = oldest_queued(s, 1);
+  if (!next.empty()) pthread_cond_signal(&s.slots[next[0]].wake);
 }
 
 // A batch whose leader is gone (or has held it past the timeout) ends here:
@@ -117,9 +128,10 @@ State::Slot* first_queued(State& s) {
 void abandon_batch_if_leader_lost(State& s) {
   if (!s.writing) return;
   if (!process_gone(s.leader) && now_ns() - s.batch_started_ns < s.leader_timeout_ns) return;
-  for (auto& slot : s.slots) {
-    if (slot.state == kTaken && slot.batch == s.batch) {
-      slot.state = kDone;
+  for (std::size_t i = 0; i < SharedCommitQueue::kSlots; ++i) {
+    auto& slot = s.slots[i];
+    if (s.state[i] == kTaken && slot.batch == s.batch) {
+      s.state[i] = kDone;
       slot.code = SharedCommitQueue::kLeaderLost;
       copy_text(slot.detail, sizeof slot.detail, "the writing process was lost");
       pthread_cond_signal(&slot.wake);
@@ -127,20 +139,21 @@ void abandon_batch_if_leader_lost(State& s) {
   }
   s.writing = false;
   s.leader = 0;
-  if (auto* next = first_queued(s)) pthread_cond_signal(&next->wake);
+  wake_next_leader(s);
 }
 
-State::Slot* claim_slot(State& s) {
+// A free slot's index, or -1.
+int claim_slot(State& s) {
   for (int pass = 0; pass < 2; ++pass) {
-    for (auto& slot : s.slots) {
-      if (slot.state == kFree) return &slot;
+    for (std::size_t i = 0; i < SharedCommitQueue::kSlots; ++i) {
+      if (s.state[i] == kFree) return static_cast<int>(i);
     }
     // Outcomes nobody will read: their callers' processes are gone.
-    for (auto& slot : s.slots) {
-      if (slot.state == kDone && process_gone(slot.owner)) slot.state = kFree;
+    for (std::size_t i = 0; i < SharedCommitQueue::kSlots; ++i) {
+      if (s.state[i] == kDone && process_gone(s.owner[i])) s.state[i] = kFree;
     }
   }
-  return nullptr;
+  return -1;
 }
 
 }  // namespace
@@ -175,8 +188,7 @@ void SharedCommitQueue::destroy(SharedCommitQueue* queue) {
 std::size_t SharedCommitQueue::queued() {
   Lock lock(*state_);
   return static_cast<std::size_t>(
-      std::count_if(std::begin(state_->slots), std::end(state_->slots),
-                    [](const State::Slot& slot) { return slot.state == kQueued; }));
+      std::count(std::begin(state_->state), std::end(state_->state), kQueued));
 }
 
 std::optional<SharedCommitQueue::Outcome> SharedCommitQueue::submit(
@@ -186,30 +198,32 @@ std::optional<SharedCommitQueue::Outcome> SharedCommitQueue::submit(
   State& s = *state_;
   const std::size_t max_batch = std::max<std::size_t>(options.max_batch, 1);
   Lock lock(s);
-  State::Slot* mine = claim_slot(s);
-  if (mine == nullptr) return std::nullopt;
-  mine->state = kQueued;
-  mine->owner = ::getpid();
-  mine->ticket = s.next_ticket++;
-  mine->batch = 0;
-  mine->queued_ns = now_ns();
-  mine->code = kWriteThrew;
-  mine->detail[0] = '\0';
-  std::memcpy(mine->key, key.data(), key.size());
-  mine->key_length = static_cast<uint32_t>(key.size());
-  std::memcpy(mine->payload, payload.data(), payload.size());
-  mine->payload_length = static_cast<uint32_t>(payload.size());
+  const int index = claim_slot(s);
+  if (index < 0) return std::nullopt;
+  const auto me = static_cast<std::size_t>(index);
+  State::Slot& mine = s.slots[me];
+  s.state[me] = kQueued;
+  s.owner[me] = ::getpid();
+  s.ticket[me] = s.next_ticket++;
+  mine.batch = 0;
+  mine.queued_ns = now_ns();
+  mine.code = kWriteThrew;
+  mine.detail[0] = '\0';
+  std::memcpy(mine.key, key.data(), key.size());
+  mine.key_length = static_cast<uint32_t>(key.size());
+  std::memcpy(mine.payload, payload.data(), payload.size());
+  mine.payload_length = static_cast<uint32_t>(payload.size());
   pthread_cond_signal(&s.arrived);
 
   for (;;) {
-    if (mine->state == kDone) {
-      Outcome out{mine->code, mine->detail};
-      mine->state = kFree;
+    if (s.state[me] == kDone) {
+      Outcome out{mine.code, mine.detail};
+      s.state[me] = kFree;
       return out;
     }
     if (s.writing) {
       abandon_batch_if_leader_lost(s);
-      if (s.writing) lock.wait(mine->wake, std::chrono::milliseconds(100));
+      if (s.writing) lock.wait(mine.wake, std::chrono::milliseconds(100));
       continue;
     }
     // Lead: take the oldest queued items (this one among them, unless more
@@ -219,21 +233,14 @@ std::optional<SharedCommitQueue::Outcome> SharedCommitQueue::submit(
     s.batch = ++s.next_batch;
     const uint64_t batch = s.batch;
     if (options.max_wait.count() > 0) {
-      const auto waiting = [&] {
-        return static_cast<std::size_t>(
-            std::count_if(std::begin(s.slots), std::end(s.slots),
-                          [](const State::Slot& slot) { return slot.state == kQueued; }));
-      };
-      const std::size_t n = waiting();
+      const auto n =
+          static_cast<std::size_t>(std::count(std::begin(s.state), std::end(s.state), kQueued));
       if (n > 1 && n < max_batch) lock.wait(s.arrived, options.max_wait);
     }
-    std::vector<State::Slot*> taken;
-    while (taken.size() < max_batch) {
-      State::Slot* next = first_queued(s);
-      if (next == nullptr) break;
-      next->state = kTaken;
-      next->batch = batch;
-      taken.push_back(next);
+    const std::vector<std::size_t> taken = oldest_queued(s, max_batch);
+    for (std::size_t i : taken) {
+      s.state[i] = kTaken;
+      s.slots[i].batch = batch;
     }
     s.batch_started_ns = now_ns();
     const int64_t started = s.batch_started_ns;
@@ -243,10 +250,11 @@ std::optional<SharedCommitQueue::Outcome> SharedCommitQueue::submit(
     std::vector<Job> jobs;
     jobs.reserve(taken.size());
     uint64_t waited_us = 0;
-    for (auto* slot : taken) {
-      jobs.push_back(Job{
-          {slot->key, slot->key_length}, {slot->payload, slot->payload_length}, kWriteThrew, {}});
-      waited_us += static_cast<uint64_t>((started - slot->queued_ns) / 1000);
+    for (std::size_t i : taken) {
+      const State::Slot& slot = s.slots[i];
+      jobs.push_back(
+          Job{{slot.key, slot.key_length}, {slot.payload, slot.payload_length}, kWriteThrew, {}});
+      waited_us += static_cast<uint64_t>((started - slot.queued_ns) / 1000);
     }
     if (stats != nullptr) {
       stats->batches.fetch_add(1, std::memory_order_relaxed);
@@ -266,19 +274,20 @@ std::optional<SharedCommitQueue::Outcome> SharedCommitQueue::submit(
     }
     const int rc = pthread_mutex_lock(&s.mutex);
     if (rc == EOWNERDEAD) pthread_mutex_consistent(&s.mutex);
-    for (std::size_t i = 0; i < taken.size(); ++i) {
-      State::Slot* slot = taken[i];
+    for (std::size_t k = 0; k < taken.size(); ++k) {
+      const std::size_t i = taken[k];
+      State::Slot& slot = s.slots[i];
       // Not ours any more if the batch was abandoned as lost meanwhile.
-      if (slot->state != kTaken || slot->batch != batch) continue;
-      slot->state = kDone;
-      slot->code = jobs[i].code;
-      copy_text(slot->detail, sizeof slot->detail, jobs[i].detail);
-      pthread_cond_signal(&slot->wake);
+      if (s.state[i] != kTaken || slot.batch != batch) continue;
+      s.state[i] = kDone;
+      slot.code = jobs[k].code;
+      copy_text(slot.detail, sizeof slot.detail, jobs[k].detail);
+      pthread_cond_signal(&slot.wake);
     }
     if (s.writing && s.batch == batch) {
       s.writing = false;
       s.leader = 0;
-      if (auto* next = first_queued(s)) pthread_cond_signal(&next->wake);
+      wake_next_leader(s);
     }
   }
 }
