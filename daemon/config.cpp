@@ -167,10 +167,10 @@ const std::vector<Setting>& settings() {
       INT_SETTING("database.slow_query_ms", database_slow_query_ms, 0, 3600000,
                   "log statements slower than this; 0 disables"),
       INT_SETTING("database.commit_batch_max", database_commit_batch_max, 1, 1000,
-                  "most issuances of a worker written in one transaction (group commit)"),
+                  "most issuances written in one transaction (group commit across the workers)"),
       INT_SETTING("database.commit_batch_wait_us", database_commit_batch_wait_us, 0, 100000,
-                  "microseconds a busy worker's batch may wait to fill; 0: batches form only "
-                  "while the previous one commits (a lone request never waits)"),
+                  "microseconds a batch may wait to fill when others are queued; 0: batches form "
+                  "only while the previous one commits (a lone request never waits)"),
       Setting{
           {"database.replica_url",
            "conninfo of a streaming-replication standby for lag-tolerant reads; empty: none", true},
