@@ -231,6 +231,7 @@ std::optional<SharedCommitQueue::Outcome> SharedCommitQueue::submit(
     s.writing = true;
     s.leader = ::getpid();
     s.batch = ++s.next_batch;
+    s.batch_started_ns = now_ns();  // the leader's time starts now, waiting to fill included
     const uint64_t batch = s.batch;
     if (options.max_wait.count() > 0) {
       const auto n =
