@@ -185,24 +185,32 @@ TEST(LeafDer, SameBytesAsOpenSslsX509ApiForEveryKeyAndShape) {
   }
 }
 
+namespace {
+
+// A leaf for the CA's own public key under `common_name`.
+SignedLeaf leaf_of_own_key(const tenantca::test::TestCa& ca, const std::string& common_name) {
+  Subject subject;
+  subject.common_name = common_name;
+  auto name = make_name(subject);
+  const Sans none;
+  return sign_leaf_der(*make_leaf_issuer(ca.cert.get(), ca.key.get(), kUrls),
+                       {name.get(),
+                        &none,
+                        X509_get_X509_PUBKEY(ca.cert.get()),
+                        {Usage::server_auth},
+                        1700000000,
+                        1710000000,
+                        {}},
+                       ca.key.get(), nullptr);
+}
+
+}  // namespace
+
 TEST(LeafDer, SelfIssuedLeafIsDescribedByOpenSsl) {
   auto ca = tenantca::test::make_test_ca("Self issued");
-  auto issuer = make_leaf_issuer(ca.cert.get(), ca.key.get(), kUrls);
-  Subject same;
-  same.common_name = "Self issued";
-  auto name = make_name(same);
-  Sans none;
   // The CA's own key under the CA's own name: the record must say exactly
   // what describe() says of it.
-  auto leaf = sign_leaf_der(*issuer,
-                            {name.get(),
-                             &none,
-                             X509_get_X509_PUBKEY(ca.cert.get()),
-                             {Usage::server_auth},
-                             1700000000,
-                             1710000000,
-                             {}},
-                            ca.key.get(), nullptr);
+  const auto leaf = leaf_of_own_key(ca, "Self issued");
   const auto* p = reinterpret_cast<const unsigned char*>(leaf.der.data());
   X509Ptr parsed(d2i_X509(nullptr, &p, static_cast<long>(leaf.der.size())));
   ASSERT_TRUE(parsed);
@@ -211,17 +219,9 @@ TEST(LeafDer, SelfIssuedLeafIsDescribedByOpenSsl) {
 
 TEST(LeafDer, SerialsArePositiveFullLengthAndFresh) {
   auto ca = tenantca::test::make_test_ca("Serials");
-  auto issuer = make_leaf_issuer(ca.cert.get(), ca.key.get(), kUrls);
-  Subject s;
-  s.common_name = "serial.example";
-  auto name = make_name(s);
-  Sans none;
   std::set<std::string> seen;
   for (int i = 0; i < 64; ++i) {
-    auto leaf = sign_leaf_der(
-        *issuer,
-        {name.get(), &none, X509_get_X509_PUBKEY(ca.cert.get()), {}, 1700000000, 1710000000, {}},
-        ca.key.get(), nullptr);
+    const auto leaf = leaf_of_own_key(ca, "serial.example");
     EXPECT_GE(leaf.info.serial_hex.size(), 39u);  // 20 bytes, first one 0x01..0x7f
     EXPECT_LE(leaf.info.serial_hex.size(), 40u);
     EXPECT_TRUE(seen.insert(leaf.info.serial_hex).second);
