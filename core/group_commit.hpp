@@ -29,6 +29,16 @@ struct GroupCommitStats {
   std::atomic<uint64_t> largest_batch{0};
   std::atomic<uint64_t> wait_us_sum{0};    // callers' time from submit to their batch's start
   std::atomic<uint64_t> split_retries{0};  // batches that failed and were retried item by item
+
+  // One batch of `size` items whose callers waited `waited_us` in all.
+  void record(std::size_t size, uint64_t waited_us) {
+    batches.fetch_add(1, std::memory_order_relaxed);
+    items.fetch_add(size, std::memory_order_relaxed);
+    wait_us_sum.fetch_add(waited_us, std::memory_order_relaxed);
+    uint64_t seen = largest_batch.load(std::memory_order_relaxed);
+    while (size > seen && !largest_batch.compare_exchange_weak(seen, size)) {
+    }
+  }
 };
 
 struct GroupCommitOptions {
@@ -128,13 +138,7 @@ class GroupCommit {
       waited += static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(now - e->queued_at).count());
     }
-    stats_->batches.fetch_add(1, std::memory_order_relaxed);
-    stats_->items.fetch_add(batch.size(), std::memory_order_relaxed);
-    stats_->wait_us_sum.fetch_add(waited, std::memory_order_relaxed);
-    uint64_t seen = stats_->largest_batch.load(std::memory_order_relaxed);
-    while (batch.size() > seen &&
-           !stats_->largest_batch.compare_exchange_weak(seen, batch.size())) {
-    }
+    stats_->record(batch.size(), waited);
   }
 
   GroupCommitOptions options_;

@@ -257,14 +257,7 @@ std::optional<SharedCommitQueue::Outcome> SharedCommitQueue::submit(
           Job{{slot.key, slot.key_length}, {slot.payload, slot.payload_length}, kWriteThrew, {}});
       waited_us += static_cast<uint64_t>((started - slot.queued_ns) / 1000);
     }
-    if (stats != nullptr) {
-      stats->batches.fetch_add(1, std::memory_order_relaxed);
-      stats->items.fetch_add(jobs.size(), std::memory_order_relaxed);
-      stats->wait_us_sum.fetch_add(waited_us, std::memory_order_relaxed);
-      uint64_t seen = stats->largest_batch.load(std::memory_order_relaxed);
-      while (jobs.size() > seen && !stats->largest_batch.compare_exchange_weak(seen, jobs.size())) {
-      }
-    }
+    if (stats != nullptr) stats->record(jobs.size(), waited_us);
     try {
       write(jobs);
     } catch (...) {

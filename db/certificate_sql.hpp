@@ -2,6 +2,7 @@
 // The statements that store certificates, shared by the inventory (import,
 // renewal: inside a transaction) and the issuance writer (group commit).
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/pki/model.hpp"
@@ -25,8 +26,9 @@ struct IssueRow {
   const core::AuditEvent* event;
   int64_t ca_revision;  // the CA's revision the certificate was planned with
 };
-std::string issue_batch_json(const std::vector<IssueRow>& rows);
-// One element of that array; issue_batch_json is "[" + these joined by "," + "]".
+// One element of that array.
 std::string issue_row_json(const IssueRow& row);
+// The array of such elements.
+std::string issue_batch_json(const std::vector<std::string_view>& row_jsons);
 
 }  // namespace tenantca::db

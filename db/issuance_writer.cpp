@@ -80,12 +80,10 @@ bool IssuanceWriter::write(const core::pki::CertRecord& cert, const core::AuditE
 // One statement in autocommit: one transaction for the whole batch, all rows
 // or none (rows of a changed CA are skipped, not failed).
 void IssuanceWriter::store(std::vector<Row*>& rows) {
-  std::string json = "[";
-  for (const auto* r : rows) {
-    if (json.size() > 1) json.push_back(',');
-    json.append(r->json);
-  }
-  json.push_back(']');
+  std::vector<std::string_view> row_jsons;
+  row_jsons.reserve(rows.size());
+  for (const auto* r : rows) row_jsons.push_back(r->json);
+  const std::string json = issue_batch_json(row_jsons);
   std::set<std::string, std::less<>> stored;
   db_.with_session("certificates.issue", [&](soci::session& s) {
     stored.clear();

@@ -107,7 +107,8 @@ TEST(JsonWriter, IssueBatchCarriesEveryColumn) {
   event.request_id = "r1";
   event.detail_json = R"({"from_csr":true})";
   const auto rows = nlohmann::json::parse(
-      tenantca::db::issue_batch_json({{&cert, &event, 7}, {&cert, &event, 8}}));
+      tenantca::db::issue_batch_json({tenantca::db::issue_row_json({&cert, &event, 7}),
+                                      tenantca::db::issue_row_json({&cert, &event, 8})}));
   ASSERT_EQ(rows.size(), 2u);
   const nlohmann::json expected = {{"id", "c1"},
                                    {"tenant_id", "t1"},
