@@ -76,7 +76,7 @@ register() { # name directory cafile [eab args...]
 eab=$(j "$KEY" /api/v1/acme/eab-keys '{"name":"bench"}')
 # lego insists on the EAB flags whenever the directory requires a binding,
 # even with a registered account (which it then reuses: the key is not used twice).
-TENANTCA_EAB=(--eab --kid "$(jq -r .kid <<<"$eab")" --hmac "$(jq -r .hmac_key <<<"$eab")")
+TENANTCA_EAB=(--eab --kid="$(jq -r .kid <<<"$eab")" --hmac="$(jq -r .hmac_key <<<"$eab")")
 register tenantca "https://localhost:$NPORT/acme/$CA/directory" "$W/tenant-root.pem" "${TENANTCA_EAB[@]}" || { echo "lego against tenantca failed:"; tail -5 "$W/tenantca-register.log"; exit 1; }
 register pebble "https://localhost:$PPORT/dir" "$W/pebble-ca.pem" || { echo "lego against pebble failed:"; tail -5 "$W/pebble-register.log"; exit 1; }
 

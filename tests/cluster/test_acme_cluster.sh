@@ -32,7 +32,7 @@ for n in 1 2 3; do wait_for 10 backend_is "instance$n" UP || fail "instance$n no
 
 export LEGO_CA_CERTIFICATES="$T/root.pem" REQUESTS_CA_BUNDLE="$T/root.pem"
 new_eab lego
-LEGO=(lego --server "$DIR" --path "$T/lego" --accept-tos --email ops@cluster.example --eab --kid "$KID" --hmac "$HMAC")
+LEGO=(lego --server "$DIR" --path "$T/lego" --accept-tos --email ops@cluster.example --eab --kid="$KID" --hmac="$HMAC")
 for name in a b c; do
   if timeout 90 "${LEGO[@]}" --domains "$name.cluster.example" --http --http.port "127.0.0.1:$HTTP01" run >"$T/lego-$name.log" 2>&1; then
     ok "lego: $name.cluster.example over http-01 through three instances"
@@ -73,7 +73,7 @@ wait_for 10 revoked_everywhere "$T/lego-a.pem" && ok "lego's revocation shows in
 
 new_eab certbot
 certbot_for "$DIR"
-if timeout 120 "${CERTBOT[@]}" --eab-kid "$KID" --eab-hmac-key "$HMAC" certonly --standalone --http-01-port "$HTTP01" --http-01-address 127.0.0.1 -d cb.cluster.example >"$T/certbot.log" 2>&1; then
+if timeout 120 "${CERTBOT[@]}" --eab-kid="$KID" --eab-hmac-key="$HMAC" certonly --standalone --http-01-port "$HTTP01" --http-01-address 127.0.0.1 -d cb.cluster.example >"$T/certbot.log" 2>&1; then
   ok "certbot: over http-01"
 else
   fail "certbot: $(tail -5 "$T/certbot.log")"

@@ -147,8 +147,14 @@ def serve_http01(port, answers, on_request=None, redirect_to=None):
 def wait_order(client, order_url, want=("ready", "invalid", "valid"), timeout=30):
     deadline = time.time() + timeout
     while time.time() < deadline:
-        _, _, order = client.post(order_url, None)
-        if order.get("status") in want:
+        status, _, order = client.post(order_url, None)
+        # While an instance dies the proxy answers 502/504 (an HTML page, no
+        # nonce) for what it had sent there; a client polls on, as certbot and
+        # lego do. Any other non-JSON answer ends the wait and is reported.
+        if status in (502, 503, 504) and not isinstance(order, dict):
+            time.sleep(0.2)
+            continue
+        if not isinstance(order, dict) or order.get("status") in want:
             return order
         time.sleep(0.2)
     return order
@@ -261,7 +267,10 @@ def main():
             time.sleep(1.5)
 
         _, order = validate(c, [name], int(port), lambda token, ka: ka, noted, timeout=60)
-        print("interrupted validation:", order.get("status"), problem(order.get("error", {})))
+        if isinstance(order, dict):
+            print("interrupted validation:", order.get("status"), problem(order.get("error", {})))
+        else:
+            print("interrupted validation: not JSON:", order[:200])
     elif cmd == "keychange":
         # args: kid hmac
         kid, hmac_key = args

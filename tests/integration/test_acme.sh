@@ -86,7 +86,7 @@ crl_lists() { # leaf-pem
 # --- lego: http-01, then renew and revoke ---------------------------------------------------------
 export LEGO_CA_CERTIFICATES="$T/root.pem"
 new_eab lego
-LEGO=(lego --server "$DIR" --path "$T/lego" --accept-tos --email ops@acmeco.example --eab --kid "$KID" --hmac "$HMAC")
+LEGO=(lego --server "$DIR" --path "$T/lego" --accept-tos --email ops@acmeco.example --eab --kid="$KID" --hmac="$HMAC")
 if timeout 90 "${LEGO[@]}" --domains www.acmeco.example --http --http.port "127.0.0.1:$HTTP01" run >"$T/lego-http.log" 2>&1; then
   ok "lego obtains a certificate over http-01"
 else
@@ -145,7 +145,7 @@ fi
 export REQUESTS_CA_BUNDLE="$T/root.pem"
 new_eab certbot
 certbot_for "$DIR"
-if timeout 120 "${CERTBOT[@]}" --eab-kid "$KID" --eab-hmac-key "$HMAC" certonly --standalone \
+if timeout 120 "${CERTBOT[@]}" --eab-kid="$KID" --eab-hmac-key="$HMAC" certonly --standalone \
     --http-01-port "$HTTP01" --http-01-address 127.0.0.1 -d cb.acmeco.example >"$T/certbot-http.log" 2>&1; then
   ok "certbot obtains a certificate over http-01"
 else
