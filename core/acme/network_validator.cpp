@@ -377,12 +377,12 @@ ValidationResult NetworkValidator::tls_alpn01(const ValidationJob& job,
       "\x0a"
       "acme-tls/1";
   SSL_set_alpn_protos(ssl.get(), alpn, sizeof alpn - 1);
-  // RFC 8737 3: SNI carries the name (for an IP, its reverse name per RFC 8738).
-  if (job.identifier.type == "dns") {
-    // SSL_set_tlsext_host_name is a macro with a C cast; call what it expands to.
-    std::string sni = job.identifier.value;
-    SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, sni.data());
-  }
+  // RFC 8737 3: SNI carries the name; an address cannot be a HostName (RFC
+  // 6066), so for an ip identifier it is the reverse-mapping name (RFC 8738 6).
+  const auto ip = job.identifier.type == "ip" ? pki::parse_ip(job.identifier.value) : std::nullopt;
+  std::string sni = ip ? pki::reverse_dns_name(*ip) : job.identifier.value;
+  // SSL_set_tlsext_host_name is a macro with a C cast; call what it expands to.
+  SSL_ctrl(ssl.get(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name, sni.data());
   SSL_set_verify(ssl.get(), SSL_VERIFY_NONE, nullptr);
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(settings_.timeout_ms);
@@ -421,7 +421,6 @@ ValidationResult NetworkValidator::tls_alpn01(const ValidationJob& job,
                              static_cast<std::size_t>(ASN1_STRING_length(g->d.dNSName))) ==
                      job.identifier.value;
     } else {
-      auto ip = pki::parse_ip(job.identifier.value);
       const std::size_t n = ip && ip->family == AF_INET ? 4 : 16;
       names_ok = g->type == GEN_IPADD && ip &&
                  static_cast<std::size_t>(ASN1_STRING_length(g->d.iPAddress)) == n &&

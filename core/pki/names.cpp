@@ -270,6 +270,22 @@ std::optional<IpAddress> parse_ip(std::string_view text) {
   return std::nullopt;
 }
 
+std::string reverse_dns_name(const IpAddress& ip) {
+  std::string out;
+  if (ip.family == AF_INET) {
+    for (std::size_t i = 4; i-- > 0;) out += std::to_string(ip.bytes[i]) + ".";
+    return out + "in-addr.arpa";
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (std::size_t i = 16; i-- > 0;) {
+    out += kHex[ip.bytes[i] & 0x0fU];
+    out += '.';
+    out += kHex[ip.bytes[i] >> 4U];
+    out += '.';
+  }
+  return out + "ip6.arpa";
+}
+
 bool IpRange::contains(const IpAddress& ip) const {
   if (ip.family != base.family) return false;
   int bits = prefix;

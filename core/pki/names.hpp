@@ -49,6 +49,10 @@ struct IpAddress {
   std::array<unsigned char, 16> bytes{};
 };
 std::optional<IpAddress> parse_ip(std::string_view text);
+// The reverse-mapping name of an address: "4.3.2.1.in-addr.arpa" (RFC 1034),
+// 32 nibbles then "ip6.arpa" (RFC 3596). TLS SNI cannot carry an address, so
+// tls-alpn-01 for an ip identifier sends this name (RFC 8738 section 6).
+std::string reverse_dns_name(const IpAddress& ip);
 
 struct IpRange {
   IpAddress base;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/pki/names.hpp"
 #include "core/pki/policy.hpp"
 
 namespace tenantca::core::pki {
@@ -469,6 +470,30 @@ TEST(PolicyPatch, ValidatesAndNormalisesLists) {
   fields.values.allowed_subject_fields = {"email_address"};
   fields.set = {"allowed_subject_fields"};
   EXPECT_THROW(apply_policy_patch(Policy{}, fields), DomainError);
+}
+
+// The names tls-alpn-01 sends as SNI for ip identifiers (RFC 8738 section 6).
+TEST(ReverseDnsName, OfAddresses) {
+  struct ReverseCase {
+    const char* address;
+    const char* name;
+  };
+  const ReverseCase cases[] = {
+      {"127.0.0.1", "1.0.0.127.in-addr.arpa"},
+      {"192.0.2.10", "10.2.0.192.in-addr.arpa"},
+      {"0.0.0.0", "0.0.0.0.in-addr.arpa"},
+      {"255.255.255.255", "255.255.255.255.in-addr.arpa"},
+      // RFC 3596 section 2.5's example address.
+      {"4321:0:1:2:3:4:567:89ab",
+       "b.a.9.8.7.6.5.0.4.0.0.0.3.0.0.0.2.0.0.0.1.0.0.0.0.0.0.0.1.2.3.4.ip6.arpa"},
+      {"::1", "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa"},
+      {"2001:DB8::F", "f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"},
+  };
+  for (const auto& c : cases) {
+    const auto ip = parse_ip(c.address);
+    ASSERT_TRUE(ip) << c.address;
+    EXPECT_EQ(reverse_dns_name(*ip), c.name) << c.address;
+  }
 }
 
 }  // namespace

@@ -181,6 +181,63 @@ def validate(client, names, port, answer_for, on_request=None, timeout=30, redir
             server.server_close()
 
 
+def serve_tls_alpn01(port, address, key_authorization, seen_sni):
+    """A tls-alpn-01 responder (RFC 8737) for an ip identifier: a certificate
+    naming only `address`, with the critical acmeIdentifier extension; records
+    the SNI each handshake carried in seen_sni."""
+    import datetime
+    import os
+    import socket
+    import tempfile
+    key = ec.generate_private_key(ec.SECP256R1())
+    digest = hashlib.sha256(key_authorization.encode()).digest()
+    now = datetime.datetime.now(datetime.timezone.utc)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "acme-tls-alpn-01")])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(address))]),
+                           critical=False)
+            .add_extension(x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.5.5.7.1.31"),
+                                                      b"\x04\x20" + digest), critical=True)
+            .sign(key, hashes.SHA256()))
+    fd, path = tempfile.mkstemp(suffix=".pem")
+    with os.fdopen(fd, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(path)
+    os.unlink(path)
+    ctx.set_alpn_protocols(["acme-tls/1"])
+    ctx.sni_callback = lambda sock, server_name, _: seen_sni.append(server_name)
+    listener = socket.create_server(("127.0.0.1", port), reuse_port=False)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def loop():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            try:
+                conn.settimeout(5)
+                with ctx.wrap_socket(conn, server_side=True) as tls:
+                    tls.unwrap()
+            except (OSError, ssl.SSLError):
+                pass
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+
+    def close():
+        stop.set()
+        thread.join()
+        listener.close()
+    return close
+
+
 def csr_for(names, key=None):
     key = key or ec.generate_private_key(ec.SECP256R1())
     sans = [x509.IPAddress(ipaddress.ip_address(n)) if all(c in "0123456789." for c in n) else x509.DNSName(n)
@@ -303,6 +360,23 @@ def main():
         cert = x509.load_pem_x509_certificate(chain)
         ips = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.IPAddress)
         print("ip identifier:", body.get("status"), " ".join("IP:" + str(i) for i in ips))
+    elif cmd == "ip-alpn":
+        # args: kid hmac address tlsalpn01_port: tls-alpn-01 for an ip
+        # identifier; prints the order's status and the SNI the CA sent.
+        kid, hmac_key, address, port = args
+        c.new_account(kid, hmac_key)
+        status, headers, order = c.new_order([address])
+        _, _, authz = c.post(order["authorizations"][0], None)
+        chall = next(ch for ch in authz["challenges"] if ch["type"] == "tls-alpn-01")
+        seen_sni = []
+        close = serve_tls_alpn01(int(port), address, chall["token"] + "." + c.thumbprint(), seen_sni)
+        try:
+            c.post(chall["url"], {})
+            order = wait_order(c, headers["Location"])
+        finally:
+            close()
+        print("ip tls-alpn-01:", order.get("status") if isinstance(order, dict) else order,
+              "sni=" + ",".join(sorted(set(seen_sni))))
     elif cmd == "redirect":
         # args: kid hmac name http01_port target: the responder redirects to
         # `target` (which would answer correctly); validation must not follow.

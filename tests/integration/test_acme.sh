@@ -134,6 +134,12 @@ new_eab ip
 out=$("$PY" "$ACME_CLIENT" ip "$DIR" "$T/root.pem" "$KID" "$HMAC" 127.0.0.1 "$HTTP01" 2>&1)
 expect_match "an ip identifier validates over http-01 and issues" "ip identifier: valid IP:127.0.0.1" "$out"
 
+# RFC 8738 6: an address cannot be an SNI HostName; the CA sends its reverse name.
+new_eab ipalpn
+out=$("$PY" "$ACME_CLIENT" ip-alpn "$DIR" "$T/root.pem" "$KID" "$HMAC" 127.0.0.1 "$TLSALPN" 2>&1)
+expect_eq "an ip identifier validates over tls-alpn-01, SNI its in-addr.arpa name" \
+  "ip tls-alpn-01: ready sni=1.0.0.127.in-addr.arpa" "$out"
+
 # --- lego: tls-alpn-01 -------------------------------------------------------------------------------
 if timeout 90 "${LEGO[@]}" --domains alpn.acmeco.example --tls --tls.port "127.0.0.1:$TLSALPN" run >"$T/lego-alpn.log" 2>&1; then
   ok "lego obtains a certificate over tls-alpn-01"
