@@ -175,7 +175,7 @@ class WorkerAppImpl final : public WorkerApp {
     }
     validator_ = std::make_unique<core::acme::NetworkValidator>(std::move(net));
     validation_runner_ = std::make_unique<core::acme::ValidationRunner>(
-        *acme_, *validator_, std::chrono::milliseconds(200),
+        *acme_, *validator_, std::chrono::milliseconds(cfg.acme_validation_poll_ms),
         [](const std::string& why) { spdlog::warn("acme validation: {}", why); });
     validation_runner_->start();
   }
@@ -186,7 +186,7 @@ class WorkerAppImpl final : public WorkerApp {
     }
     return out;
   }
-  // One LISTEN connection feeds every cache of this worker.
+  // One LISTEN connection feeds every cache of this worker and wakes its ACME validations.
   void listen_for_changes(const Config& cfg, const Preloaded& preloaded, db::ListenerStats& stats) {
     listener_ = std::make_unique<db::ChangeListener>(cfg.database_url, &stats);
     auto* cache = auth_cache_.get();
@@ -196,6 +196,12 @@ class WorkerAppImpl final : public WorkerApp {
     listener_->subscribe("tenantca_pki", [pki](const std::string& payload) {
       if (payload.rfind("revoked:", 0) == 0) pki->on_revocation_notice(payload.substr(8));
     });
+    if (auto* runner = validation_runner_.get()) {
+      listener_->subscribe("tenantca_acme", [runner, &stats](const std::string&) {
+        ++stats.acme_wakeups;
+        runner->wake();
+      });
+    }
     if (auto writes = preloaded.recent_writes; writes && !cfg.database_replica_url.empty()) {
       listener_->subscribe("tenantca_write", [writes](const std::string& tenant) {
         writes->note_write(tenant, monotonic_ms());

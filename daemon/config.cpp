@@ -209,6 +209,9 @@ const std::vector<Setting>& settings() {
                   "port ACME tls-alpn-01 validation connects to (RFC 8737: 443)"),
       INT_SETTING("acme.validation_timeout_ms", acme_validation_timeout_ms, 100, 60000,
                   "time limit of each ACME validation step (DNS query, connect, answer)"),
+      INT_SETTING("acme.validation_poll_ms", acme_validation_poll_ms, 50, 600000,
+                  "how often an idle worker looks for ACME validations that came due (retries, "
+                  "lost leases); posted challenges wake it at once through the database"),
       Setting{{"acme.forbidden_ranges",
                "comma-separated CIDRs ACME validation never connects to, whatever a name "
                "resolves to (no request forgery through challenges)",

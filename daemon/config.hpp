@@ -45,6 +45,7 @@ struct Config {
   int acme_http01_port = 80;
   int acme_tlsalpn01_port = 443;
   int acme_validation_timeout_ms = 5000;
+  int acme_validation_poll_ms = 1000;
   // Link-local (cloud metadata services live at 169.254.169.254) and unspecified.
   std::string acme_forbidden_ranges = "169.254.0.0/16, fe80::/10, 0.0.0.0/8, ::/128";
   std::string acme_terms_of_service_url;

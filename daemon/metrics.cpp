@@ -160,6 +160,10 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
   metric(out, "tenantca_change_listener_disconnects_total", "counter",
          "LISTEN connections lost or dropped (caches bypassed until the next connect).",
          c.listener.disconnects.load());
+  metric(out, "tenantca_acme_validation_wakeups_total", "counter",
+         "ACME validation loops woken by a posted challenge (tenantca_acme notifications heard, "
+         "one per worker).",
+         c.listener.acme_wakeups.load());
   out +=
       "# HELP tenantca_reloads_total Configuration reloads (SIGHUP) by result (rejected: the new "
       "configuration was invalid and the running one was kept).\n"

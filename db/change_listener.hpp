@@ -27,6 +27,7 @@ struct ListenerStats {
   std::atomic<uint64_t> heartbeats_missed{0};
   std::atomic<uint64_t> connects{0};
   std::atomic<uint64_t> disconnects{0};
+  std::atomic<uint64_t> acme_wakeups{0};  // tenantca_acme notifications heard
 };
 
 class ChangeListener {

@@ -24,6 +24,14 @@ void ValidationRunner::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void ValidationRunner::wake() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
 void ValidationRunner::loop() {
   for (;;) {
     bool worked = false;
@@ -34,8 +42,10 @@ void ValidationRunner::loop() {
     }
     std::unique_lock<std::mutex> lock(mutex_);
     if (stop_) return;
-    if (!worked) wake_.wait_for(lock, idle_, [this] { return stop_; });
+    // A wake-up during the look above is not lost: woken_ stays set.
+    if (!worked) wake_.wait_for(lock, idle_, [this] { return stop_ || woken_; });
     if (stop_) return;
+    woken_ = false;
   }
 }
 

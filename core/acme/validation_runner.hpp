@@ -1,8 +1,10 @@
 #pragma once
 // A worker's validation loop: claims due challenges (of any CA, from any
 // instance's requests) and proves them, until stopped. Idle, it looks again
-// after `idle`; a claimed job that this process does not finish (it died)
-// is claimed again by someone else once its lease has passed.
+// when woken (a challenge was posted: wake(), from a database notification)
+// or after `idle` (retries that came due, leases of lost workers); a claimed
+// job that this process does not finish (it died) is claimed again by
+// someone else once its lease has passed.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -25,6 +27,8 @@ class ValidationRunner {
   ValidationRunner& operator=(const ValidationRunner&) = delete;
   void start();
   void stop();
+  // Look for due work now (any thread).
+  void wake();
 
  private:
   void loop();
@@ -35,6 +39,7 @@ class ValidationRunner {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
+  bool woken_ = false;
   std::thread thread_;
 };
 
