@@ -111,9 +111,11 @@ constexpr Sql kLockOrderById{"acme.order.lock_by_id",
                              " FROM acme_orders o WHERE o.id = $1::uuid FOR UPDATE OF o"};
 constexpr Sql kLiveOrderIds{
     "acme.order.live_ids",
-    "SELECT id::text FROM acme_orders WHERE ca_id = $1::uuid AND account_id = $2::uuid "
+    "SELECT id::text, ((extract(epoch FROM created_at) * 1000000)::bigint)::text "
+    "FROM acme_orders WHERE ca_id = $1::uuid AND account_id = $2::uuid "
     "AND status <> 'invalid' AND expires_at > to_timestamp($3::bigint) "
-    "ORDER BY created_at DESC, id DESC LIMIT $4::int"};
+    "AND (created_at, id) < (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', "
+    "$5::uuid) ORDER BY created_at DESC, id DESC LIMIT $6::int"};
 constexpr Sql kFindOrderOfCertificate{"acme.order.of_certificate",
                                       "SELECT " ORDER_COLUMNS
                                       " FROM acme_orders o WHERE o.ca_id = $1::uuid "
@@ -408,15 +410,20 @@ std::optional<Authorization> SqlAcmeStore::find_authorization_of_challenge(
   return out;
 }
 
-std::vector<std::string> SqlAcmeStore::live_order_ids(const std::string& ca_id,
-                                                      const std::string& account_id, int64_t now_s,
-                                                      int limit) {
-  std::vector<std::string> out;
+core::Page<std::string> SqlAcmeStore::live_order_ids(const std::string& ca_id,
+                                                     const std::string& account_id, int64_t now_s,
+                                                     const core::PageRequest& page) {
+  std::vector<std::pair<std::string, int64_t>> rows;
   db_.with_session("acme.order.live_ids", [&](soci::session& s) {
-    out.clear();
-    const auto result = run(s, kLiveOrderIds, {ca_id, account_id, now_s, limit});
-    for (int i = 0; i < result.size(); ++i) out.push_back(result.row(i).text(0));
+    rows = run(s, kLiveOrderIds, page_params({ca_id, account_id, now_s}, page))
+               .map_rows([](const Row& r) { return std::make_pair(r.text(0), r.int64(1)); });
   });
+  auto listed = core::make_page(std::move(rows), page.limit, [](const auto& row) {
+    return std::pair<int64_t, std::string>(row.second, row.first);
+  });
+  core::Page<std::string> out;
+  out.next_cursor = std::move(listed.next_cursor);
+  for (auto& row : listed.items) out.items.push_back(std::move(row.first));
   return out;
 }
 

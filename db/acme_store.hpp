@@ -23,8 +23,8 @@ class SqlAcmeStore final : public core::acme::AcmeStore {
                                                               const std::string& id) override;
   std::optional<core::acme::Authorization> find_authorization_of_challenge(
       const std::string& ca_id, const std::string& challenge_id) override;
-  std::vector<std::string> live_order_ids(const std::string& ca_id, const std::string& account_id,
-                                          int64_t now_s, int limit) override;
+  core::Page<std::string> live_order_ids(const std::string& ca_id, const std::string& account_id,
+                                         int64_t now_s, const core::PageRequest& page) override;
   std::optional<core::acme::Order> find_order_of_certificate(
       const std::string& ca_id, const std::string& certificate_id) override;
   std::optional<core::acme::ValidationJob> claim_validation(int64_t now_s, int64_t lease_s,

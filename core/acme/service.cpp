@@ -307,19 +307,27 @@ AcmeReply AcmeService::account(const std::string& ca_id, const std::string& acco
 }
 
 AcmeReply AcmeService::account_orders(const std::string& ca_id, const std::string& account_id,
-                                      const std::string& url, const std::string& body) {
+                                      const std::string& url, const std::string& body,
+                                      const std::string* cursor) {
   auto req = authenticate(ca_id, url, body, KeyRule::kid);
   if (req.account->id != account_id)
     throw AcmeError("unauthorized", "these are not the signing account's orders", 401);
-  // Orders expire within days (order_lifetime_s), so an account's live ones
-  // are few; past kMaxListedOrders the oldest are left out (no Link paging).
-  constexpr int kMaxListedOrders = 1000;
+  PageRequest page;
+  try {
+    page = parse_page_request(nullptr, cursor);
+  } catch (const DomainError&) {
+    malformed("the cursor is not one this server gave");
+  }
+  page.limit = kOrdersPerPage;
+  const auto listed = store_.live_order_ids(ca_id, account_id, clock_.now_seconds(), page);
   nlohmann::json urls = nlohmann::json::array();
-  for (const auto& id :
-       store_.live_order_ids(ca_id, account_id, clock_.now_seconds(), kMaxListedOrders))
-    urls.push_back(base_url(ca_id) + "/order/" + id);
+  for (const auto& id : listed.items) urls.push_back(base_url(ca_id) + "/order/" + id);
   AcmeReply reply;
   reply.body = {{"orders", urls}};
+  // RFC 8555 7.1.2.1: the rest of a long list through a "next" link.
+  if (listed.next_cursor)
+    reply.links.push_back("<" + base_url(ca_id) + "/account/" + account_id +
+                          "/orders?cursor=" + *listed.next_cursor + ">;rel=\"next\"");
   return reply;
 }
 

@@ -48,6 +48,9 @@ class ChallengeValidator {
 
 class AcmeService {
  public:
+  // An account's orders list is paged this many at a time ("next" links).
+  static constexpr int kOrdersPerPage = 100;
+
   AcmeService(AcmeStore& store, pki::PkiService& pki, const Kek* kek, const Clock& clock,
               AcmeSettings settings);
 
@@ -61,8 +64,10 @@ class AcmeService {
   AcmeReply new_account(const std::string& ca_id, const std::string& url, const std::string& body);
   AcmeReply account(const std::string& ca_id, const std::string& account_id, const std::string& url,
                     const std::string& body);
+  // `cursor`: the ?cursor= of a "next" link this endpoint gave (or null).
   AcmeReply account_orders(const std::string& ca_id, const std::string& account_id,
-                           const std::string& url, const std::string& body);
+                           const std::string& url, const std::string& body,
+                           const std::string* cursor);
   AcmeReply new_order(const std::string& ca_id, const std::string& url, const std::string& body);
   AcmeReply order(const std::string& ca_id, const std::string& order_id, const std::string& url,
                   const std::string& body);

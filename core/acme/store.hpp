@@ -59,12 +59,11 @@ class AcmeStore {
   // The challenge and the authorization it belongs to.
   virtual std::optional<Authorization> find_authorization_of_challenge(
       const std::string& ca_id, const std::string& challenge_id) = 0;
+  // The ids of the account's orders that are not invalid and not expired,
+  // newest first (RFC 8555 7.1.2.1), one page.
+  virtual Page<std::string> live_order_ids(const std::string& ca_id, const std::string& account_id,
+                                           int64_t now_s, const PageRequest& page) = 0;
   // The order that produced a certificate (for revocation by the account).
-  // The account's orders that are not invalid and not expired, newest first
-  // (RFC 8555 7.1.2.1), at most `limit`.
-  virtual std::vector<std::string> live_order_ids(const std::string& ca_id,
-                                                  const std::string& account_id, int64_t now_s,
-                                                  int limit) = 0;
   virtual std::optional<Order> find_order_of_certificate(const std::string& ca_id,
                                                          const std::string& certificate_id) = 0;
 

@@ -360,6 +360,29 @@ def main():
         cert = x509.load_pem_x509_certificate(chain)
         ips = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.IPAddress)
         print("ip identifier:", body.get("status"), " ".join("IP:" + str(i) for i in ips))
+    elif cmd == "orders-paging":
+        # args: kid hmac domain count: `count` orders, then the account's list
+        # followed through its "next" links; prints what the pages held.
+        kid, hmac_key, domain, count = args
+        c.new_account(kid, hmac_key)
+        made = []
+        for i in range(int(count)):
+            status, headers, _ = c.new_order([f"p{i}.{domain}"])
+            if status != 201:
+                print("new-order failed:", status)
+                return
+            made.append(headers["Location"])
+        _, _, account = c.post(c.kid, None)
+        url, pages, listed = account["orders"], [], []
+        while url and len(pages) < 10:
+            status, headers, body = c.post(url, None)
+            pages.append(len(body.get("orders", [])) if isinstance(body, dict) else status)
+            listed += body.get("orders", []) if isinstance(body, dict) else []
+            nexts = [link for link in headers.get_all("Link") or [] if 'rel="next"' in link]
+            url = nexts[0].split(">")[0].lstrip("<") if nexts else None
+        print("pages:", pages, "all listed once, newest first:", listed == made[::-1])
+        status, _, body = c.post(account["orders"] + "?cursor=bm90LWEtY3Vyc29y", None)
+        print("forged cursor:", status, problem(body))
     elif cmd == "ip-alpn":
         # args: kid hmac address tlsalpn01_port: tls-alpn-01 for an ip
         # identifier; prints the order's status and the SNI the CA sent.

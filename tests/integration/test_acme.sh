@@ -208,6 +208,11 @@ expect_match "a matching CSR: valid" "matching CSR: valid" "$out"
 expect_match "revocation signed by the certificate's own key" "revoked by the certificate key: 200" "$out"
 expect_match "a second revocation: alreadyRevoked" "revoked again: alreadyRevoked" "$out"
 expect_match "the account's orders list: the pending and the valid order, newest first, no invalid one" "orders listed: 2 newest pending: True then valid: True" "$out"
+new_eab paging
+paged=$("$PY" "$ACME_CLIENT" orders-paging "$DIR" "$T/root.pem" "$KID" "$HMAC" acmeco.example 105 2>&1) || true
+expect_match "a long orders list comes in pages of 100 through Link rel=next (RFC 8555 7.1.2.1)" \
+  "pages: \[100, 5\] all listed once, newest first: True" "$paged"
+expect_match "a cursor this server did not give: 400 malformed" "forged cursor: 400 malformed" "$paged"
 expect_match "an authorization can be deactivated" "authorization deactivated: deactivated" "$out"
 expect_match "an account can deactivate itself" "account deactivated: deactivated" "$out"
 expect_match "a deactivated account is refused" "after deactivation: unauthorized" "$out"
