@@ -123,8 +123,8 @@ HttpResponse account(AcmeDeps& d, RequestContext& ctx) {
 
 HttpResponse account_orders(AcmeDeps& d, RequestContext& ctx) {
   return acme_answer(*d.service, ctx, true, [&] {
-    return d.service->account_orders(ctx.params[0], ctx.params[1], url_of(d, ctx),
-                                     ctx.request.body, cursor_of(ctx));
+    return d.service->account_orders(ctx.params[0], ctx.params[1], url_of(d, ctx), ctx.request.body,
+                                     cursor_of(ctx));
   });
 }
 
