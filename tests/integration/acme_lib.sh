@@ -1,6 +1,9 @@
 # Helpers of the ACME tests (integration and cluster): EAB keys, the DNS
-# hooks that put TXT records into pebble-challtestsrv, and certbot's
-# command line.
+# hooks that put TXT records into pebble-challtestsrv, certbot's command
+# line, and the small client of the refusal cases (acme_client.py).
+
+PY=/usr/bin/python3  # Debian's, with python3-cryptography
+ACME_CLIENT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/acme_client.py"
 
 new_eab() { # name -> sets KID HMAC (a fresh single-use EAB key of $OWNER's tenant)
   API_KEY=$OWNER api POST /api/v1/acme/eab-keys "{\"name\":\"$1\"}"

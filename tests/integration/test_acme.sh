@@ -8,8 +8,6 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/pki_lib.sh"
 source "$(dirname "$0")/acme_lib.sh"
-PY=/usr/bin/python3  # Debian's, with python3-cryptography
-ACME_CLIENT="$LIB_DIR/acme_client.py"
 
 new_database
 migrate
