@@ -118,6 +118,12 @@ std::string render_metrics(WorkerTable& table, bool database_ok) {
   metric(out, "tenantca_issuance_batch_splits_total", "counter",
          "Batches that failed and were retried item by item (one bad item fails alone).",
          ib.split_retries.load());
+  if (auto* queue = table.commit_queue()) {
+    metric(out, "tenantca_issuance_queue_depth", "gauge",
+           "Issuances of this instance's workers waiting for a batch to take them (a depth that "
+           "stays up means the database writes slower than requests arrive).",
+           static_cast<uint64_t>(queue->queued()));
+  }
   metric(out, "tenantca_database_pool_exhausted_total", "counter",
          "Requests answered 503 because no pooled database session was free within "
          "database.lease_timeout_ms.",
