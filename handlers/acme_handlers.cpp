@@ -84,14 +84,8 @@ HttpResponse acme_answer(AcmeService& acme, RequestContext& ctx, bool with_nonce
 // The URL the JWS must name. Of the query only the cursor of a "next" link
 // is understood; the URL is rebuilt from it exactly as that link gave it.
 std::string url_of(const AcmeDeps& deps, const RequestContext& ctx) {
-  const auto cursor = ctx.request.query.find("cursor");
-  if (cursor == ctx.request.query.end()) return deps.public_url + ctx.request.path;
-  return deps.public_url + ctx.request.path + "?cursor=" + cursor->second;
-}
-
-const std::string* cursor_of(const RequestContext& ctx) {
-  const auto it = ctx.request.query.find("cursor");
-  return it == ctx.request.query.end() ? nullptr : &it->second;
+  const std::string* cursor = query_param(ctx, "cursor");
+  return deps.public_url + ctx.request.path + (cursor ? "?cursor=" + *cursor : "");
 }
 
 // ---- ACME endpoints, one named handler each ---------------------------------------
@@ -124,7 +118,7 @@ HttpResponse account(AcmeDeps& d, RequestContext& ctx) {
 HttpResponse account_orders(AcmeDeps& d, RequestContext& ctx) {
   return acme_answer(*d.service, ctx, true, [&] {
     return d.service->account_orders(ctx.params[0], ctx.params[1], url_of(d, ctx), ctx.request.body,
-                                     cursor_of(ctx));
+                                     query_param(ctx, "cursor"));
   });
 }
 

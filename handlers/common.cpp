@@ -13,11 +13,16 @@ std::string uuid_param(const RequestContext& ctx, std::size_t index) {
   return core::to_lower_ascii(v);
 }
 
+const std::string* query_param(const RequestContext& ctx, const char* name) {
+  const auto it = ctx.request.query.find(name);
+  return it == ctx.request.query.end() ? nullptr : &it->second;
+}
+
 std::optional<std::string> text_query(const RequestContext& ctx, const char* name,
                                       std::size_t max_len, bool ascii_only) {
-  auto it = ctx.request.query.find(name);
-  if (it == ctx.request.query.end()) return std::nullopt;
-  const std::string& v = it->second;
+  const std::string* found = query_param(ctx, name);
+  if (found == nullptr) return std::nullopt;
+  const std::string& v = *found;
   const bool ok =
       v.size() <= max_len && (ascii_only ? core::visible_ascii(v) : core::valid_utf8_text(v));
   if (!ok) {
@@ -29,11 +34,7 @@ std::optional<std::string> text_query(const RequestContext& ctx, const char* nam
 }
 
 core::PageRequest page_request(const RequestContext& ctx) {
-  auto find = [&](const char* name) -> const std::string* {
-    auto it = ctx.request.query.find(name);
-    return it == ctx.request.query.end() ? nullptr : &it->second;
-  };
-  return core::parse_page_request(find("limit"), find("cursor"));
+  return core::parse_page_request(query_param(ctx, "limit"), query_param(ctx, "cursor"));
 }
 
 core::Actor actor_of(const RequestContext& ctx) {

@@ -14,6 +14,8 @@ namespace tenantca::handlers {
 // A path parameter that must be a UUID; anything else is 404 (ids are not probed).
 // A path id; 400 invalid_request when it is not a UUID.
 std::string uuid_param(const RequestContext& ctx, std::size_t index);
+// A query parameter as sent (decoded), or null when absent.
+const std::string* query_param(const RequestContext& ctx, const char* name);
 // A text query parameter, checked before it reaches SQL: valid UTF-8 without
 // control bytes (or printable ASCII), at most max_len bytes; else 400.
 std::optional<std::string> text_query(const RequestContext& ctx, const char* name,

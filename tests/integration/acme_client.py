@@ -8,13 +8,17 @@ the ACME problem type (or the final status) the server answered; the shell
 test compares them.
 """
 import base64
+import datetime
 import hashlib
 import hmac
 import http.server
 import ipaddress
 import json
+import os
+import socket
 import ssl
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -185,10 +189,6 @@ def serve_tls_alpn01(port, address, key_authorization, seen_sni):
     """A tls-alpn-01 responder (RFC 8737) for an ip identifier: a certificate
     naming only `address`, with the critical acmeIdentifier extension; records
     the SNI each handshake carried in seen_sni."""
-    import datetime
-    import os
-    import socket
-    import tempfile
     key = ec.generate_private_key(ec.SECP256R1())
     digest = hashlib.sha256(key_authorization.encode()).digest()
     now = datetime.datetime.now(datetime.timezone.utc)
