@@ -13,7 +13,9 @@ std::string accept_or_make_request_id(std::string_view client_value) {
     }
   }
   if (sane) return std::string(client_value);
-  return to_hex(random_bytes(16));
+  unsigned char id[16];
+  identifier_random_bytes(id, sizeof id);
+  return to_hex(id, sizeof id);
 }
 
 }  // namespace tenantca::core

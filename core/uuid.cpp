@@ -7,7 +7,8 @@
 namespace tenantca::core {
 
 std::string new_uuid() {
-  auto b = random_bytes(16);
+  std::vector<unsigned char> b(16);
+  identifier_random_bytes(b.data(), b.size());
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
   const std::string hex = to_hex(b);

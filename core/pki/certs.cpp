@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 
 #include <ctime>
 
@@ -12,6 +11,7 @@
 #include "core/pki/keys.hpp"
 #include "core/pki/name_constraints.hpp"
 #include "core/pki/pkcs12_limits.hpp"
+#include "core/random.hpp"
 #include "core/text.hpp"
 
 namespace tenantca::core::pki {
@@ -301,7 +301,7 @@ Pkcs12Contents parse_pkcs12(const std::string& der, const std::string& password)
 
 Asn1IntegerPtr random_serial() {
   unsigned char b[20];
-  check(RAND_bytes(b, sizeof b) == 1, "RAND_bytes");
+  core::identifier_random_bytes(b, sizeof b);
   b[0] &= 0x7f;                // positive
   if (b[0] == 0) b[0] = 0x01;  // keep the full length: at least 153 random bits
   BignumPtr bn(check_ptr(BN_bin2bn(b, sizeof b, nullptr), "BN_bin2bn"));

@@ -2,12 +2,12 @@
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "core/pki/certs.hpp"
 #include "core/pki/der.hpp"
 #include "core/pki/keys.hpp"
+#include "core/random.hpp"
 
 namespace tenantca::core::pki {
 namespace {
@@ -112,7 +112,7 @@ std::string serial_to_hex(const std::string& serial) {
 
 std::string random_serial_bytes() {
   std::string b(20, '\0');
-  check(RAND_bytes(reinterpret_cast<unsigned char*>(b.data()), 20) == 1, "RAND_bytes");
+  core::identifier_random_bytes(reinterpret_cast<unsigned char*>(b.data()), b.size());
   b[0] = static_cast<char>(b[0] & 0x7f);  // positive
   if (b[0] == 0) b[0] = 0x01;             // keep the full length: at least 153 random bits
   return b;
