@@ -1,10 +1,11 @@
 #pragma once
-#include <optional>
-#include <string>
 // Small helpers every resource handler uses.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <type_traits>
 
+#include "core/json_writer.hpp"
 #include "core/pagination.hpp"
 #include "core/tenancy.hpp"
 #include "handlers/request_context.hpp"
@@ -25,13 +26,29 @@ core::Actor actor_of(const RequestContext& ctx);
 const std::string& tenant_of(const RequestContext& ctx);
 HttpResponse json_ok(int status, const nlohmann::json& body);
 
+// A page of a list: {"items": [...], "next_cursor": ...}. Each item is
+// written by to_json, either into the page's JsonWriter (to_json(w, item))
+// or as an nlohmann::json value (to_json(item)).
 template <class T, class ToJson>
 HttpResponse page_response(const core::Page<T>& page, ToJson to_json) {
-  nlohmann::json items = nlohmann::json::array();
-  for (const auto& item : page.items) items.push_back(to_json(item));
-  nlohmann::json body = {{"items", items}, {"next_cursor", nullptr}};
-  if (page.next_cursor) body["next_cursor"] = *page.next_cursor;
-  return json_ok(200, body);
+  std::string out;
+  core::JsonWriter w(out);
+  w.begin_object().key("items").begin_array();
+  for (const auto& item : page.items) {
+    if constexpr (std::is_invocable_v<ToJson&, core::JsonWriter&, const T&>) {
+      to_json(w, item);
+    } else {
+      w.raw(to_json(item).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+  }
+  w.end_array().key("next_cursor");
+  if (page.next_cursor) {
+    w.string(*page.next_cursor);
+  } else {
+    w.null();
+  }
+  w.end_object();
+  return json_response(200, out);
 }
 
 }  // namespace tenantca::handlers
