@@ -67,11 +67,11 @@ void write_certificate(core::JsonWriter& w, const CertRecord& c, int64_t now,
   w.member("key_type", c.cert.key_type);
   w.member("fingerprint_sha256", c.cert.fingerprint_sha256);
   w.member("status", c.status(now));
-  nullable("revoked_at", c.revoked_at ? std::optional(core::format_rfc3339(*c.revoked_at))
-                                      : std::nullopt);
-  nullable("revocation_reason",
-           c.revocation_reason ? std::optional(revocation_reason_name(*c.revocation_reason))
-                               : std::nullopt);
+  nullable("revoked_at",
+           c.revoked_at ? std::optional(core::format_rfc3339(*c.revoked_at)) : std::nullopt);
+  nullable("revocation_reason", c.revocation_reason
+                                    ? std::optional(revocation_reason_name(*c.revocation_reason))
+                                    : std::nullopt);
   w.member("certificate_pem", c.cert.pem);
   w.member("created_at", core::format_rfc3339_us(c.created_us));
   if (!private_key_pem.empty()) w.member("private_key_pem", private_key_pem);
@@ -138,9 +138,8 @@ HttpResponse update_ca(PkiService& pki, RequestContext& ctx) {
 HttpResponse issue_certificate(PkiService& pki, RequestContext& ctx) {
   auto body = JsonFields::from_body(ctx.request);
   const auto issued = pki.issue(tenant_of(ctx), parse_issue_request(body), actor_of(ctx));
-  HttpResponse r =
-      created(certificate_json(issued.certificate, pki.now(), issued.private_key_pem),
-              "/api/v1/certificates/" + issued.certificate.id);
+  HttpResponse r = created(certificate_json(issued.certificate, pki.now(), issued.private_key_pem),
+                           "/api/v1/certificates/" + issued.certificate.id);
   r.set_header("Cache-Control", "no-store");
   return r;
 }
@@ -155,10 +154,9 @@ HttpResponse import_certificate(PkiService& pki, RequestContext& ctx) {
 HttpResponse list_certificates(PkiService& pki, RequestContext& ctx) {
   const auto filter = parse_certificate_filter(ctx);
   const int64_t now = pki.now();
-  return page_response(pki.list_certificates(tenant_of(ctx), filter, page_request(ctx)),
-                       [now](core::JsonWriter& w, const CertRecord& c) {
-                         write_certificate(w, c, now);
-                       });
+  return page_response(
+      pki.list_certificates(tenant_of(ctx), filter, page_request(ctx)),
+      [now](core::JsonWriter& w, const CertRecord& c) { write_certificate(w, c, now); });
 }
 
 HttpResponse get_certificate(PkiService& pki, RequestContext& ctx) {
