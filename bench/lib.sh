@@ -17,7 +17,7 @@ PIDS=()
 bench_cleanup() {
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  "$ROOT/scripts/pg-cluster" stop "$W/pg" >/dev/null 2>&1 || true
+  "$ROOT/scripts/pg-cluster" remove "$W/pg" >/dev/null 2>&1 || true
   rm -rf "$W"
 }
 trap bench_cleanup EXIT

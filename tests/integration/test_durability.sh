@@ -9,7 +9,7 @@ source "$(dirname "$0")/pki_lib.sh"
 PGDIR="$T/pg"
 PGP=$(free_port)
 "$LIB_DIR/../../scripts/pg-cluster" start "$PGDIR" "$PGP" >/dev/null   # durable: no "fast"
-defer "$LIB_DIR/../../scripts/pg-cluster" stop "$PGDIR"
+defer "$LIB_DIR/../../scripts/pg-cluster" remove "$PGDIR"
 PGQ=("$PGBIN/psql" -h 127.0.0.1 -p "$PGP" -U tenantca -Atq)
 expect_eq "the cluster is durable" "on on" "$("${PGQ[@]}" -d postgres -c "SELECT current_setting('fsync') || ' ' || current_setting('synchronous_commit')")"
 "${PGQ[@]}" -d postgres -c "CREATE DATABASE durable"
