@@ -121,7 +121,7 @@ std::optional<std::string> ocsp_cache_key(const std::string& request_der) {
 
 std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY* ca_key,
                          const OcspLookup& lookup, int64_t now, int64_t validity_seconds,
-                         bool* repeatable) {
+                         bool* repeatable, const EVP_MD_CTX* sign_template) {
   if (repeatable) *repeatable = false;
   const auto* p = reinterpret_cast<const unsigned char*>(request_der.data());
   OcspRequestPtr req(d2i_OCSP_REQUEST(nullptr, &p, static_cast<long>(request_der.size())));
@@ -162,9 +162,19 @@ std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY
           "OCSP_basic_add1_status");
   }
   OCSP_copy_nonce(basic.get(), req.get());  // echoes the nonce when there is one
-  check(OCSP_basic_sign(basic.get(), ca_cert, ca_key, signing_digest(ca_key), nullptr,
-                        OCSP_NOCERTS) == 1,
-        "OCSP_basic_sign");
+  // From a copy of the CA's prepared signing context when there is one:
+  // setting a context up per answer (fetching the algorithm, the provider's
+  // key context) was ~7% of a signed answer's CPU.
+  EvpMdCtxPtr ctx(check_ptr(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
+  if (sign_template != nullptr && EVP_MD_CTX_copy_ex(ctx.get(), sign_template) == 1) {
+    check(OCSP_basic_sign_ctx(basic.get(), ca_cert, ctx.get(), nullptr, OCSP_NOCERTS) == 1,
+          "OCSP_basic_sign_ctx");
+  } else {
+    ERR_clear_error();
+    check(OCSP_basic_sign(basic.get(), ca_cert, ca_key, signing_digest(ca_key), nullptr,
+                          OCSP_NOCERTS) == 1,
+          "OCSP_basic_sign");
+  }
   OcspResponsePtr resp(check_ptr(OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()),
                                  "OCSP_response_create"));
   if (repeatable)

@@ -38,8 +38,10 @@ OcspStatus status_from_text(const std::string& text);
 // parts (a signature, padding certificates) cannot grow a cache. nullopt for
 // requests whose answer must not be reused: malformed, several CertIDs, or a nonce.
 std::optional<std::string> ocsp_cache_key(const std::string& request_der);
+// sign_template: the CA's prepared signing context (CaMaterial), copied per
+// answer; null sets one up each time.
 std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY* ca_key,
                          const OcspLookup& lookup, int64_t now, int64_t validity_seconds,
-                         bool* repeatable = nullptr);
+                         bool* repeatable = nullptr, const EVP_MD_CTX* sign_template = nullptr);
 
 }  // namespace tenantca::core::pki

@@ -621,7 +621,7 @@ std::string PkiService::ocsp(const std::string& ca_id, const std::string& reques
   std::string der = ocsp_respond(
       request_der, signer->cert.get(), signer->key.get(),
       [&](const std::string& serial) { return certificate_status(ca_id, serial, now); }, now,
-      settings_.ocsp_validity_seconds, &repeatable);
+      settings_.ocsp_validity_seconds, &repeatable, signer->sign_template.get());
   if (repeatable && cache_key)
     revocation_.answers().store(ca_id, *cache_key, der, now,
                                 now + settings_.ocsp_validity_seconds / 2, generation);
