@@ -47,3 +47,19 @@ start_tenantca() {
   echo "tenantca did not start"; tail "$W/tenantca-$port.log"; return 1
 }
 
+
+# tree_cpu_us PID: CPU time (user + system, µs) a process and its descendants
+# have used, reaped children included. Taken before and after a run, it gives
+# CPU per request, which holds still while the shared host's speed drifts.
+tree_cpu_us() {
+  local t=0 f c
+  if read -r -a f <"/proc/$1/stat" 2>/dev/null; then
+    t=$(((f[13] + f[14] + f[15] + f[16]) * 1000000 / $(getconf CLK_TCK)))
+  fi
+  for c in $(pgrep -P "$1"); do t=$((t + $(tree_cpu_us "$c"))); done
+  echo "$t"
+}
+# The benchmark cluster's postmaster (its backends are its children).
+postmaster_pid() { head -n1 "$W/pg/home/data/postmaster.pid" 2>/dev/null || head -n1 "$W/pg/data/postmaster.pid"; }
+# per_request_us BEFORE AFTER REQUESTS
+per_request_us() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (n > 0) printf "%.0f", (b - a) / n; else print "n/a" }'; }

@@ -52,7 +52,10 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"ca_id":"$CA","csr_pem":' .. [==[$csr_json]==] .. ',"validity_days":30}'
 LUA
 checkpoint
+PG_PID=$(postmaster_pid)
+tc0=$(tree_cpu_us "${PIDS[0]}"); pg0=$(tree_cpu_us "$PG_PID")
 read -r i_rps i_err i_req _ i_p50 i_p99 < <(wrk -t2 -c16 -d"${DURATION}s" --latency -s "$W/issue.lua" "$U/api/v1/certificates" 2>&1 | wrk_summary)
+i_cpu=$(per_request_us "$tc0" "$(tree_cpu_us "${PIDS[0]}")" "$i_req"); i_pg=$(per_request_us "$pg0" "$(tree_cpu_us "$PG_PID")" "$i_req")
 committed=$(( $("${PSQL[@]}" -c "SELECT count(*) FROM certificates") - before ))
 batches=$(curl -s "$U/metrics" | awk '$1 == "tenantca_issuance_batches_total" {b = $2} $1 == "tenantca_issuance_batch_items_total" {i = $2} END {printf "%.1f", (b > 0 ? i / b : 0)}')
 before=$("${PSQL[@]}" -c "SELECT count(*) FROM certificates")
@@ -83,7 +86,10 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"certificate_request":' .. [==[$csr_json]==] .. '}'
 LUA
 checkpoint
-read -r c_rps c_err _ _ c_p50 c_p99 < <(wrk -t2 -c16 -d"${DURATION}s" --latency -s "$W/cfssl.lua" "http://127.0.0.1:$cport/api/v1/cfssl/sign" 2>&1 | wrk_summary)
+CFSSL_PID=${PIDS[-1]}
+c0=$(tree_cpu_us "$CFSSL_PID")
+read -r c_rps c_err c_req _ c_p50 c_p99 < <(wrk -t2 -c16 -d"${DURATION}s" --latency -s "$W/cfssl.lua" "http://127.0.0.1:$cport/api/v1/cfssl/sign" 2>&1 | wrk_summary)
+c_cpu=$(per_request_us "$c0" "$(tree_cpu_us "$CFSSL_PID")" "$c_req")
 curl -s -d "{\"certificate_request\":$csr_json}" "http://127.0.0.1:$cport/api/v1/cfssl/sign" | jq -e '.success' >/dev/null \
   || echo "  (warning: cfssl did not sign the CSR; its figure is not comparable)"
 
@@ -105,7 +111,10 @@ cfssl serve -address 127.0.0.1 -port "$cdport" -ca "$W/cfssl-ca.pem" -ca-key "$W
 PIDS+=($!)
 for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$cdport/api/v1/cfssl/sign" && break; sleep 0.1; done
 checkpoint
+CFSSL_PID=${PIDS[-1]}
+c0=$(tree_cpu_us "$CFSSL_PID"); pg0=$(tree_cpu_us "$PG_PID")
 read -r cd_rps cd_err cd_req _ cd_p50 cd_p99 < <(wrk -t2 -c16 -d"${DURATION}s" --latency -s "$W/cfssl.lua" "http://127.0.0.1:$cdport/api/v1/cfssl/sign" 2>&1 | wrk_summary)
+cd_cpu=$(per_request_us "$c0" "$(tree_cpu_us "$CFSSL_PID")" "$cd_req"); cd_pg=$(per_request_us "$pg0" "$(tree_cpu_us "$PG_PID")" "$cd_req")
 cd_rows=$("$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U tenantca -d cfssl -Atq -c "SELECT count(*) FROM certificates")
 [ "${cd_rows:-0}" -gt 0 ] || echo "  (warning: cfssl stored no certificate in its database; its figure is not comparable)"
 
@@ -157,6 +166,7 @@ printf '  the same, default workers/threads   : %9s certs/s (%s requests, %s com
 printf '  issuance, 1 client                 : %9s certs/s (p50 %s, p99 %s; group commit off: p50 %s, p99 %s)\n' "$s_rps" "$s_p50" "$s_p99" "$s1_p50" "$s1_p99"
 printf '  cfssl serve /api/v1/cfssl/sign     : %9s certs/s (errors %s; p50 %s, p99 %s; keeps no database)\n' "$c_rps" "$c_err" "$c_p50" "$c_p99"
 printf '  cfssl serve, PostgreSQL certdb     : %9s certs/s (%s requests, %s rows stored, errors %s; p50 %s, p99 %s)\n' "$cd_rps" "$cd_req" "$cd_rows" "$cd_err" "$cd_p50" "$cd_p99"
+printf '  CPU per certificate (µs, measured) : tenantca %s + PostgreSQL %s; cfssl %s; cfssl with certdb %s + PostgreSQL %s\n' "$i_cpu" "$i_pg" "$c_cpu" "$cd_cpu" "$cd_pg"
 printf '  ratio tenantca / cfssl             : %9s (goal >= 1.0)\n' "$(ratio "$i_rps" "$c_rps")"
 printf '  ratio tenantca / cfssl + certdb    : %9s (both durable; goal >= 4)\n' "$(ratio "$i_rps" "$cd_rps")"
 printf '  the same ratios, default config    : %9s and %s\n' "$(ratio "$w_rps" "$c_rps")" "$(ratio "$w_rps" "$cd_rps")"
