@@ -87,7 +87,7 @@ std::string certificate_json(const CertRecord& c, int64_t now,
   return out;
 }
 
-HttpResponse created(std::string json_text, const std::string& location) {
+HttpResponse created(const std::string& json_text, const std::string& location) {
   HttpResponse r = json_response(201, json_text);
   r.set_header("Location", location);
   return r;
