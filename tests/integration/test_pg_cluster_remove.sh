@@ -11,7 +11,10 @@ PORT=$(free_port)
 "$PGC" start "$DIR" "$PORT" fast >/dev/null
 defer "$PGC" remove "$DIR"
 FILES=$DIR
-[ -L "$DIR/home" ] && FILES=$(readlink "$DIR/home")
+if [ -L "$DIR/home" ]; then
+  FILES=$(readlink "$DIR/home")
+  defer rm -rf "$FILES"  # should remove fail, the files still go at the end
+fi
 expect_eq "the cluster answers" "1" "$("$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U tenantca -d postgres -Atqc 'SELECT 1')"
 if [ -f "$FILES/data/PG_VERSION" ]; then ok "its files are at $FILES"; else fail "no cluster files at $FILES"; fi
 
