@@ -47,7 +47,6 @@ start_tenantca() {
   echo "tenantca did not start"; tail "$W/tenantca-$port.log"; return 1
 }
 
-
 # tree_cpu_us PID: CPU time (user + system, µs) a process and its descendants
 # have used, reaped children included. Taken before and after a run, it gives
 # CPU per request, which holds still while the shared host's speed drifts.

@@ -31,7 +31,7 @@ struct IdentifierPool {
 void identifier_random_bytes(unsigned char* out, std::size_t n) {
   thread_local IdentifierPool pool;
   if (n > IdentifierPool::kSize / 4) {  // large draws do not go through the pool
-    if (n > 0 && RAND_bytes(out, static_cast<int>(n)) != 1) {
+    if (RAND_bytes(out, static_cast<int>(n)) != 1) {
       throw std::runtime_error("RAND_bytes failed");
     }
     return;

@@ -333,11 +333,17 @@ X509Ptr build_ca_cert(const CaCertSpec& spec) {
   return cert;
 }
 
+namespace {
+bool init_signing(EVP_MD_CTX* ctx, EVP_PKEY* key) {
+  const EVP_MD* md = signing_digest(key);
+  return EVP_DigestSignInit_ex(ctx, nullptr, md ? EVP_MD_get0_name(md) : nullptr, nullptr, nullptr,
+                               key, nullptr) == 1;
+}
+}  // namespace
+
 EvpMdCtxPtr signing_template(EVP_PKEY* key) {
   EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  const EVP_MD* md = signing_digest(key);
-  if (!ctx || EVP_DigestSignInit_ex(ctx.get(), nullptr, md ? EVP_MD_get0_name(md) : nullptr,
-                                    nullptr, nullptr, key, nullptr) != 1) {
+  if (!ctx || !init_signing(ctx.get(), key)) {
     ERR_clear_error();
     return nullptr;
   }
@@ -347,6 +353,14 @@ EvpMdCtxPtr signing_template(EVP_PKEY* key) {
     ERR_clear_error();
     return nullptr;
   }
+  return ctx;
+}
+
+EvpMdCtxPtr signing_context(EVP_PKEY* key, const EVP_MD_CTX* tmpl) {
+  EvpMdCtxPtr ctx(check_ptr(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
+  if (tmpl != nullptr && EVP_MD_CTX_copy_ex(ctx.get(), tmpl) == 1) return ctx;
+  ERR_clear_error();
+  check(init_signing(ctx.get(), key), "EVP_DigestSignInit_ex");
   return ctx;
 }
 

@@ -69,6 +69,9 @@ X509Ptr build_ca_cert(const CaCertSpec& spec);
 // A DigestSign context for `key` with its digest (signing_digest), to be
 // copied for each signature; null if this key's provider cannot copy one.
 EvpMdCtxPtr signing_template(EVP_PKEY* key);
+// A DigestSign context ready for one signature with `key`: a copy of `tmpl`
+// (signing_template, may be null) when it copies, else one set up afresh.
+EvpMdCtxPtr signing_context(EVP_PKEY* key, const EVP_MD_CTX* tmpl);
 
 // The digest to sign with for a key (none for Ed25519).
 const EVP_MD* signing_digest(EVP_PKEY* key);

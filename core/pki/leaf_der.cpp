@@ -72,15 +72,7 @@ std::string signature_algorithm(EVP_PKEY* key) {
 }
 
 std::string signature_over(const std::string& tbs, EVP_PKEY* key, const EVP_MD_CTX* tmpl) {
-  EvpMdCtxPtr ctx(check_ptr(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
-  if (tmpl == nullptr || EVP_MD_CTX_copy_ex(ctx.get(), tmpl) != 1) {
-    ERR_clear_error();
-    // Keys whose contexts cannot be copied (EdDSA in OpenSSL 3.0): set one up.
-    const EVP_MD* md = signing_digest(key);
-    check(EVP_DigestSignInit_ex(ctx.get(), nullptr, md ? EVP_MD_get0_name(md) : nullptr, nullptr,
-                                nullptr, key, nullptr) == 1,
-          "EVP_DigestSignInit_ex");
-  }
+  const EvpMdCtxPtr ctx = signing_context(key, tmpl);
   std::string sig(static_cast<std::size_t>(EVP_PKEY_get_size(key)), '\0');
   std::size_t len = sig.size();
   check(EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,

@@ -165,16 +165,9 @@ std::string ocsp_respond(const std::string& request_der, X509* ca_cert, EVP_PKEY
   // From a copy of the CA's prepared signing context when there is one:
   // setting a context up per answer (fetching the algorithm, the provider's
   // key context) was ~7% of a signed answer's CPU.
-  EvpMdCtxPtr ctx(check_ptr(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
-  if (sign_template != nullptr && EVP_MD_CTX_copy_ex(ctx.get(), sign_template) == 1) {
-    check(OCSP_basic_sign_ctx(basic.get(), ca_cert, ctx.get(), nullptr, OCSP_NOCERTS) == 1,
-          "OCSP_basic_sign_ctx");
-  } else {
-    ERR_clear_error();
-    check(OCSP_basic_sign(basic.get(), ca_cert, ca_key, signing_digest(ca_key), nullptr,
-                          OCSP_NOCERTS) == 1,
-          "OCSP_basic_sign");
-  }
+  const EvpMdCtxPtr ctx = signing_context(ca_key, sign_template);
+  check(OCSP_basic_sign_ctx(basic.get(), ca_cert, ctx.get(), nullptr, OCSP_NOCERTS) == 1,
+        "OCSP_basic_sign_ctx");
   OcspResponsePtr resp(check_ptr(OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()),
                                  "OCSP_response_create"));
   if (repeatable)
