@@ -11,6 +11,7 @@
 #include <ctime>
 #include <new>
 #include <stdexcept>
+#include <utility>
 
 namespace tenantca::core {
 namespace {
@@ -54,8 +55,9 @@ struct SharedCommitQueue::State {
     char payload[kPayloadBytes];
   };
 
-  pthread_mutex_t mutex;   // process-shared, robust
-  pthread_cond_t arrived;  // a leader waiting for its batch to fill
+  pthread_mutex_t mutex;       // process-shared, robust
+  pthread_cond_t arrived;      // a leader waiting for its batch to fill
+  pthread_cond_t writer_wake;  // idle Writer threads (any process) sleep here
   int64_t leader_timeout_ns;
   bool writing;
   pid_t leader;
@@ -63,6 +65,7 @@ struct SharedCommitQueue::State {
   int64_t batch_started_ns;
   uint64_t next_ticket;
   uint64_t next_batch;
+  pid_t writer[kMaxWriters];  // processes with a running Writer; 0: free
   // What the queue is scanned for, packed: a few cache lines for all slots.
   uint32_t state[kSlots];
   pid_t owner[kSlots];
@@ -88,6 +91,9 @@ class Lock {
     const timespec until = deadline_after(wait);
     recover(pthread_cond_timedwait(&cond, &s_.mutex, &until));
   }
+  // Lets go while a batch is written (its taken slots are the leader's).
+  void unlock() { pthread_mutex_unlock(&s_.mutex); }
+  void relock() { recover(pthread_mutex_lock(&s_.mutex)); }
 
  private:
   void recover(int rc) {
@@ -117,10 +123,34 @@ std::vector<std::size_t> oldest_queued(const State& s, std::size_t limit) {
   return out;
 }
 
+std::size_t queued_count(const State& s) {
+  return static_cast<std::size_t>(std::count(std::begin(s.state), std::end(s.state), kQueued));
+}
+
 // Wakes the caller who should lead next (the oldest waiting), if any.
 void wake_next_leader(State& s) {
   const auto next = oldest_queued(s, 1);
   if (!next.empty()) pthread_cond_signal(&s.slots[next[0]].wake);
+}
+
+bool writer_running(const State& s) {
+  return std::any_of(std::begin(s.writer), std::end(s.writer),
+                     [](pid_t pid) { return pid != 0 && !process_gone(pid); });
+}
+
+// Nobody writes now. If items wait, the Writers lead next (all idle ones are
+// woken, the first to take the lock leads: a broadcast cannot be swallowed
+// by a waiter whose process died); without a running Writer, the oldest
+// caller.
+void end_leadership(State& s) {
+  s.writing = false;
+  s.leader = 0;
+  if (queued_count(s) == 0) return;
+  if (writer_running(s)) {
+    pthread_cond_broadcast(&s.writer_wake);
+  } else {
+    wake_next_leader(s);
+  }
 }
 
 // A batch whose leader is gone (or has held it past the timeout) ends here:
@@ -137,9 +167,67 @@ void abandon_batch_if_leader_lost(State& s) {
       pthread_cond_signal(&slot.wake);
     }
   }
-  s.writing = false;
-  s.leader = 0;
-  wake_next_leader(s);
+  end_leadership(s);
+}
+
+// Writes one batch as this process: takes the oldest queued items, lets go
+// of the lock while `write` runs, posts each item's outcome and wakes its
+// caller. Called and returns with the lock held. True if this process still
+// leads afterwards (the batch was not given up on as lost meanwhile).
+bool write_batch(State& s, Lock& lock, const GroupCommitOptions& options,
+                 const SharedCommitQueue::Write& write, GroupCommitStats* stats) {
+  const std::size_t max_batch = std::max<std::size_t>(options.max_batch, 1);
+  s.writing = true;
+  s.leader = ::getpid();
+  s.batch = ++s.next_batch;
+  s.batch_started_ns = now_ns();  // the leader's time starts now, waiting to fill included
+  const uint64_t batch = s.batch;
+  if (options.max_wait.count() > 0) {
+    const std::size_t n = queued_count(s);
+    if (n > 1 && n < max_batch) lock.wait(s.arrived, options.max_wait);
+  }
+  const std::vector<std::size_t> taken = oldest_queued(s, max_batch);
+  for (std::size_t i : taken) {
+    s.state[i] = kTaken;
+    s.slots[i].batch = batch;
+  }
+  s.batch_started_ns = now_ns();
+  const int64_t started = s.batch_started_ns;
+  // Taken slots are left alone by everyone else until their outcome is
+  // posted, so they are read without the lock.
+  lock.unlock();
+  std::vector<SharedCommitQueue::Job> jobs;
+  jobs.reserve(taken.size());
+  uint64_t waited_us = 0;
+  for (std::size_t i : taken) {
+    const State::Slot& slot = s.slots[i];
+    jobs.push_back(SharedCommitQueue::Job{{slot.key, slot.key_length},
+                                          {slot.payload, slot.payload_length},
+                                          SharedCommitQueue::kWriteThrew,
+                                          {}});
+    waited_us += static_cast<uint64_t>((started - slot.queued_ns) / 1000);
+  }
+  if (stats != nullptr) stats->record(jobs.size(), waited_us);
+  try {
+    write(jobs);
+  } catch (...) {
+    for (auto& job : jobs) {
+      job.code = SharedCommitQueue::kWriteThrew;
+      job.detail = "the batch could not be written";
+    }
+  }
+  lock.relock();
+  for (std::size_t k = 0; k < taken.size(); ++k) {
+    const std::size_t i = taken[k];
+    State::Slot& slot = s.slots[i];
+    // Not ours any more if the batch was abandoned as lost meanwhile.
+    if (s.state[i] != kTaken || slot.batch != batch) continue;
+    s.state[i] = kDone;
+    slot.code = jobs[k].code;
+    copy_text(slot.detail, sizeof slot.detail, jobs[k].detail);
+    pthread_cond_signal(&slot.wake);
+  }
+  return s.writing && s.batch == batch;
 }
 
 // A free slot's index, or -1.
@@ -170,6 +258,7 @@ SharedCommitQueue* SharedCommitQueue::create(std::chrono::milliseconds leader_ti
   pthread_mutex_init(&s->mutex, &attr);
   pthread_mutexattr_destroy(&attr);
   init_cond(s->arrived);
+  init_cond(s->writer_wake);
   for (auto& slot : s->slots) init_cond(slot.wake);
   s->leader_timeout_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(leader_timeout).count();
@@ -187,8 +276,7 @@ void SharedCommitQueue::destroy(SharedCommitQueue* queue) {
 
 std::size_t SharedCommitQueue::queued() {
   Lock lock(*state_);
-  return static_cast<std::size_t>(
-      std::count(std::begin(state_->state), std::end(state_->state), kQueued));
+  return queued_count(*state_);
 }
 
 std::optional<SharedCommitQueue::Outcome> SharedCommitQueue::submit(
@@ -196,7 +284,6 @@ std::optional<SharedCommitQueue::Outcome> SharedCommitQueue::submit(
     const Write& write, GroupCommitStats* stats) {
   if (key.size() >= kKeyBytes || payload.size() > kPayloadBytes) return std::nullopt;
   State& s = *state_;
-  const std::size_t max_batch = std::max<std::size_t>(options.max_batch, 1);
   Lock lock(s);
   const int index = claim_slot(s);
   if (index < 0) return std::nullopt;
@@ -226,63 +313,59 @@ std::optional<SharedCommitQueue::Outcome> SharedCommitQueue::submit(
       if (s.writing) lock.wait(mine.wake, std::chrono::milliseconds(100));
       continue;
     }
-    // Lead: take the oldest queued items (this one among them, unless more
-    // than max_batch arrived before it), write them, post their outcomes.
-    s.writing = true;
-    s.leader = ::getpid();
-    s.batch = ++s.next_batch;
-    s.batch_started_ns = now_ns();  // the leader's time starts now, waiting to fill included
-    const uint64_t batch = s.batch;
-    if (options.max_wait.count() > 0) {
-      const auto n =
-          static_cast<std::size_t>(std::count(std::begin(s.state), std::end(s.state), kQueued));
-      if (n > 1 && n < max_batch) lock.wait(s.arrived, options.max_wait);
-    }
-    const std::vector<std::size_t> taken = oldest_queued(s, max_batch);
-    for (std::size_t i : taken) {
-      s.state[i] = kTaken;
-      s.slots[i].batch = batch;
-    }
-    s.batch_started_ns = now_ns();
-    const int64_t started = s.batch_started_ns;
-    // Taken slots are left alone by everyone else until their outcome is
-    // posted, so they are read without the lock.
-    pthread_mutex_unlock(&s.mutex);
-    std::vector<Job> jobs;
-    jobs.reserve(taken.size());
-    uint64_t waited_us = 0;
-    for (std::size_t i : taken) {
-      const State::Slot& slot = s.slots[i];
-      jobs.push_back(
-          Job{{slot.key, slot.key_length}, {slot.payload, slot.payload_length}, kWriteThrew, {}});
-      waited_us += static_cast<uint64_t>((started - slot.queued_ns) / 1000);
-    }
-    if (stats != nullptr) stats->record(jobs.size(), waited_us);
-    try {
-      write(jobs);
-    } catch (...) {
-      for (auto& job : jobs) {
-        job.code = kWriteThrew;
-        job.detail = "the batch could not be written";
+    // Nobody writes: lead with the oldest queued items (this one among them,
+    // unless more than max_batch arrived before it).
+    if (write_batch(s, lock, options, write, stats)) end_leadership(s);
+  }
+}
+
+SharedCommitQueue::Writer::Writer(SharedCommitQueue& queue, GroupCommitOptions options, Write write,
+                                  GroupCommitStats* stats)
+    : queue_(queue), options_(options), write_(std::move(write)), stats_(stats) {
+  {
+    State& s = *queue_.state_;
+    Lock lock(s);
+    for (std::size_t i = 0; i < kMaxWriters && registered_ < 0; ++i) {
+      if (s.writer[i] == 0 || process_gone(s.writer[i])) {
+        s.writer[i] = ::getpid();
+        registered_ = static_cast<int>(i);
       }
     }
-    const int rc = pthread_mutex_lock(&s.mutex);
-    if (rc == EOWNERDEAD) pthread_mutex_consistent(&s.mutex);
-    for (std::size_t k = 0; k < taken.size(); ++k) {
-      const std::size_t i = taken[k];
-      State::Slot& slot = s.slots[i];
-      // Not ours any more if the batch was abandoned as lost meanwhile.
-      if (s.state[i] != kTaken || slot.batch != batch) continue;
-      s.state[i] = kDone;
-      slot.code = jobs[k].code;
-      copy_text(slot.detail, sizeof slot.detail, jobs[k].detail);
-      pthread_cond_signal(&slot.wake);
+  }
+  // Unregistered (every entry taken) it still writes when woken; callers
+  // just do not count on it.
+  thread_ = std::thread([this] { run(); });
+}
+
+SharedCommitQueue::Writer::~Writer() {
+  stop();
+  thread_.join();
+}
+
+void SharedCommitQueue::Writer::stop() {
+  stopping_ = true;
+  // Under the lock: the thread either has not checked `stopping_` yet or
+  // already sleeps, so the wake-up cannot be missed.
+  State& s = *queue_.state_;
+  Lock lock(s);
+  if (registered_ >= 0 && s.writer[registered_] == ::getpid()) s.writer[registered_] = 0;
+  pthread_cond_broadcast(&s.writer_wake);
+}
+
+void SharedCommitQueue::Writer::run() {
+  State& s = *queue_.state_;
+  Lock lock(s);
+  while (!stopping_) {
+    if (s.writing || queued_count(s) == 0) {
+      lock.wait(s.writer_wake, std::chrono::milliseconds(100));
+      continue;
     }
-    if (s.writing && s.batch == batch) {
-      s.writing = false;
-      s.leader = 0;
-      wake_next_leader(s);
+    // Batch after batch while items keep coming: no hand-off, no wake-up.
+    bool leading = write_batch(s, lock, options_, write_, stats_);
+    while (leading && !stopping_ && queued_count(s) > 0) {
+      leading = write_batch(s, lock, options_, write_, stats_);
     }
+    if (leading) end_leadership(s);
   }
 }
 

@@ -20,8 +20,17 @@
 // leader that was only slow is ignored: every batch has its own number.
 // Items that do not fit (too big, every slot busy) are refused (nullopt):
 // the caller writes them another way.
+//
+// Under load the batches come back to back, and handing the next one to a
+// sleeping caller cost a wake-up each time: ~210 µs of every ~1.9 ms cycle
+// on a busy 2-core machine, with nothing written meanwhile. A Writer (one
+// thread per worker process) therefore takes over once a batch ends with
+// items queued and writes batch after batch while they keep coming; a
+// caller that finds nobody writing still writes its own batch at once, so a
+// lone request waits for no thread.
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +38,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "core/group_commit.hpp"
@@ -41,6 +51,7 @@ class SharedCommitQueue {
   static constexpr std::size_t kKeyBytes = 64;
   static constexpr std::size_t kPayloadBytes = 16 * 1024;
   static constexpr std::size_t kDetailBytes = 256;
+  static constexpr std::size_t kMaxWriters = 256;  // Writer threads the queue knows of
   // Outcome codes the queue itself sets; a writer's own codes are >= 0.
   static constexpr int kLeaderLost = -1;  // the leader died (or hung) while writing it
   static constexpr int kWriteThrew = -2;  // the write function threw for the whole batch
@@ -71,6 +82,32 @@ class SharedCommitQueue {
 
   // Items waiting for a batch (tests, /metrics).
   std::size_t queued();
+
+  // This process's thread for back-to-back batches (see above). Start one
+  // in each process that submits, after fork; it must end (be destroyed)
+  // before the queue. Destroying it finishes the batch it is writing and
+  // hands what is queued to the waiting callers.
+  class Writer {
+   public:
+    Writer(SharedCommitQueue& queue, GroupCommitOptions options, Write write,
+           GroupCommitStats* stats = nullptr);
+    ~Writer();  // stop(), then waits for the thread
+    // Asks the thread to end after the batch it may be writing; returns at
+    // once (callable from any thread, the write function included).
+    void stop();
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+
+   private:
+    void run();
+    SharedCommitQueue& queue_;
+    GroupCommitOptions options_;
+    Write write_;
+    GroupCommitStats* stats_;
+    std::atomic<bool> stopping_{false};
+    int registered_ = -1;  // this Writer's entry in the queue's table of Writers
+    std::thread thread_;
+  };
 
   SharedCommitQueue(const SharedCommitQueue&) = delete;
   SharedCommitQueue& operator=(const SharedCommitQueue&) = delete;

@@ -1,5 +1,6 @@
 #include "db/issuance_writer.hpp"
 
+#include <memory>
 #include <set>
 
 #include "core/errors.hpp"
@@ -50,7 +51,26 @@ IssuanceWriter::IssuanceWriter(Database& db, core::GroupCommitOptions options,
             write_rows(rows);
             for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->item->row = rows[i];
           },
-          stats) {}
+          stats) {
+  if (shared_ != nullptr && options_.max_batch > 1) {
+    background_ = std::make_unique<core::SharedCommitQueue::Writer>(
+        *shared_, options_,
+        [this](std::vector<core::SharedCommitQueue::Job>& jobs) { write_jobs(jobs); }, stats_);
+  }
+}
+
+IssuanceWriter::~IssuanceWriter() = default;
+
+void IssuanceWriter::write_jobs(std::vector<core::SharedCommitQueue::Job>& jobs) {
+  std::vector<Row> rows;
+  rows.reserve(jobs.size());
+  for (const auto& job : jobs) rows.push_back(Row{job.key, job.payload, kFailed, {}});
+  write_rows(rows);
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    jobs[i].code = rows[i].code;
+    jobs[i].detail = std::move(rows[i].detail);
+  }
+}
 
 bool IssuanceWriter::write(const core::pki::CertRecord& cert, const core::AuditEvent& event,
                            int64_t ca_revision) {
@@ -58,17 +78,7 @@ bool IssuanceWriter::write(const core::pki::CertRecord& cert, const core::AuditE
   if (shared_ != nullptr && options_.max_batch > 1) {
     auto outcome = shared_->submit(
         cert.id, json, options_,
-        [this](std::vector<core::SharedCommitQueue::Job>& jobs) {
-          std::vector<Row> rows;
-          rows.reserve(jobs.size());
-          for (const auto& job : jobs) rows.push_back(Row{job.key, job.payload, kFailed, {}});
-          write_rows(rows);
-          for (std::size_t i = 0; i < jobs.size(); ++i) {
-            jobs[i].code = rows[i].code;
-            jobs[i].detail = std::move(rows[i].detail);
-          }
-        },
-        stats_);
+        [this](std::vector<core::SharedCommitQueue::Job>& jobs) { write_jobs(jobs); }, stats_);
     if (outcome) return answer(outcome->code, outcome->detail);
     // Too big for a slot, or every slot busy: batched within this worker.
   }

@@ -7,6 +7,7 @@
 // (core/group_commit.hpp). Each caller returns only after its batch
 // committed; if a batch fails, its items are retried one by one so that a bad
 // item (a duplicate) fails alone.
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,10 @@ class IssuanceWriter {
  public:
   IssuanceWriter(Database& db, core::GroupCommitOptions options, core::GroupCommitStats* stats,
                  core::SharedCommitQueue* shared = nullptr);
+  // Stops this process's batch-writing thread (after the batch it writes).
+  ~IssuanceWriter();
+  IssuanceWriter(const IssuanceWriter&) = delete;
+  IssuanceWriter& operator=(const IssuanceWriter&) = delete;
   // Stores the certificate with its audit event if the CA still has
   // `ca_revision` (false: it changed; nothing stored). DomainError conflict
   // on a duplicate, unavailable when the database (or the outcome) is not
@@ -48,12 +53,16 @@ class IssuanceWriter {
   };
   using Commit = core::GroupCommit<Pending>;
   void store(std::vector<Row*>& rows);
+  void write_jobs(std::vector<core::SharedCommitQueue::Job>& jobs);
 
   Database& db_;
   core::GroupCommitOptions options_;
   core::GroupCommitStats* stats_;
   core::SharedCommitQueue* shared_;
   Commit commit_;
+  // Writes the shared queue's batches back to back under load; declared
+  // last so that it stops before the members its writes use.
+  std::unique_ptr<core::SharedCommitQueue::Writer> background_;
 };
 
 }  // namespace tenantca::db
