@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/process_event.hpp"
+
 namespace tenantca::core {
 namespace {
 
@@ -22,11 +24,6 @@ int64_t now_ns() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
-}
-
-timespec deadline_after(std::chrono::nanoseconds d) {
-  const int64_t at = now_ns() + d.count();
-  return timespec{static_cast<time_t>(at / 1000000000), static_cast<long>(at % 1000000000)};
 }
 
 bool process_gone(pid_t pid) {
@@ -51,13 +48,14 @@ struct SharedCommitQueue::State {
     uint32_t payload_length;
     char detail[kDetailBytes];
     char key[kKeyBytes];
-    pthread_cond_t wake;  // its caller sleeps here
+    ProcessEvent wake;  // its caller sleeps here
     char payload[kPayloadBytes];
   };
 
-  pthread_mutex_t mutex;       // process-shared, robust
-  pthread_cond_t arrived;      // a leader waiting for its batch to fill
-  pthread_cond_t writer_wake;  // idle Writer threads (any process) sleep here
+  pthread_mutex_t mutex;     // process-shared, robust
+  ProcessEvent arrived;      // a leader waiting for its batch to fill
+  bool filling;              // ... is waiting there
+  ProcessEvent writer_wake;  // idle Writer threads (any process) sleep here
   int64_t leader_timeout_ns;
   bool writing;
   pid_t leader;
@@ -86,10 +84,12 @@ class Lock {
   ~Lock() { pthread_mutex_unlock(&s_.mutex); }
   Lock(const Lock&) = delete;
   Lock& operator=(const Lock&) = delete;
-  // Waits on `cond` until woken or `wait` passed.
-  void wait(pthread_cond_t& cond, std::chrono::nanoseconds wait) {
-    const timespec until = deadline_after(wait);
-    recover(pthread_cond_timedwait(&cond, &s_.mutex, &until));
+  // Waits on `event` until woken or `wait` passed (or spuriously).
+  void wait(ProcessEvent& event, std::chrono::nanoseconds wait) {
+    const uint32_t seen = event.generation();
+    unlock();
+    event.wait(seen, wait);
+    relock();
   }
   // Lets go while a batch is written (its taken slots are the leader's).
   void unlock() { pthread_mutex_unlock(&s_.mutex); }
@@ -101,15 +101,6 @@ class Lock {
   }
   State& s_;
 };
-
-void init_cond(pthread_cond_t& cond) {
-  pthread_condattr_t attr;
-  pthread_condattr_init(&attr);
-  pthread_condattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&cond, &attr);
-  pthread_condattr_destroy(&attr);
-}
 
 // Indices of the queued slots, oldest first, at most `limit`.
 std::vector<std::size_t> oldest_queued(const State& s, std::size_t limit) {
@@ -130,7 +121,7 @@ std::size_t queued_count(const State& s) {
 // Wakes the caller who should lead next (the oldest waiting), if any.
 void wake_next_leader(State& s) {
   const auto next = oldest_queued(s, 1);
-  if (!next.empty()) pthread_cond_signal(&s.slots[next[0]].wake);
+  if (!next.empty()) s.slots[next[0]].wake.notify_one();
 }
 
 bool writer_running(const State& s) {
@@ -147,7 +138,7 @@ void end_leadership(State& s) {
   s.leader = 0;
   if (queued_count(s) == 0) return;
   if (writer_running(s)) {
-    pthread_cond_broadcast(&s.writer_wake);
+    s.writer_wake.notify_all();
   } else {
     wake_next_leader(s);
   }
@@ -164,7 +155,7 @@ void abandon_batch_if_leader_lost(State& s) {
       s.state[i] = kDone;
       slot.code = SharedCommitQueue::kLeaderLost;
       copy_text(slot.detail, sizeof slot.detail, "the writing process was lost");
-      pthread_cond_signal(&slot.wake);
+      slot.wake.notify_one();
     }
   }
   end_leadership(s);
@@ -184,7 +175,11 @@ bool write_batch(State& s, Lock& lock, const GroupCommitOptions& options,
   const uint64_t batch = s.batch;
   if (options.max_wait.count() > 0) {
     const std::size_t n = queued_count(s);
-    if (n > 1 && n < max_batch) lock.wait(s.arrived, options.max_wait);
+    if (n > 1 && n < max_batch) {
+      s.filling = true;
+      lock.wait(s.arrived, options.max_wait);
+      s.filling = false;
+    }
   }
   const std::vector<std::size_t> taken = oldest_queued(s, max_batch);
   for (std::size_t i : taken) {
@@ -225,7 +220,7 @@ bool write_batch(State& s, Lock& lock, const GroupCommitOptions& options,
     s.state[i] = kDone;
     slot.code = jobs[k].code;
     copy_text(slot.detail, sizeof slot.detail, jobs[k].detail);
-    pthread_cond_signal(&slot.wake);
+    slot.wake.notify_one();
   }
   return s.writing && s.batch == batch;
 }
@@ -257,9 +252,6 @@ SharedCommitQueue* SharedCommitQueue::create(std::chrono::milliseconds leader_ti
   pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
   pthread_mutex_init(&s->mutex, &attr);
   pthread_mutexattr_destroy(&attr);
-  init_cond(s->arrived);
-  init_cond(s->writer_wake);
-  for (auto& slot : s->slots) init_cond(slot.wake);
   s->leader_timeout_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(leader_timeout).count();
   auto* queue = new SharedCommitQueue();
@@ -300,7 +292,7 @@ std::optional<SharedCommitQueue::Outcome> SharedCommitQueue::submit(
   mine.key_length = static_cast<uint32_t>(key.size());
   std::memcpy(mine.payload, payload.data(), payload.size());
   mine.payload_length = static_cast<uint32_t>(payload.size());
-  pthread_cond_signal(&s.arrived);
+  if (s.filling) s.arrived.notify_one();
 
   for (;;) {
     if (s.state[me] == kDone) {
@@ -349,7 +341,7 @@ void SharedCommitQueue::Writer::stop() {
   State& s = *queue_.state_;
   Lock lock(s);
   if (registered_ >= 0 && s.writer[registered_] == ::getpid()) s.writer[registered_] = 0;
-  pthread_cond_broadcast(&s.writer_wake);
+  s.writer_wake.notify_all();
 }
 
 void SharedCommitQueue::Writer::run() {

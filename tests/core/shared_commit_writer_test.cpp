@@ -228,5 +228,14 @@ TEST(SharedCommitWriter, AWriterInAnotherProcessWritesThisProcesssItems) {
   codes = more.codes();
   EXPECT_EQ(std::count(codes.begin(), codes.end(), 7), 4);
   EXPECT_EQ(after.batches(), 2);
+
+  // Its Writer died asleep; waking the Writers must not wait for it.
+  std::atomic<bool> stopped{false};
+  std::thread([&] {
+    SharedCommitQueue::Writer writer(*queue, GroupCommitOptions{}, after.write(7));
+    writer.stop();
+    stopped = true;
+  }).detach();
+  ASSERT_TRUE(wait_until([&] { return stopped.load(); })) << "waking the Writers hung";
   SharedCommitQueue::destroy(queue);
 }
