@@ -21,9 +21,16 @@ void JsonWriter::quoted(std::string_view s) {
   if (!valid_utf8(s)) throw std::invalid_argument("JSON text is not well-formed UTF-8");
   static constexpr char kHex[] = "0123456789abcdef";
   out_.push_back('"');
-  for (char c : s) {
-    const auto b = static_cast<unsigned char>(c);
-    switch (c) {
+  // Runs of characters that need no escape are copied whole (a PEM is runs
+  // of 64 between its newlines); measured: the per-character push_back was
+  // ~2% of a worker's CPU per issuance.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b >= 0x20 && b != '"' && b != '\\') continue;
+    out_.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (b) {
       case '"':
         out_ += "\\\"";
         break;
@@ -40,15 +47,12 @@ void JsonWriter::quoted(std::string_view s) {
         out_ += "\\t";
         break;
       default:
-        if (b < 0x20) {
-          out_ += "\\u00";
-          out_.push_back(kHex[b >> 4]);
-          out_.push_back(kHex[b & 0x0f]);
-        } else {
-          out_.push_back(c);
-        }
+        out_ += "\\u00";
+        out_.push_back(kHex[b >> 4]);
+        out_.push_back(kHex[b & 0x0f]);
     }
   }
+  out_.append(s.data() + run, s.size() - run);
   out_.push_back('"');
 }
 

@@ -21,7 +21,11 @@ TEST(JsonWriter, StringsRoundTripThroughAJsonParser) {
                                            std::string("nul \0 bell \x07 esc \x1b", 17),
                                            "del \x7f",
                                            "Ünïcödé ✓ 𝄞",
-                                           "-----BEGIN CERTIFICATE-----\nMIIB\n"};
+                                           "-----BEGIN CERTIFICATE-----\nMIIB\n",
+                                           "\"at the start",
+                                           "at the end\\",
+                                           "\n\n\"\\\t",
+                                           "a\"b\\c\nd"};
   for (const auto& v : values) {
     std::string out;
     JsonWriter w(out);
