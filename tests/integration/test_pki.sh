@@ -311,6 +311,24 @@ expect_match "status=valid lists some" '^[1-9]' "$(jget '.items | length')"
 API_KEY=$READER api GET "/api/v1/certificates?status=bogus"
 expect_problem 400 invalid_request
 
+# --- OCSP and CRLs signed by Ed25519 and RSA CAs -------------------------------------------------
+# (An Ed25519 key has no copyable signing context: its answers are signed
+# from a context set up afresh; RSA CAs sign with PKCS#1 v1.5 and SHA-256.)
+for cakey in '{"type":"ed25519"}' '{"type":"rsa","bits":2048}'; do
+  kt=$(jq -r .type <<<"$cakey")
+  API_KEY=$OWNER api POST /api/v1/cas "{\"name\":\"root-$kt\",\"type\":\"root\",\"subject\":{\"common_name\":\"$kt Root\"},\"key\":$cakey,\"policy\":{\"allowed_domains\":[\"svc.acme.internal\"],\"allow_subdomains\":true,\"key_types\":[\"ec\"]}}"
+  expect_status 201 "a root CA with an $kt key"
+  KCA=$(jget .id); pem_of >"ca-$kt.pem"
+  API_KEY=$ISSUER api POST /api/v1/certificates "{\"ca_id\":\"$KCA\",\"subject\":{\"common_name\":\"$kt.svc.acme.internal\"},\"sans\":{\"dns\":[\"$kt.svc.acme.internal\"]},\"key\":{\"type\":\"ec\"}}"
+  expect_status 201 "a leaf from the $kt CA"
+  pem_of >"leaf-$kt.pem"
+  out=$(openssl ocsp -issuer "ca-$kt.pem" -cert "leaf-$kt.pem" -url "$BASE/pki/$KCA/ocsp" -CAfile "ca-$kt.pem" 2>&1)
+  expect_match "OCSP from the $kt CA: good" "leaf-$kt.pem: good" "$out"
+  expect_match "OCSP from the $kt CA: the signed answer verifies" "Response verify OK" "$out"
+  curl -s "$BASE/pki/$KCA/crl" -o "crl-$kt.der"
+  expect_match "the $kt CA's CRL verifies" "verify OK" "$(openssl crl -inform DER -in "crl-$kt.der" -CAfile "ca-$kt.pem" -noout 2>&1)"
+done
+
 # --- isolation ---------------------------------------------------------------------------------
 ACME_OWNER=$OWNER
 setup_tenant globex
