@@ -1,6 +1,8 @@
 #include "db/migrations.hpp"
 
 #include <cstdlib>
+#include <stdexcept>
+#include <string>
 
 #include "db/pq.hpp"
 #include "db/statement.hpp"
@@ -37,6 +39,21 @@ constexpr Sql kNewer{"migrations.newer",
                      "SELECT version, name, coalesce(compatible_with, version) "
                      "FROM schema_migrations WHERE version > $1::int ORDER BY version"};
 
+constexpr Sql kEncoding{"migrations.encoding",
+                        "SELECT pg_encoding_to_char(encoding) FROM pg_database "
+                        "WHERE datname = current_database()"};
+
+// Names, subjects and audit details are UTF-8 (JSON in, JSON out). A
+// database in another encoding converts them or refuses some of what the API
+// accepted; SQL_ASCII stores the bytes as sent, which keeps them intact.
+// Empty when the encoding will do, else why not.
+std::string encoding_problem(PGconn* conn) {
+  const std::string encoding = run(conn, kEncoding).row(0).text(0);
+  if (encoding == "UTF8" || encoding == "SQL_ASCII") return {};
+  return "the database's encoding is " + encoding +
+         "; tenantca needs UTF8 (CREATE DATABASE ... ENCODING 'UTF8' TEMPLATE template0)";
+}
+
 int read_version(PGconn* conn) {
   return run(conn, kCurrentVersion).row(0).int32(0);
 }
@@ -49,6 +66,9 @@ int expected_schema_version() {
 
 MigrationReport migrate(const std::string& conninfo) {
   auto conn = pq_connect(conninfo);
+  if (auto problem = encoding_problem(conn.get()); !problem.empty()) {
+    throw std::runtime_error(problem);
+  }
   run(conn.get(), kQuiet);
   run(conn.get(), kLock);
   MigrationReport report{};
@@ -89,6 +109,8 @@ SchemaCompatibility check_schema_compatibility(const std::string& conninfo) {
   c.binary_version = expected_schema_version();
   auto conn = pq_connect(conninfo);
   c.database_version = run(conn.get(), kTableExists).row(0).flag(0) ? read_version(conn.get()) : 0;
+  c.reason = encoding_problem(conn.get());
+  if (!c.reason.empty()) return c;
   if (c.database_version == c.binary_version) {
     c.ok = true;
     return c;

@@ -55,6 +55,21 @@ if out=$(timeout 10 "$TENANTCA_BIN" serve --config "$T/tenantca.toml" 2>&1); the
 expect_eq "a malformed KEK stops the start (exit 4, not killed by timeout)" 4 "$rc"
 expect_match "a malformed KEK is refused" "32 bytes" "$out"
 
+# Text is UTF-8 end to end: a database in another encoding is refused by
+# migrate and by serve, with the fix named.
+(umask 077; openssl rand -base64 32 >"$T/kek")
+LATIN="t_latin1_$RANDOM$RANDOM"
+psql_admin -c "CREATE DATABASE $LATIN ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+defer psql_admin -c "DROP DATABASE IF EXISTS $LATIN WITH (FORCE)"
+if out=$("$TENANTCA_BIN" migrate --database-url "$TENANTCA_TEST_PG dbname=$LATIN" 2>&1); then rc=0; else rc=$?; fi
+expect_eq "migrate refuses a LATIN1 database" 1 "$rc"
+expect_match "the refusal names the encoding needed" "encoding is LATIN1.*UTF8" "$out"
+expect_eq "nothing was created in it" 0 \
+  "$("$PGBIN/psql" -h "$PGHOST_" -p "$PGPORT_" -U tenantca -d "$LATIN" -Atqc "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")"
+if out=$(timeout 10 "$TENANTCA_BIN" serve --config "$T/tenantca.toml" --database-url "$TENANTCA_TEST_PG dbname=$LATIN" 2>&1); then rc=0; else rc=$?; fi
+expect_eq "serve refuses it at start (exit 4, not killed by timeout)" 4 "$rc"
+expect_match "serve names the encoding needed" "encoding is LATIN1.*UTF8" "$out"
+
 rc=0; version=$("$TENANTCA_BIN" version) || rc=$?
 expect_eq "version exits 0" 0 "$rc"
 expect_match "version prints" '^tenantca [0-9]+\.[0-9]+\.[0-9]+$' "$version"
