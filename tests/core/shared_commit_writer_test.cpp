@@ -112,6 +112,15 @@ class Callers {
   std::vector<int> codes_;
 };
 
+// A caller's batch is being written (the first `rec` sees, held until
+// released) and `n` more callers queue behind it.
+void queue_behind_a_held_batch(SharedCommitQueue& queue, Callers& callers, Recorder& rec, int n) {
+  callers.add(queue, "first", rec.write(7));
+  ASSERT_TRUE(wait_until([&] { return rec.batches() == 1; }));
+  for (int i = 0; i < n; ++i) callers.add(queue, "queued" + std::to_string(i), rec.write(7));
+  ASSERT_TRUE(wait_until([&] { return queue.queued() == static_cast<std::size_t>(n); }));
+}
+
 }  // namespace
 
 TEST(SharedCommitWriter, ALoneCallerWritesItsOwnItem) {
@@ -134,10 +143,7 @@ TEST(SharedCommitWriter, ItemsQueuedBehindABatchAreWrittenByTheWriterBackToBack)
   Callers callers;
   {
     SharedCommitQueue::Writer writer(*queue, GroupCommitOptions{.max_batch = 3}, rec.write(5));
-    callers.add(*queue, "first", rec.write(7));
-    ASSERT_TRUE(wait_until([&] { return rec.batches() == 1; }));
-    for (int i = 0; i < 6; ++i) callers.add(*queue, "queued" + std::to_string(i), rec.write(7));
-    ASSERT_TRUE(wait_until([&] { return queue->queued() == 6; }));
+    ASSERT_NO_FATAL_FAILURE(queue_behind_a_held_batch(*queue, callers, rec, 6));
     rec.release(3);
     callers.join();
   }
@@ -162,10 +168,7 @@ TEST(SharedCommitWriter, AWriterStoppingWhileWritingLeavesTheRestToTheCallers) {
   rec.during = [&](int n) {
     if (n == 2) writer->stop();  // the Writer's batch: told to stop meanwhile
   };
-  callers.add(*queue, "first", rec.write(7));
-  ASSERT_TRUE(wait_until([&] { return rec.batches() == 1; }));
-  callers.add(*queue, "second", rec.write(7));
-  ASSERT_TRUE(wait_until([&] { return queue->queued() == 1; }));
+  ASSERT_NO_FATAL_FAILURE(queue_behind_a_held_batch(*queue, callers, rec, 1));
   rec.release(1);
   ASSERT_TRUE(wait_until([&] { return rec.batches() == 2; }));
   for (int i = 0; i < 3; ++i) callers.add(*queue, "after" + std::to_string(i), rec.write(7));
@@ -204,10 +207,7 @@ TEST(SharedCommitWriter, AWriterInAnotherProcessWritesThisProcesssItems) {
   ASSERT_TRUE(wait_until([&] { return stop->load() == 1; }));
   Recorder rec(true);
   Callers callers;
-  callers.add(*queue, "first", rec.write(7));
-  ASSERT_TRUE(wait_until([&] { return rec.batches() == 1; }));
-  for (int i = 0; i < 4; ++i) callers.add(*queue, "q" + std::to_string(i), rec.write(7));
-  ASSERT_TRUE(wait_until([&] { return queue->queued() == 4; }));
+  ASSERT_NO_FATAL_FAILURE(queue_behind_a_held_batch(*queue, callers, rec, 4));
   rec.release(1 << 30);
   callers.join();
   auto codes = callers.codes();
@@ -219,10 +219,7 @@ TEST(SharedCommitWriter, AWriterInAnotherProcessWritesThisProcesssItems) {
   waitpid(child, nullptr, 0);
   Recorder after(true);
   Callers more;
-  more.add(*queue, "lead", after.write(7));
-  ASSERT_TRUE(wait_until([&] { return after.batches() == 1; }));
-  for (int i = 0; i < 3; ++i) more.add(*queue, "a" + std::to_string(i), after.write(7));
-  ASSERT_TRUE(wait_until([&] { return queue->queued() == 3; }));
+  ASSERT_NO_FATAL_FAILURE(queue_behind_a_held_batch(*queue, more, after, 3));
   after.release(1 << 30);
   more.join();
   codes = more.codes();
